@@ -1,0 +1,83 @@
+//! The `ocrloom` command line: `info` (what a document holds) and more.
+//!
+//! Exit codes: 0 success; 2 usage error; 3 bad input (unsupported, corrupt,
+//! encrypted, over a limit), with one line `error: <code>: <message>` on
+//! stderr; 1 any other failure.
+
+mod info;
+
+use clap::{Parser, Subcommand};
+use ocrloom::raster;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "ocrloom",
+    version,
+    about = "Local OCR: scanned documents in, searchable documents out"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the detected format and every page's size, resolution, rotation and text.
+    Info(info::Args),
+}
+
+/// A failure with the exit code it maps to.
+pub struct Failure {
+    code: &'static str,
+    message: String,
+    exit: u8,
+}
+
+impl From<raster::Error> for Failure {
+    fn from(e: raster::Error) -> Self {
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+            exit: if e.is_bad_input() { 3 } else { 1 },
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure {
+            code: "internal",
+            message: format!("{e:#}"),
+            exit: 1,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OCRLOOM_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    // Whatever a decoder does, the user gets an error line, never a panic trace
+    // and exit code 101.
+    std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
+    let result = std::panic::catch_unwind(|| match cli.command {
+        Command::Info(args) => info::run(args),
+    });
+    let failure = match result {
+        Ok(Ok(())) => return ExitCode::SUCCESS,
+        Ok(Err(f)) => f,
+        Err(_) => Failure {
+            code: "internal",
+            message: "unexpected internal error (see the log above)".into(),
+            exit: 1,
+        },
+    };
+    eprintln!("error: {}: {}", failure.code, failure.message);
+    ExitCode::from(failure.exit)
+}

@@ -1,0 +1,54 @@
+use ocrloom_detect::DetectError;
+
+/// Why a document could not be opened or a page not rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The bytes are empty, of an unknown or of an unsupported format.
+    #[error(transparent)]
+    Format(#[from] DetectError),
+    /// The file uses a feature of its format that ocrloom does not read.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// The file is damaged or truncated.
+    #[error("corrupt input: {0}")]
+    Corrupt(String),
+    /// The PDF is encrypted and no (correct) password was given.
+    #[error("the PDF is encrypted: a password is needed to open it")]
+    Encrypted,
+    /// A resource limit would be exceeded.
+    #[error("over a limit: {0}")]
+    LimitExceeded(String),
+    /// A page index past the end of the document.
+    #[error("no page {0} in the document")]
+    NoSuchPage(usize),
+    /// The PDFium library could not be found or loaded.
+    #[error("{0}")]
+    Pdfium(String),
+    /// A decoder failed unexpectedly (a bug, reported instead of crashing).
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The input could not be read.
+    #[error("cannot read the input: {0}")]
+    Io(#[source] std::io::Error),
+}
+
+impl Error {
+    /// A stable, machine-readable code for the error (as used by the API).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Format(DetectError::Empty) => "empty_input",
+            Error::Format(_) | Error::Unsupported(_) => "unsupported_format",
+            Error::Corrupt(_) | Error::NoSuchPage(_) => "corrupt_input",
+            Error::Encrypted => "encrypted_pdf",
+            Error::LimitExceeded(_) => "limit_exceeded",
+            Error::Pdfium(_) => "pdfium_unavailable",
+            Error::Internal(_) => "internal",
+            Error::Io(_) => "io_error",
+        }
+    }
+
+    /// True when the input itself is at fault (as opposed to this machine).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Error::Pdfium(_) | Error::Io(_) | Error::Internal(_))
+    }
+}

@@ -1,0 +1,217 @@
+//! PDF pages through PDFium: page list, per-page facts and rendering.
+
+use crate::pdfium::pdfium;
+use crate::{Dpi, Error, OpenOptions, Page, PageImage, PageInfo, RenderDpi, Unit};
+use pdfium_render::prelude::*;
+
+/// Nested form XObjects deeper than this are not searched for images or text.
+const MAX_FORM_DEPTH: usize = 8;
+
+/// Opens `bytes` with the user's password, or the empty one.
+fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, Error> {
+    let doc = pdfium()?
+        .load_pdf_from_byte_slice(bytes, options.password.as_deref())
+        .map_err(|e| match e {
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+                Error::Encrypted
+            }
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
+                Error::Unsupported("PDF security handler".into())
+            }
+            other => Error::Corrupt(format!("PDFium cannot open the PDF: {other}")),
+        })?;
+    options
+        .limits
+        .check_pages(usize::try_from(doc.pages().len()).unwrap_or(0))?;
+    Ok(doc)
+}
+
+/// Facts about every page, without rendering any.
+pub(crate) fn page_infos(bytes: &[u8], options: &OpenOptions) -> Result<Vec<PageInfo>, Error> {
+    let doc = load(bytes, options)?;
+    let pages = doc.pages();
+    (0..pages.len())
+        .map(|i| {
+            let page = pages.get(i).map_err(|e| page_error(i, e))?;
+            Ok(page_info(i as usize, &page))
+        })
+        .collect()
+}
+
+fn page_error(index: PdfPageIndex, e: PdfiumError) -> Error {
+    Error::Corrupt(format!("page {}: {e}", index + 1))
+}
+
+fn page_info(index: usize, page: &PdfPage) -> PageInfo {
+    let rotation = match page.rotation() {
+        Ok(PdfPageRenderRotation::Degrees90) => 90,
+        Ok(PdfPageRenderRotation::Degrees180) => 180,
+        Ok(PdfPageRenderRotation::Degrees270) => 270,
+        _ => 0,
+    };
+    let mut scan = Scan::default();
+    scan.objects(page.objects().iter(), 0);
+    PageInfo {
+        index,
+        width: page.width().value,
+        height: page.height().value,
+        unit: Unit::Pt,
+        dpi: scan.image_dpi,
+        rotation,
+        has_text: scan.has_text,
+    }
+}
+
+/// What a walk over a page's objects found.
+#[derive(Default)]
+struct Scan {
+    has_text: bool,
+    /// Resolution of the image covering the largest area so far, and that area.
+    image_dpi: Option<Dpi>,
+    image_area: f32,
+}
+
+impl Scan {
+    fn objects<'a>(&mut self, objects: impl Iterator<Item = PdfPageObject<'a>>, depth: usize) {
+        for object in objects {
+            match &object {
+                PdfPageObject::Text(_) => self.has_text = true,
+                PdfPageObject::Image(image) => self.image(image),
+                PdfPageObject::XObjectForm(form) if depth < MAX_FORM_DEPTH => {
+                    self.objects(form.iter(), depth + 1)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn image(&mut self, image: &PdfPageImageObject) {
+        let Ok(bounds) = image.bounds() else { return };
+        let area = (bounds.width().value * bounds.height().value).abs();
+        if area <= self.image_area {
+            return;
+        }
+        if let (Ok(x), Ok(y)) = (image.horizontal_dpi(), image.vertical_dpi()) {
+            if x.is_finite() && y.is_finite() && x > 0.0 && y > 0.0 {
+                self.image_area = area;
+                self.image_dpi = Some(Dpi { x, y });
+            }
+        }
+    }
+}
+
+/// Renders one page (opening the document for it).
+pub(crate) fn render(
+    bytes: &[u8],
+    options: &OpenOptions,
+    info: &PageInfo,
+    dpi: RenderDpi,
+) -> Result<Page, Error> {
+    let doc = load(bytes, options)?;
+    render_page(&doc, options, info, dpi)
+}
+
+/// Renders `infos` in order, handing each page to `sink` until it returns false.
+pub(crate) fn render_each(
+    bytes: &[u8],
+    options: &OpenOptions,
+    infos: &[PageInfo],
+    dpi: RenderDpi,
+    sink: &mut impl FnMut(Result<Page, Error>) -> bool,
+) {
+    let doc = match load(bytes, options) {
+        Ok(doc) => doc,
+        Err(e) => {
+            sink(Err(e));
+            return;
+        }
+    };
+    for info in infos {
+        if !sink(render_page(&doc, options, info, dpi)) {
+            return;
+        }
+    }
+}
+
+fn render_page(
+    doc: &PdfDocument,
+    options: &OpenOptions,
+    info: &PageInfo,
+    dpi: RenderDpi,
+) -> Result<Page, Error> {
+    let limits = &options.limits;
+    let index = PdfPageIndex::try_from(info.index).map_err(|_| Error::NoSuchPage(info.index))?;
+    let page = doc.pages().get(index).map_err(|e| page_error(index, e))?;
+    let (width_in, height_in) = (info.width / 72.0, info.height / 72.0);
+    if !(width_in > 0.0 && height_in > 0.0 && width_in.is_finite() && height_in.is_finite()) {
+        return Err(Error::Corrupt(format!(
+            "page {} has an empty size",
+            info.index + 1
+        )));
+    }
+    let mut dpi = dpi.for_page(info).min(limits.max_dpi as f32);
+    // A page too large for the pixel limit at this resolution is rendered
+    // smaller rather than refused: its text is still there to read.
+    let pixels_per_dpi2 = f64::from(width_in) * f64::from(height_in);
+    let cap = (limits.max_page_pixels as f64 / pixels_per_dpi2).sqrt() as f32;
+    if dpi > cap {
+        tracing::warn!(
+            page = info.index + 1,
+            dpi,
+            cap,
+            "page too large: rendering at a lower resolution"
+        );
+        dpi = cap;
+    }
+    let (w, h) = (
+        (width_in * dpi).round().max(1.0),
+        (height_in * dpi).round().max(1.0),
+    );
+    // The BGRA bitmap PDFium renders into is the largest allocation.
+    limits.check_image(w as u32, h as u32, 4)?;
+    let config = PdfRenderConfig::new()
+        .set_target_size(w as i32, h as i32)
+        .render_form_data(true)
+        .render_annotations(true);
+    let bitmap = page
+        .render_with_config(&config)
+        .map_err(|e| Error::Corrupt(format!("page {}: cannot render: {e}", info.index + 1)))?;
+    let image = bgra_to_page_image(&bitmap)?;
+    let dpi = Dpi {
+        x: image.width() as f32 / width_in,
+        y: image.height() as f32 / height_in,
+    };
+    Ok(Page {
+        info: info.clone(),
+        image,
+        dpi: Some(dpi),
+    })
+}
+
+/// Copies a BGRA bitmap row by row (its stride may exceed width x 4), as grey
+/// when every pixel is grey.
+fn bgra_to_page_image(bitmap: &PdfBitmap) -> Result<PageImage, Error> {
+    let (w, h) = (
+        bitmap.width().max(0) as usize,
+        bitmap.height().max(0) as usize,
+    );
+    let raw = bitmap.as_raw_bytes();
+    let stride = if h == 0 { 0 } else { raw.len() / h };
+    if w == 0 || h == 0 || stride < w * 4 {
+        return Err(Error::Corrupt("PDFium rendered an empty bitmap".into()));
+    }
+    let rows = || raw.chunks_exact(stride).map(|row| &row[..w * 4]);
+    let gray = rows().all(|row| row.chunks_exact(4).all(|p| p[0] == p[1] && p[1] == p[2]));
+    if gray {
+        let data: Vec<u8> = rows()
+            .flat_map(|row| row.chunks_exact(4).map(|p| p[0]))
+            .collect();
+        image::GrayImage::from_raw(w as u32, h as u32, data).map(PageImage::Gray)
+    } else {
+        let data: Vec<u8> = rows()
+            .flat_map(|row| row.chunks_exact(4).flat_map(|p| [p[2], p[1], p[0]]))
+            .collect();
+        image::RgbImage::from_raw(w as u32, h as u32, data).map(PageImage::Rgb)
+    }
+    .ok_or_else(|| Error::Corrupt("bitmap size mismatch".into()))
+}
