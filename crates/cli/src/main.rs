@@ -5,6 +5,7 @@
 //! stderr; 1 any other failure.
 
 mod info;
+mod render;
 
 use clap::{Parser, Subcommand};
 use ocrloom::raster;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Show the detected format and every page's size, resolution, rotation and text.
     Info(info::Args),
+    /// Render the page images that OCR would see, optionally writing them as PNG.
+    Render(render::Args),
 }
 
 /// A failure with the exit code it maps to.
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Info(args) => info::run(args),
+        Command::Render(args) => render::run(args),
     });
     let failure = match result {
         Ok(Ok(())) => return ExitCode::SUCCESS,

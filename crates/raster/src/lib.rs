@@ -23,6 +23,7 @@
 
 mod bitmap;
 mod error;
+mod leptonica;
 mod limits;
 mod pdf;
 mod pdfium;

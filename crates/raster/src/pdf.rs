@@ -153,7 +153,8 @@ fn render_page(
     // A page too large for the pixel limit at this resolution is rendered
     // smaller rather than refused: its text is still there to read.
     let pixels_per_dpi2 = f64::from(width_in) * f64::from(height_in);
-    let cap = (limits.max_page_pixels as f64 / pixels_per_dpi2).sqrt() as f32;
+    // (Slightly under the exact cap, so that rounding stays within it.)
+    let cap = 0.999 * (limits.max_page_pixels as f64 / pixels_per_dpi2).sqrt() as f32;
     if dpi > cap {
         tracing::warn!(
             page = info.index + 1,

@@ -94,19 +94,24 @@ pub(crate) fn render(bytes: &[u8], limits: &Limits, info: &PageInfo) -> Result<P
     let mut dec = decoder(bytes, limits)?;
     dec.seek_to_image(info.index).map_err(tiff_error)?;
     let (w, h) = dec.dimensions().map_err(tiff_error)?;
-    let color = dec.colortype().map_err(tiff_error)?;
-    let bytes_per_pixel = match color {
-        ColorType::Gray(b) => u64::from(b.div_ceil(8)),
-        other => 8 * u64::from(other.bit_depth().div_ceil(8)),
+    // Colour pages may need 4 bytes a pixel on the way (RGBA, CMYK).
+    limits.check_image(w, h, 4)?;
+    let orientation = dec.find_tag_unsigned::<u16>(Tag::Orientation).ok().flatten().unwrap_or(1);
+    let decoded = dec
+        .colortype()
+        .and_then(|color| Ok((color, dec.read_image()?)))
+        .map_err(tiff_error)
+        .and_then(|(color, data)| to_page_image(&mut dec, w, h, color, data));
+    // What the Rust decoder cannot read (CCITT G3, palettes, planar data,
+    // bit-reversed fill order, ...) libtiff may: try it, and report the
+    // first error when neither can.
+    let image = match decoded {
+        Err(first @ (Error::Unsupported(_) | Error::Corrupt(_))) => {
+            tracing::debug!(%first, "TIFF page not read by the Rust decoder: trying Leptonica");
+            crate::leptonica::decode_tiff_page(bytes, info.index).map_err(|_| first)?
+        }
+        other => other?,
     };
-    limits.check_image(w, h, bytes_per_pixel.max(1))?;
-    let orientation = dec
-        .find_tag_unsigned::<u16>(Tag::Orientation)
-        .ok()
-        .flatten()
-        .unwrap_or(1);
-    let data = dec.read_image().map_err(tiff_error)?;
-    let image = to_page_image(&mut dec, w, h, color, data)?;
     let image = orient(image, Oriented::from_tiff(orientation));
     Ok(Page {
         info: info.clone(),

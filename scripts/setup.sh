@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what ocrloom needs on Debian 12, only what is missing, quietly:
+# Tesseract + Leptonica (build and language data), libclang for bindgen, the
+# tools the tests compare against, Rust's toolchain check, and PDFium (from the
+# pinned pypdfium2 wheel on PyPI, checksum verified) into vendor/pdfium/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential pkg-config libclang-dev
+  libtesseract-dev libleptonica-dev
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
+  tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa
+  poppler-utils qpdf unzip
+)
+PYPDFIUM_VERSION=5.15.2
+PYPDFIUM_WHEEL=pypdfium2-${PYPDFIUM_VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+PYPDFIUM_SHA256=dc31aea5b0fb9fefc9b537a65f4113980b2c40798445736a7e6565bc85161e37
+PDFIUM_DIR=vendor/pdfium
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+# pip fetches PDFium; any python3 with pip will do (it may not be Debian's).
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3 python3-pip)
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo not found: install Rust (rustup) first" >&2
+  exit 1
+fi
+
+if [ ! -s "$PDFIUM_DIR/libpdfium.so" ]; then
+  echo "setup: fetching PDFium (pypdfium2 $PYPDFIUM_VERSION wheel)" >&2
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+    "pypdfium2==$PYPDFIUM_VERSION" -d "$tmp" >/dev/null
+  echo "$PYPDFIUM_SHA256  $tmp/$PYPDFIUM_WHEEL" | sha256sum -c --quiet -
+  mkdir -p "$PDFIUM_DIR"
+  unzip -q -o -j "$tmp/$PYPDFIUM_WHEEL" pypdfium2_raw/libpdfium.so -d "$PDFIUM_DIR"
+fi

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs ocrloom's tests, installing what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+# Tesseract's OpenMP runtime reads this before main(): without it one page
+# takes 5x longer (see docs/decisions.md).
+export OMP_THREAD_LIMIT=1
+cargo test --workspace --release --quiet "$@"
