@@ -35,7 +35,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let page = page?;
         let n = page.info.index + 1;
         let (w, h) = (page.image.width(), page.image.height());
-        let dpi = page.dpi.map_or("unknown".into(), |d| format!("{:.0}x{:.0}", d.x, d.y));
+        let dpi = page
+            .dpi
+            .map_or("unknown".into(), |d| format!("{:.0}x{:.0}", d.x, d.y));
         println!("page {n}: {w}x{h} px, {dpi} dpi");
         if let Some(dir) = &args.out_dir {
             let path = dir.join(format!("page-{n:04}.png"));

@@ -13,7 +13,7 @@ pub enum Error {
     #[error("corrupt input: {0}")]
     Corrupt(String),
     /// The PDF is encrypted and no (correct) password was given.
-    #[error("the PDF is encrypted: a password is needed to open it")]
+    #[error("the PDF is encrypted and the password is missing or wrong")]
     Encrypted,
     /// A resource limit would be exceeded.
     #[error("over a limit: {0}")]

@@ -36,7 +36,10 @@ pub(crate) fn decode_tiff_page(bytes: &[u8], index: usize) -> Result<PageImage, 
     unsafe {
         // Leptonica's own messages would only duplicate the typed error.
         lept::setMsgSeverity(6); // L_SEVERITY_NONE
-        let mut pix = Pix::new(lept::pixReadMemTiff(bytes.as_ptr(), bytes.len(), n), "reading")?;
+        let mut pix = Pix::new(
+            lept::pixReadMemTiff(bytes.as_ptr(), bytes.len(), n),
+            "reading",
+        )?;
         if !lept::pixGetColormap(pix.0).is_null() {
             // 4 = REMOVE_CMAP_BASED_ON_SRC: grey stays grey, colour becomes RGB.
             pix = Pix::new(lept::pixRemoveColormap(pix.0, 4), "removing the colour map")?;
@@ -64,7 +67,8 @@ unsafe fn extract(pix: &Pix) -> Result<PageImage, Error> {
             lept::pixGetData(pix.0),
         )
     };
-    let (Ok(wu), Ok(hu), Ok(wplu)) = (usize::try_from(w), usize::try_from(h), usize::try_from(wpl)) else {
+    let (Ok(wu), Ok(hu), Ok(wplu)) = (usize::try_from(w), usize::try_from(h), usize::try_from(wpl))
+    else {
         return Err(Error::Corrupt("TIFF: negative image size".into()));
     };
     if data.is_null() || wu == 0 || hu == 0 {
@@ -74,10 +78,15 @@ unsafe fn extract(pix: &Pix) -> Result<PageImage, Error> {
     let words = unsafe { std::slice::from_raw_parts(data, wplu * hu) };
     let rows = words.chunks_exact(wplu);
     let image = if d == 32 {
-        let rgb = rows.flat_map(|row| row[..wu].iter().flat_map(|p| [(p >> 24) as u8, (p >> 16) as u8, (p >> 8) as u8]));
+        let rgb = rows.flat_map(|row| {
+            row[..wu]
+                .iter()
+                .flat_map(|p| [(p >> 24) as u8, (p >> 16) as u8, (p >> 8) as u8])
+        });
         image::RgbImage::from_raw(w as u32, h as u32, rgb.collect()).map(PageImage::Rgb)
     } else {
-        let gray = rows.flat_map(|row| (0..wu).map(move |x| (row[x / 4] >> (24 - 8 * (x % 4))) as u8));
+        let gray =
+            rows.flat_map(|row| (0..wu).map(move |x| (row[x / 4] >> (24 - 8 * (x % 4))) as u8));
         image::GrayImage::from_raw(w as u32, h as u32, gray.collect()).map(PageImage::Gray)
     };
     image.ok_or_else(|| Error::Corrupt("TIFF: image size mismatch".into()))

@@ -73,20 +73,34 @@ fn page_info(dec: &mut TiffDecoder, index: usize, limits: &Limits) -> Result<Pag
 
 /// XResolution/YResolution in DPI (ResolutionUnit 2 = inch, 3 = cm, 1 = no unit).
 fn resolution(dec: &mut TiffDecoder) -> Option<Dpi> {
-    let x = dec.get_tag_f32(Tag::XResolution).ok()?;
-    let y = dec.get_tag_f32(Tag::YResolution).ok().unwrap_or(x);
-    let scale = match dec
+    let x = rational(dec, Tag::XResolution)?;
+    let y = rational(dec, Tag::YResolution).unwrap_or(x);
+    let unit = dec
         .find_tag_unsigned::<u16>(Tag::ResolutionUnit)
         .ok()
-        .flatten()
-        .unwrap_or(2)
-    {
-        2 => 1.0,
-        3 => 2.54,
-        _ => return None,
-    };
-    let (x, y) = (x * scale, y * scale);
+        .flatten();
+    match unit.unwrap_or(2) {
+        2 => dpi(x, y),
+        3 => dpi(x * 2.54, y * 2.54),
+        _ => None,
+    }
+}
+
+fn dpi(x: f32, y: f32) -> Option<Dpi> {
     (x.is_finite() && y.is_finite() && x >= 1.0 && y >= 1.0).then_some(Dpi { x, y })
+}
+
+/// A RATIONAL tag (the type TIFF prescribes for resolutions), or a number.
+fn rational(dec: &mut TiffDecoder, tag: Tag) -> Option<f32> {
+    use tiff::decoder::ifd::Value;
+    match dec.find_tag(tag).ok()?? {
+        Value::Rational(n, d) if d != 0 => Some(n as f32 / d as f32),
+        Value::Float(v) => Some(v),
+        Value::Double(v) => Some(v as f32),
+        Value::Short(v) => Some(f32::from(v)),
+        Value::Unsigned(v) => Some(v as f32),
+        _ => None,
+    }
 }
 
 /// Decodes one page.
@@ -96,7 +110,11 @@ pub(crate) fn render(bytes: &[u8], limits: &Limits, info: &PageInfo) -> Result<P
     let (w, h) = dec.dimensions().map_err(tiff_error)?;
     // Colour pages may need 4 bytes a pixel on the way (RGBA, CMYK).
     limits.check_image(w, h, 4)?;
-    let orientation = dec.find_tag_unsigned::<u16>(Tag::Orientation).ok().flatten().unwrap_or(1);
+    let orientation = dec
+        .find_tag_unsigned::<u16>(Tag::Orientation)
+        .ok()
+        .flatten()
+        .unwrap_or(1);
     let decoded = dec
         .colortype()
         .and_then(|color| Ok((color, dec.read_image()?)))

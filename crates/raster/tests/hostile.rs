@@ -1,0 +1,185 @@
+//! Hostile input: every malformed fixture ends in a page or a typed error,
+//! quickly and without a panic; limits refuse bombs before decoding.
+
+mod common;
+
+use common::{fixture, fixtures};
+use ocrloom_raster::{Document, Error, Limits, OpenOptions, RenderDpi};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How many files `fixtures/malformed/` holds (see fixtures/README.md).
+const MALFORMED_FILES: usize = 72;
+/// Per-file time bound, generous for a loaded 2-core machine.
+const BOUND: Duration = Duration::from_secs(20);
+
+/// Opens and renders every page; the outcome is either all pages or an error code.
+fn outcome(bytes: Vec<u8>) -> Result<usize, &'static str> {
+    let doc = Document::open(bytes, &OpenOptions::default()).map_err(|e| e.code())?;
+    let mut n = 0;
+    for page in doc.stream(RenderDpi::Fixed(150.0)) {
+        page.map_err(|e| e.code())?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[test]
+fn malformed_files_fail_cleanly_and_quickly() {
+    let mut paths: Vec<_> = std::fs::read_dir(fixtures().join("malformed"))
+        .expect("fixtures/malformed")
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths.len(),
+        MALFORMED_FILES,
+        "fixtures/malformed changed: update the count and README"
+    );
+    let mut errors = 0;
+    for path in &paths {
+        let bytes = std::fs::read(path).expect("read fixture");
+        let (tx, rx) = mpsc::channel();
+        let start = Instant::now();
+        std::thread::spawn(move || {
+            let result = std::panic::catch_unwind(|| outcome(bytes));
+            let _ = tx.send(result);
+        });
+        let result = rx
+            .recv_timeout(BOUND)
+            .unwrap_or_else(|_| panic!("{}: no answer within {BOUND:?}", path.display()));
+        let result = result.unwrap_or_else(|_| panic!("{}: panicked", path.display()));
+        if let Err(code) = result {
+            errors += 1;
+            assert!(
+                [
+                    "corrupt_input",
+                    "unsupported_format",
+                    "encrypted_pdf",
+                    "limit_exceeded",
+                    "empty_input"
+                ]
+                .contains(&code),
+                "{}: unexpected error code {code}",
+                path.display()
+            );
+        }
+        assert!(start.elapsed() < BOUND);
+    }
+    // Most of these files are beyond repair; decoders that recover the rest are fine.
+    assert!(errors >= MALFORMED_FILES / 2, "only {errors} errors");
+}
+
+#[test]
+fn limits_refuse_what_is_too_large() {
+    let tiny = |limits: Limits| OpenOptions {
+        limits,
+        ..Default::default()
+    };
+    let tif = fixture("raster/g4-3pages.tif");
+    let e = Document::open(
+        tif.clone(),
+        &tiny(Limits {
+            max_pages: 2,
+            ..Default::default()
+        }),
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::LimitExceeded(_)), "{e}");
+    let e = Document::open(
+        tif.clone(),
+        &tiny(Limits {
+            max_file_bytes: 1000,
+            ..Default::default()
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "limit_exceeded");
+    let e = Document::open(
+        tif,
+        &tiny(Limits {
+            max_page_pixels: 1_000_000,
+            ..Default::default()
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "limit_exceeded");
+}
+
+#[test]
+fn decompression_bombs_are_refused_before_decoding() {
+    // A 1x1 BMP whose header then claims 60000 x 60000 pixels (3.6 G pixels).
+    let mut bmp = Vec::new();
+    image::GrayImage::new(1, 1)
+        .write_to(&mut std::io::Cursor::new(&mut bmp), image::ImageFormat::Bmp)
+        .unwrap();
+    bmp[18..22].copy_from_slice(&60000i32.to_le_bytes());
+    bmp[22..26].copy_from_slice(&60000i32.to_le_bytes());
+    // A 1x1 TIFF patched the same way.
+    let mut tif = Vec::new();
+    image::GrayImage::new(1, 1)
+        .write_to(
+            &mut std::io::Cursor::new(&mut tif),
+            image::ImageFormat::Tiff,
+        )
+        .unwrap();
+    patch_tiff_size(&mut tif, 60000);
+    for (name, bytes) in [("bmp", bmp), ("tiff", tif)] {
+        let start = Instant::now();
+        let e = Document::open(bytes, &OpenOptions::default()).unwrap_err();
+        assert_eq!(e.code(), "limit_exceeded", "{name}: {e}");
+        assert!(start.elapsed() < Duration::from_millis(500), "{name}");
+    }
+}
+
+/// Rewrites ImageWidth and ImageLength of the first IFD of a little-endian TIFF.
+fn patch_tiff_size(tif: &mut [u8], size: u32) {
+    assert_eq!(&tif[..4], b"II*\0");
+    let ifd = u32::from_le_bytes(tif[4..8].try_into().unwrap()) as usize;
+    let count = u16::from_le_bytes([tif[ifd], tif[ifd + 1]]) as usize;
+    let mut patched = 0;
+    for i in 0..count {
+        let e = ifd + 2 + 12 * i;
+        let tag = u16::from_le_bytes([tif[e], tif[e + 1]]);
+        if tag == 256 || tag == 257 {
+            // Whatever the stored type, write a LONG.
+            tif[e + 2..e + 4].copy_from_slice(&4u16.to_le_bytes());
+            tif[e + 8..e + 12].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2);
+}
+
+#[test]
+fn oversized_pdf_pages_render_smaller_within_the_pixel_limit() {
+    let limits = Limits {
+        max_page_pixels: 500_000,
+        ..Default::default()
+    };
+    let options = OpenOptions {
+        limits,
+        ..Default::default()
+    };
+    let doc = Document::open(fixture("raster/same-page.pdf"), &options).unwrap();
+    let page = doc.render(0, RenderDpi::Fixed(600.0)).unwrap();
+    let pixels = u64::from(page.image.width()) * u64::from(page.image.height());
+    assert!(pixels <= 500_000 && pixels > 450_000, "{pixels}");
+    assert!(page.dpi.unwrap().x < 600.0);
+}
+
+#[test]
+fn empty_and_foreign_inputs_name_the_problem() {
+    let e = Document::open(Vec::new(), &OpenOptions::default()).unwrap_err();
+    assert_eq!(e.code(), "empty_input");
+    let e =
+        Document::open(b"GIF89a\x01\x00\x01\x00".to_vec(), &OpenOptions::default()).unwrap_err();
+    assert_eq!(e.code(), "unsupported_format");
+    assert!(e.to_string().contains("GIF"), "{e}");
+    let mut truncated = fixture("raster/same-page.png");
+    truncated.truncate(truncated.len() / 2);
+    let e = Document::open(truncated, &OpenOptions::default())
+        .and_then(|d| d.render(0, RenderDpi::default()))
+        .unwrap_err();
+    assert_eq!(e.code(), "corrupt_input");
+}
