@@ -82,6 +82,7 @@ fn main() -> ExitCode {
             exit: 1,
         },
     };
-    eprintln!("error: {}: {}", failure.code, failure.message);
+    let message: Vec<&str> = failure.message.split_whitespace().collect();
+    eprintln!("error: {}: {}", failure.code, message.join(" "));
     ExitCode::from(failure.exit)
 }

@@ -18,7 +18,10 @@ fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, E
             PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
                 Error::Unsupported("PDF security handler".into())
             }
-            other => Error::Corrupt(format!("PDFium cannot open the PDF: {other}")),
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+                Error::Corrupt("the PDF is damaged beyond repair".into())
+            }
+            other => Error::Corrupt(format!("PDFium cannot open the PDF: {}", one_line(&other))),
         })?;
     options
         .limits
@@ -39,7 +42,12 @@ pub(crate) fn page_infos(bytes: &[u8], options: &OpenOptions) -> Result<Vec<Page
 }
 
 fn page_error(index: PdfPageIndex, e: PdfiumError) -> Error {
-    Error::Corrupt(format!("page {}: {e}", index + 1))
+    Error::Corrupt(format!("page {}: {}", index + 1, one_line(&e)))
+}
+
+/// PDFium's errors print as multi-line debug structures: fold them.
+fn one_line(e: &PdfiumError) -> String {
+    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn page_info(index: usize, page: &PdfPage) -> PageInfo {
@@ -176,7 +184,7 @@ fn render_page(
         .render_annotations(true);
     let bitmap = page
         .render_with_config(&config)
-        .map_err(|e| Error::Corrupt(format!("page {}: cannot render: {e}", info.index + 1)))?;
+        .map_err(|e| Error::Corrupt(format!("page {}: cannot render: {}", info.index + 1, one_line(&e))))?;
     let image = bgra_to_page_image(&bitmap)?;
     let dpi = Dpi {
         x: image.width() as f32 / width_in,
