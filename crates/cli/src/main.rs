@@ -57,6 +57,25 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// Tesseract's OpenMP runtime reads `OMP_THREAD_LIMIT` before `main` runs,
+/// and without a limit of 1 each page takes several times longer (see
+/// docs/decisions.md). So the binary re-executes itself with it set, once.
+fn ensure_single_threaded_openmp() {
+    use std::os::unix::process::CommandExt;
+    if ocrloom::ocr::omp_ok() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(ocrloom::ocr::OMP_ENV, "1")
+        .exec();
+    // Only reached when exec failed: carry on, slower (the library warns).
+    tracing::warn!("cannot re-execute with {}=1: {err}", ocrloom::ocr::OMP_ENV);
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -65,6 +84,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    ensure_single_threaded_openmp();
     let cli = Cli::parse();
     // Whatever a decoder does, the user gets an error line, never a panic trace
     // and exit code 101.

@@ -21,7 +21,12 @@ fn path(rel: &str) -> String {
 #[test]
 fn info_prints_json_for_a_good_file() {
     let out = ocrloom(&["info", "--json", &path("raster/g4-3pages.tif")]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["format"], "tiff");
     let pages = json["pages"].as_array().expect("pages");
@@ -42,7 +47,10 @@ fn bad_input_exits_3_with_one_error_line() {
         assert_eq!(out.status.code(), Some(3), "{file}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let line = stderr.lines().last().unwrap_or_default();
-        assert!(line.starts_with(&format!("error: {code}: ")), "{file}: {stderr}");
+        assert!(
+            line.starts_with(&format!("error: {code}: ")),
+            "{file}: {stderr}"
+        );
     }
 }
 

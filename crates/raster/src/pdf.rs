@@ -47,7 +47,10 @@ fn page_error(index: PdfPageIndex, e: PdfiumError) -> Error {
 
 /// PDFium's errors print as multi-line debug structures: fold them.
 fn one_line(e: &PdfiumError) -> String {
-    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn page_info(index: usize, page: &PdfPage) -> PageInfo {
@@ -182,9 +185,13 @@ fn render_page(
         .set_target_size(w as i32, h as i32)
         .render_form_data(true)
         .render_annotations(true);
-    let bitmap = page
-        .render_with_config(&config)
-        .map_err(|e| Error::Corrupt(format!("page {}: cannot render: {}", info.index + 1, one_line(&e))))?;
+    let bitmap = page.render_with_config(&config).map_err(|e| {
+        Error::Corrupt(format!(
+            "page {}: cannot render: {}",
+            info.index + 1,
+            one_line(&e)
+        ))
+    })?;
     let image = bgra_to_page_image(&bitmap)?;
     let dpi = Dpi {
         x: image.width() as f32 / width_in,
@@ -205,7 +212,7 @@ fn bgra_to_page_image(bitmap: &PdfBitmap) -> Result<PageImage, Error> {
         bitmap.height().max(0) as usize,
     );
     let raw = bitmap.as_raw_bytes();
-    let stride = if h == 0 { 0 } else { raw.len() / h };
+    let stride = raw.len().checked_div(h).unwrap_or(0);
     if w == 0 || h == 0 || stride < w * 4 {
         return Err(Error::Corrupt("PDFium rendered an empty bitmap".into()));
     }

@@ -135,7 +135,7 @@ fn decompression_bombs_are_refused_before_decoding() {
 /// Rewrites ImageWidth and ImageLength of the first IFD of a little-endian TIFF.
 fn patch_tiff_size(tif: &mut [u8], size: u32) {
     assert_eq!(&tif[..4], b"II*\0");
-    let ifd = u32::from_le_bytes(tif[4..8].try_into().unwrap()) as usize;
+    let ifd = u32::from_le_bytes(tif[4..8].try_into().expect("4 bytes")) as usize;
     let count = u16::from_le_bytes([tif[ifd], tif[ifd + 1]]) as usize;
     let mut patched = 0;
     for i in 0..count {

@@ -1,0 +1,538 @@
+//! The engine seam: a trait, the Tesseract implementation and a fake.
+
+use crate::lang::{Languages, Tessdata};
+use crate::preprocess;
+use crate::result::{BBox, Baseline, Block, Line, PageResult, Paragraph, Word};
+use crate::tess::{self, Handle, RawBlock};
+use crate::OcrError;
+use image::GrayImage;
+use ocrloom_raster::Page;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::time::Duration;
+
+/// How to prepare and recognize a page. `Default` is what the corpus
+/// measurements chose (see `PREPROCESSING.md`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Language model(s), or automatic script detection.
+    pub languages: Languages,
+    /// Image preparation.
+    pub preprocess: Preprocess,
+}
+
+/// The preprocessing steps and their parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preprocess {
+    /// Rescale pages so the measured glyph height is near
+    /// `target_text_height` (enlarging small text, reducing oversampled pages).
+    pub normalize_resolution: bool,
+    /// Wanted median glyph height in pixels (measured by connected components).
+    pub target_text_height: f32,
+    /// Largest enlargement factor.
+    pub max_upscale: f32,
+    /// Pages whose glyphs are taller than this many times the target are
+    /// reduced to `reduce_to` times the target (saves time); 0 disables.
+    pub reduce_above: f32,
+    /// See `reduce_above`.
+    pub reduce_to: f32,
+    /// Detect pages turned by 90/180/270 degrees (OSD) and turn them upright.
+    pub orientation: bool,
+    /// Minimum OSD orientation confidence to act on.
+    pub min_orientation_confidence: f32,
+}
+
+impl Default for Preprocess {
+    fn default() -> Self {
+        Preprocess {
+            normalize_resolution: true,
+            target_text_height: 20.0,
+            max_upscale: 4.0,
+            reduce_above: 0.0,
+            reduce_to: 2.0,
+            orientation: true,
+            min_orientation_confidence: 10.0,
+        }
+    }
+}
+
+impl Preprocess {
+    /// No preprocessing at all: the page goes to the engine as it came (as
+    /// the Tesseract CLI would see it). Used for comparisons and benchmarks.
+    pub fn none() -> Self {
+        Preprocess {
+            normalize_resolution: false,
+            orientation: false,
+            ..Preprocess::default()
+        }
+    }
+}
+
+/// Something that turns one page image into a [`PageResult`].
+///
+/// Implementations are shared between worker threads (`Send + Sync`) and
+/// called concurrently for different pages.
+pub trait Engine: Send + Sync {
+    /// Recognizes one page. Boxes in the result are in the pixels of
+    /// `page.image`; `PageResult::index` is `page.info.index`.
+    fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError>;
+
+    /// A short name for logs and reports.
+    fn name(&self) -> &str;
+}
+
+// ---------------------------------------------------------------------------
+// OpenMP
+
+/// The environment variable that must be `1` when the process starts, or
+/// Tesseract's OpenMP threads make every page several times slower.
+pub const OMP_ENV: &str = "OMP_THREAD_LIMIT";
+
+/// Whether [`OMP_ENV`] was `1` in the environment the process started with.
+///
+/// libgomp reads it before `main`, so setting it later does not help: this
+/// looks at the start-up environment (`/proc/self/environ` on Linux), and a
+/// binary that gets `false` should re-execute itself with the variable set.
+pub fn omp_ok() -> bool {
+    static OK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OK.get_or_init(|| match std::fs::read("/proc/self/environ") {
+        Ok(env) => env
+            .split(|b| *b == 0)
+            .any(|kv| kv == format!("{OMP_ENV}=1").as_bytes()),
+        Err(_) => std::env::var(OMP_ENV).as_deref() == Ok("1"),
+    })
+}
+
+fn warn_omp_once() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if !omp_ok() {
+            tracing::warn!(
+                "{OMP_ENV} is not 1 in the process environment: Tesseract's OpenMP threads \
+                 will make OCR several times slower; start the process with {OMP_ENV}=1"
+            );
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Tesseract
+
+/// Recognition with Tesseract (LSTM models) through its C API.
+///
+/// Each worker thread keeps its own Tesseract handles (one per language
+/// set, a few at most) for the life of the thread, so models load once per
+/// thread, not once per page.
+#[derive(Debug, Clone)]
+pub struct TesseractEngine {
+    tessdata: Tessdata,
+}
+
+/// Handles kept per thread; more language sets than this evict the oldest.
+const HANDLES_PER_THREAD: usize = 4;
+
+thread_local! {
+    static HANDLES: RefCell<Vec<Handle>> = const { RefCell::new(Vec::new()) };
+}
+
+impl TesseractEngine {
+    /// An engine using the models found by [`Tessdata::discover`].
+    pub fn new() -> Result<Self, OcrError> {
+        Ok(Self::with_tessdata(Tessdata::discover()?))
+    }
+
+    /// An engine using the models in `tessdata`.
+    pub fn with_tessdata(tessdata: Tessdata) -> Self {
+        warn_omp_once();
+        crate::tess::quiet_leptonica();
+        TesseractEngine { tessdata }
+    }
+
+    /// The models this engine can use.
+    pub fn tessdata(&self) -> &Tessdata {
+        &self.tessdata
+    }
+
+    /// Runs `f` with this thread's handle for `lang`, creating it if needed.
+    /// The handle is taken out of the cache while in use, so a panic inside
+    /// `f` drops it instead of leaving a half-used handle behind.
+    fn with_handle<R>(
+        &self,
+        lang: &str,
+        psm: u32,
+        f: impl FnOnce(&mut Handle) -> R,
+    ) -> Result<R, OcrError> {
+        let key = format!("{}|{}", psm, lang);
+        let cached = HANDLES.with(|h| {
+            let mut h = h.borrow_mut();
+            h.iter().position(|x| x.lang == key).map(|i| h.remove(i))
+        });
+        let mut handle = match cached {
+            Some(h) => h,
+            None => {
+                let mut h = Handle::new(&self.tessdata.dir, lang, psm)?;
+                h.lang = key;
+                h
+            }
+        };
+        let r = f(&mut handle);
+        HANDLES.with(|h| {
+            let mut h = h.borrow_mut();
+            if h.len() >= HANDLES_PER_THREAD {
+                h.remove(0);
+            }
+            h.push(handle);
+        });
+        Ok(r)
+    }
+}
+
+/// How the image given to Tesseract relates to the input page image.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    /// Input image size.
+    w: u32,
+    h: u32,
+    /// Scale applied first.
+    scale: f32,
+    /// Then this clockwise rotation.
+    rot: u16,
+}
+
+impl Frame {
+    /// Maps a point of the prepared image back to the input image.
+    fn point(&self, u: f32, v: f32) -> (f32, f32) {
+        let sw = self.w as f32 * self.scale;
+        let sh = self.h as f32 * self.scale;
+        // Undo the clockwise rotation (continuous coordinates).
+        let (x, y) = match self.rot {
+            90 => (v, sh - u),
+            180 => (sw - u, sh - v),
+            270 => (sw - v, u),
+            _ => (u, v),
+        };
+        (x / self.scale, y / self.scale)
+    }
+
+    fn bbox(&self, b: BBox) -> BBox {
+        let (ax, ay) = self.point(b.x0 as f32, b.y0 as f32);
+        let (bx, by) = self.point(b.x1 as f32, b.y1 as f32);
+        let cx = |v: f32| (v.round().max(0.0) as u32).min(self.w);
+        let cy = |v: f32| (v.round().max(0.0) as u32).min(self.h);
+        BBox {
+            x0: cx(ax.min(bx)),
+            y0: cy(ay.min(by)),
+            x1: cx(ax.max(bx)),
+            y1: cy(ay.max(by)),
+        }
+    }
+
+    fn baseline(&self, b: Baseline) -> Baseline {
+        let (x0, y0) = self.point(b.x0, b.y0);
+        let (x1, y1) = self.point(b.x1, b.y1);
+        Baseline { x0, y0, x1, y1 }
+    }
+}
+
+/// A DPI tag is believed only when it gives a plausible page size and
+/// roughly agrees with the size of the text.
+fn effective_dpi(page: &Page, text_h: Option<f32>) -> f32 {
+    let (w, h) = (page.image.width() as f32, page.image.height() as f32);
+    // Glyph median ~ x-height-ish of ~10-11 pt body text: ~1/13 inch.
+    let from_text = text_h.map(|t| (t * 13.0).clamp(50.0, 1200.0));
+    let tagged = page.dpi.map(|d| d.x.max(d.y)).filter(|d| {
+        let (wi, hi) = (w / d, h / d);
+        *d >= 50.0 && *d <= 2400.0 && (1.0..=20.0).contains(&wi) && (1.0..=28.0).contains(&hi)
+    });
+    match (tagged, from_text) {
+        (Some(t), Some(e)) if t / e < 2.5 && e / t < 2.5 => t,
+        (Some(t), None) => t,
+        (_, Some(e)) => e,
+        (None, None) => 300.0,
+    }
+}
+
+impl Engine for TesseractEngine {
+    fn name(&self) -> &str {
+        "tesseract"
+    }
+
+    fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
+        let pre = &settings.preprocess;
+        let (w, h) = (page.image.width(), page.image.height());
+        let index = page.info.index;
+        if w == 0 || h == 0 {
+            return Ok(PageResult::empty(index, w, h, 300.0));
+        }
+        let lang = settings.languages.resolve(&self.tessdata)?;
+        let gray = preprocess::to_gray(&page.image);
+
+        let text_h = preprocess::text_height(&gray);
+        let dpi = effective_dpi(page, text_h);
+        let mut factor = 1.0f32;
+        if pre.normalize_resolution {
+            if let Some(th) = text_h {
+                if th < pre.target_text_height {
+                    factor = (pre.target_text_height / th).min(pre.max_upscale.max(1.0));
+                } else if pre.reduce_above > 0.0 && th > pre.reduce_above * pre.target_text_height {
+                    factor = pre.reduce_to * pre.target_text_height / th;
+                }
+            }
+            // Below ~5% change the resampling costs more than it brings.
+            if (factor - 1.0).abs() < 0.05 {
+                factor = 1.0;
+            }
+        }
+        let scaled: GrayImage = if factor != 1.0 {
+            preprocess::scale(&gray, factor)
+        } else {
+            gray
+        };
+        let ppi = (dpi * factor).round().clamp(70.0, 4800.0) as i32;
+
+        // Orientation and, for `Auto`, the script, from OSD. On the enlarged
+        // image: on the original, small pages (phototest) get too little
+        // confidence to act on.
+        let want_osd = (pre.orientation || lang.is_none()) && self.tessdata.has_osd;
+        let osd = if want_osd {
+            self.with_handle("osd", tess::PSM_OSD_ONLY, |hd| {
+                hd.detect_orientation(&scaled, ppi)
+            })?
+        } else {
+            None
+        };
+        let mut rot = 0u16;
+        if let (true, Some(o)) = (pre.orientation, &osd) {
+            if o.orient_conf >= pre.min_orientation_confidence {
+                // OSD reports how far the page was turned clockwise (a page
+                // turned 90 degrees clockwise reads 90, "Rotate: 270" in the
+                // CLI); turning it clockwise by the rest of 360 undoes it.
+                rot = ((360 - o.orient_deg.rem_euclid(360)) % 360) as u16;
+            }
+            tracing::debug!(
+                page = index,
+                deg = o.orient_deg,
+                conf = o.orient_conf,
+                script = %o.script,
+                script_conf = o.script_conf,
+                "osd"
+            );
+        }
+        let lang = match lang {
+            Some(l) => l,
+            None => osd
+                .as_ref()
+                .and_then(|o| self.tessdata.model_for_script(&o.script))
+                .or_else(|| self.tessdata.model_for_script("Latin"))
+                .ok_or_else(|| OcrError::UnsupportedLanguage {
+                    requested: "auto".into(),
+                    installed: self.tessdata.languages.clone(),
+                })?,
+        };
+        let upright = if rot != 0 {
+            preprocess::rotate(&scaled, rot)
+        } else {
+            scaled
+        };
+        drop(osd);
+
+        let raw = self.with_handle(&lang, tess::PSM_AUTO, |hd| hd.recognize(&upright, ppi))??;
+        let frame = Frame {
+            w,
+            h,
+            scale: factor,
+            rot,
+        };
+        let mut result = build(index, w, h, dpi, rot, &lang, frame, raw);
+        result.update_mean_confidence();
+        Ok(result)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    index: usize,
+    w: u32,
+    h: u32,
+    dpi: f32,
+    rot: u16,
+    lang: &str,
+    frame: Frame,
+    raw: Vec<RawBlock>,
+) -> PageResult {
+    let mut result = PageResult::empty(index, w, h, dpi);
+    result.orientation = rot;
+    result.language = lang.to_string();
+    // Skew of the block with the most words stands for the page.
+    let main = raw.iter().max_by_key(|b| {
+        b.paras
+            .iter()
+            .flat_map(|p| &p.lines)
+            .map(|l| l.words.len())
+            .sum::<usize>()
+    });
+    result.skew = main.map(|b| b.deskew.to_degrees()).unwrap_or(0.0);
+    for b in raw {
+        let mut block = Block {
+            bbox: frame.bbox(b.bbox),
+            paragraphs: Vec::new(),
+        };
+        for p in b.paras {
+            let mut para = Paragraph {
+                bbox: frame.bbox(p.bbox),
+                lines: Vec::new(),
+            };
+            for l in p.lines {
+                let mut sizes: Vec<i32> = l
+                    .words
+                    .iter()
+                    .map(|w| w.pointsize)
+                    .filter(|s| *s > 0)
+                    .collect();
+                sizes.sort_unstable();
+                let bbox = frame.bbox(l.bbox);
+                // Tesseract's point size comes from the row's x-height plus
+                // ascender/descender and the resolution we gave it (the
+                // input DPI times the scale), so it is in input points. When it
+                // has none, the line height is roughly 1.2 em.
+                let font_size = match sizes.get(sizes.len() / 2) {
+                    Some(s) => *s as f32,
+                    None => {
+                        let lh = if rot == 90 || rot == 270 {
+                            bbox.width()
+                        } else {
+                            bbox.height()
+                        };
+                        (lh as f32 * 72.0 / dpi / 1.2 * 10.0).round() / 10.0
+                    }
+                };
+                para.lines.push(Line {
+                    bbox,
+                    baseline: l.baseline.map(|bl| frame.baseline(bl)),
+                    font_size,
+                    words: l
+                        .words
+                        .into_iter()
+                        .map(|w| Word {
+                            text: w.text,
+                            bbox: frame.bbox(w.bbox),
+                            confidence: w.confidence,
+                        })
+                        .collect(),
+                });
+            }
+            block.paragraphs.push(para);
+        }
+        result.blocks.push(block);
+    }
+    result
+}
+
+// ---------------------------------------------------------------------------
+// Fake
+
+/// An engine for tests: returns the given words on one line, optionally
+/// after a delay, or fails / panics on chosen pages. Needs no models.
+#[derive(Debug, Clone, Default)]
+pub struct FakeEngine {
+    words: Vec<String>,
+    delay: Duration,
+    fail_on: Vec<usize>,
+    panic_on: Vec<usize>,
+}
+
+impl FakeEngine {
+    /// Recognizes every page as these words (plus nothing else).
+    pub fn new<I, S>(words: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        FakeEngine {
+            words: words.into_iter().map(Into::into).collect(),
+            ..FakeEngine::default()
+        }
+    }
+
+    /// Sleeps this long per page (to test parallelism and cancellation).
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// Returns [`OcrError::OcrFailed`] for the page with this index.
+    pub fn failing_on(mut self, page: usize) -> Self {
+        self.fail_on.push(page);
+        self
+    }
+
+    /// Panics on the page with this index.
+    pub fn panicking_on(mut self, page: usize) -> Self {
+        self.panic_on.push(page);
+        self
+    }
+}
+
+impl Engine for FakeEngine {
+    fn name(&self) -> &str {
+        "fake"
+    }
+
+    fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
+        let index = page.info.index;
+        std::thread::sleep(self.delay);
+        if self.fail_on.contains(&index) {
+            return Err(OcrError::OcrFailed(format!("fake failure on page {index}")));
+        }
+        if self.panic_on.contains(&index) {
+            panic!("fake panic on page {index}");
+        }
+        let (w, h) = (page.image.width(), page.image.height());
+        let dpi = page.dpi.map(|d| d.x).unwrap_or(300.0);
+        let mut r = PageResult::empty(index, w, h, dpi);
+        r.language = settings.languages.to_string();
+        // Lay the words out left to right along the top, inside the page.
+        let n = self.words.len().max(1) as u32;
+        let cell = (w / n).max(1);
+        let words: Vec<Word> = self
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let x0 = (i as u32 * cell).min(w);
+                Word {
+                    text: t.clone(),
+                    bbox: BBox {
+                        x0,
+                        y0: 0,
+                        x1: (x0 + cell).min(w),
+                        y1: h.min(10),
+                    },
+                    confidence: 100.0,
+                }
+            })
+            .collect();
+        if !words.is_empty() {
+            let bbox = words
+                .iter()
+                .skip(1)
+                .fold(words[0].bbox, |a, w| a.union(&w.bbox));
+            r.blocks.push(Block {
+                bbox,
+                paragraphs: vec![Paragraph {
+                    bbox,
+                    lines: vec![Line {
+                        bbox,
+                        baseline: None,
+                        font_size: 10.0,
+                        words,
+                    }],
+                }],
+            });
+        }
+        r.update_mean_confidence();
+        Ok(r)
+    }
+}

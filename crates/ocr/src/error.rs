@@ -1,0 +1,83 @@
+//! The one error type of the crate.
+
+use thiserror::Error;
+
+/// Everything that can go wrong while recognizing pages.
+///
+/// Each variant has a stable machine-readable [`OcrError::code`]; callers map
+/// those codes, not the messages, to their own API errors.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum OcrError {
+    /// A requested language is unknown or its model is not installed.
+    #[error("language {requested:?} is not installed (installed: {})", installed.join(", "))]
+    UnsupportedLanguage {
+        /// The language as the caller wrote it.
+        requested: String,
+        /// The languages found in the tessdata directory.
+        installed: Vec<String>,
+    },
+    /// The engine could not recognize a page (bad image, engine failure).
+    #[error("OCR failed: {0}")]
+    OcrFailed(String),
+    /// The work was cancelled through a [`crate::CancelToken`].
+    #[error("cancelled")]
+    Cancelled,
+    /// The page could not be produced by the raster stage.
+    #[error("page could not be rendered: {0}")]
+    Raster(#[from] ocrloom_raster::Error),
+    /// One page of a document failed; `source` says why.
+    #[error("page {page}: {source}")]
+    Page {
+        /// Zero-based page index.
+        page: usize,
+        /// What went wrong on that page.
+        #[source]
+        source: Box<OcrError>,
+    },
+    /// Reading or writing a file (evaluation corpus, hypothesis files).
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory concerned.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bug: a panic inside the engine, a broken invariant.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl OcrError {
+    /// A stable, machine-readable name of the error kind.
+    ///
+    /// For [`OcrError::Page`] this is the code of the page's own error, so a
+    /// caller sees `cancelled` or `unsupported_language` whatever page it hit.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OcrError::UnsupportedLanguage { .. } => "unsupported_language",
+            OcrError::OcrFailed(_) => "ocr_failed",
+            OcrError::Cancelled => "cancelled",
+            OcrError::Raster(e) => e.code(),
+            OcrError::Page { source, .. } => source.code(),
+            OcrError::Io { .. } => "io",
+            OcrError::Internal(_) => "internal",
+        }
+    }
+
+    /// The page this error is about, when it is about one page.
+    pub fn page(&self) -> Option<usize> {
+        match self {
+            OcrError::Page { page, .. } => Some(*page),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
+        OcrError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

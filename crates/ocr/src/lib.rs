@@ -1,0 +1,53 @@
+//! The OCR stage of ocrloom: page images in, structured text out.
+//!
+//! The stages are visible in the API:
+//! - [`preprocess`]: grey conversion, text-size measurement and resolution
+//!   normalisation, orientation correction;
+//! - [`Engine`]: the seam to the recognizer, implemented by
+//!   [`TesseractEngine`] (Tesseract through its C API, one handle per worker
+//!   thread) and [`FakeEngine`] (for tests, needs no models);
+//! - [`Recognizer`]: recognizes the pages of a document in parallel on a
+//!   rayon pool, in page order, with progress and cancellation;
+//! - [`PageResult`] / [`DocumentResult`]: blocks, paragraphs, lines (with
+//!   baseline and font size) and words (with box and confidence), in the
+//!   pixels of the input page image, serde-serializable, with `text()`;
+//! - [`score`]: CER/WER/bag-of-words scoring and a ground-truth evaluation.
+//!
+//! ```
+//! use ocrloom_ocr::{CancelToken, FakeEngine, Recognizer, Settings};
+//! use ocrloom_raster::{Page, PageImage, PageInfo, Unit};
+//! use std::sync::Arc;
+//!
+//! let page = |index| Ok(Page {
+//!     info: PageInfo { index, width: 20.0, height: 20.0, unit: Unit::Px,
+//!                      dpi: None, rotation: 0, has_text: false },
+//!     image: PageImage::Gray(image::GrayImage::new(20, 20)),
+//!     dpi: None,
+//! });
+//! let engine = Arc::new(FakeEngine::new(["hello", "world"]));
+//! let recognizer = Recognizer::new(engine, Some(2)).unwrap();
+//! let doc = recognizer
+//!     .recognize_pages((0..3).map(page), &Settings::default(), &CancelToken::new(), Some(3), |_| {})
+//!     .unwrap();
+//! assert_eq!(doc.text(), "hello world\n\x0chello world\n\x0chello world");
+//! ```
+//!
+//! **OpenMP:** Tesseract is built with OpenMP; unless `OMP_THREAD_LIMIT=1`
+//! is in the environment when the process starts, pages take several times
+//! longer. [`omp_ok`] tells a binary whether it must re-execute itself with
+//! [`OMP_ENV`] set; the engine logs a warning once when it is not.
+
+mod driver;
+mod engine;
+mod error;
+pub mod lang;
+pub mod preprocess;
+mod result;
+pub mod score;
+mod tess;
+
+pub use driver::{CancelToken, Progress, Recognizer};
+pub use engine::{omp_ok, Engine, FakeEngine, Preprocess, Settings, TesseractEngine, OMP_ENV};
+pub use error::OcrError;
+pub use lang::{Languages, Tessdata};
+pub use result::{BBox, Baseline, Block, DocumentResult, Line, PageResult, Paragraph, Word};

@@ -1,0 +1,249 @@
+//! The structured result of recognition: page -> blocks -> paragraphs ->
+//! lines -> words, with boxes in the pixels of the page image that went in.
+
+use serde::{Deserialize, Serialize};
+
+/// An axis-aligned box in page pixels: `x0,y0` top-left (inclusive),
+/// `x1,y1` bottom-right (exclusive), origin at the top-left of the page image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BBox {
+    /// Left edge.
+    pub x0: u32,
+    /// Top edge.
+    pub y0: u32,
+    /// Right edge (exclusive).
+    pub x1: u32,
+    /// Bottom edge (exclusive).
+    pub y1: u32,
+}
+
+impl BBox {
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.x1.saturating_sub(self.x0)
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.y1.saturating_sub(self.y0)
+    }
+
+    /// The smallest box holding both.
+    pub fn union(&self, other: &BBox) -> BBox {
+        BBox {
+            x0: self.x0.min(other.x0),
+            y0: self.y0.min(other.y0),
+            x1: self.x1.max(other.x1),
+            y1: self.y1.max(other.y1),
+        }
+    }
+}
+
+/// A text line's baseline as a segment in page pixels (same frame as
+/// [`BBox`]); for an upright line `y0 == y1` up to skew.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Baseline {
+    /// Start x.
+    pub x0: f32,
+    /// Start y.
+    pub y0: f32,
+    /// End x.
+    pub x1: f32,
+    /// End y.
+    pub y1: f32,
+}
+
+/// One recognized word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    /// The text, UTF-8, no surrounding whitespace.
+    pub text: String,
+    /// Where it is on the page.
+    pub bbox: BBox,
+    /// The engine's confidence, 0..=100.
+    pub confidence: f32,
+}
+
+/// One text line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// Where the whole line is.
+    pub bbox: BBox,
+    /// The baseline, when the engine reported one.
+    pub baseline: Option<Baseline>,
+    /// Estimated font size in points (from the line's height and the DPI).
+    pub font_size: f32,
+    /// The words, left to right in reading order.
+    pub words: Vec<Word>,
+}
+
+/// One paragraph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paragraph {
+    /// Where the paragraph is.
+    pub bbox: BBox,
+    /// Its lines in reading order.
+    pub lines: Vec<Line>,
+}
+
+/// One layout block (a column, a caption, a table cell...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    /// Where the block is.
+    pub bbox: BBox,
+    /// Its paragraphs in reading order.
+    pub paragraphs: Vec<Paragraph>,
+}
+
+/// Everything recognized on one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageResult {
+    /// Zero-based page index in the document.
+    pub index: usize,
+    /// Width of the input page image in pixels (boxes are in this frame).
+    pub width: u32,
+    /// Height of the input page image in pixels.
+    pub height: u32,
+    /// The resolution the page was taken to have (input pixels per inch):
+    /// the file's, or an estimate from the text size when it had none.
+    pub dpi: f32,
+    /// Clockwise rotation in degrees (0, 90, 180, 270) that was detected and
+    /// applied to make the text upright before recognition. Boxes are still
+    /// in the frame of the input image.
+    pub orientation: u16,
+    /// Skew of the text lines found by the engine, degrees (positive =
+    /// counter-clockwise).
+    pub skew: f32,
+    /// The language model(s) used, `+`-joined.
+    pub language: String,
+    /// Mean word confidence, 0..=100 (0 for a page without words).
+    pub mean_confidence: f32,
+    /// Layout blocks in reading order.
+    pub blocks: Vec<Block>,
+}
+
+impl PageResult {
+    /// An empty result for a page of this size (nothing recognized).
+    pub fn empty(index: usize, width: u32, height: u32, dpi: f32) -> Self {
+        PageResult {
+            index,
+            width,
+            height,
+            dpi,
+            orientation: 0,
+            skew: 0.0,
+            language: String::new(),
+            mean_confidence: 0.0,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// All words in reading order.
+    pub fn words(&self) -> impl Iterator<Item = &Word> {
+        self.lines().flat_map(|l| l.words.iter())
+    }
+
+    /// All lines in reading order.
+    pub fn lines(&self) -> impl Iterator<Item = &Line> {
+        self.blocks
+            .iter()
+            .flat_map(|b| b.paragraphs.iter())
+            .flat_map(|p| p.lines.iter())
+    }
+
+    /// The plain text in reading order: words joined by a space, lines by a
+    /// newline, a blank line between paragraphs (and blocks). No trailing
+    /// newline.
+    pub fn text(&self) -> String {
+        let mut paras: Vec<String> = Vec::new();
+        for para in self.blocks.iter().flat_map(|b| b.paragraphs.iter()) {
+            let lines: Vec<String> = para
+                .lines
+                .iter()
+                .map(|l| {
+                    l.words
+                        .iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|l| !l.is_empty())
+                .collect();
+            if !lines.is_empty() {
+                paras.push(lines.join("\n"));
+            }
+        }
+        paras.join("\n\n")
+    }
+
+    /// Recomputes [`PageResult::mean_confidence`] from the words.
+    pub fn update_mean_confidence(&mut self) {
+        let (sum, n) = self.words().fold((0.0f64, 0usize), |(s, n), w| {
+            (s + w.confidence as f64, n + 1)
+        });
+        self.mean_confidence = if n == 0 { 0.0 } else { (sum / n as f64) as f32 };
+    }
+}
+
+/// The results of all pages of a document, in page order.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DocumentResult {
+    /// One result per page, in page order.
+    pub pages: Vec<PageResult>,
+}
+
+impl DocumentResult {
+    /// The text of every page, pages separated by a form feed (`\x0c`).
+    pub fn text(&self) -> String {
+        self.pages
+            .iter()
+            .map(PageResult::text)
+            .collect::<Vec<_>>()
+            .join("\n\x0c")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(t: &str) -> Word {
+        Word {
+            text: t.into(),
+            bbox: BBox::default(),
+            confidence: 90.0,
+        }
+    }
+
+    fn line(ws: &[&str]) -> Line {
+        Line {
+            bbox: BBox::default(),
+            baseline: None,
+            font_size: 10.0,
+            words: ws.iter().map(|w| word(w)).collect(),
+        }
+    }
+
+    #[test]
+    fn text_layout() {
+        let mut p = PageResult::empty(0, 10, 10, 300.0);
+        p.blocks.push(Block {
+            bbox: BBox::default(),
+            paragraphs: vec![
+                Paragraph {
+                    bbox: BBox::default(),
+                    lines: vec![line(&["a", "b"]), line(&["c"])],
+                },
+                Paragraph {
+                    bbox: BBox::default(),
+                    lines: vec![line(&["d"])],
+                },
+            ],
+        });
+        assert_eq!(p.text(), "a b\nc\n\nd");
+        let doc = DocumentResult {
+            pages: vec![p.clone(), p],
+        };
+        assert_eq!(doc.text(), "a b\nc\n\nd\n\x0ca b\nc\n\nd");
+    }
+}
