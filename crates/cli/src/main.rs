@@ -4,7 +4,9 @@
 //! encrypted, over a limit), with one line `error: <code>: <message>` on
 //! stderr; 1 any other failure.
 
+mod eval;
 mod info;
+mod ocr;
 mod render;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +30,10 @@ enum Command {
     Info(info::Args),
     /// Render the page images that OCR would see, optionally writing them as PNG.
     Render(render::Args),
+    /// Recognize a document and write its text.
+    Ocr(ocr::Args),
+    /// Score recognition against a ground-truth folder (CER, WER, bag of words).
+    Eval(eval::Args),
 }
 
 /// A failure with the exit code it maps to.
@@ -44,6 +50,26 @@ impl From<raster::Error> for Failure {
             message: e.to_string(),
             exit: if e.is_bad_input() { 3 } else { 1 },
         }
+    }
+}
+
+impl Failure {
+    /// A usage error (exit code 2).
+    fn usage(message: String) -> Self {
+        Failure {
+            code: "usage",
+            message,
+            exit: 2,
+        }
+    }
+}
+
+/// Maps a pipeline error to its code and exit status.
+fn pipeline_failure(e: ocrloom::Error) -> Failure {
+    Failure {
+        code: e.code(),
+        message: e.to_string(),
+        exit: if e.is_bad_input() { 3 } else { 1 },
     }
 }
 
@@ -92,6 +118,8 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Info(args) => info::run(args),
         Command::Render(args) => render::run(args),
+        Command::Ocr(args) => ocr::run(args),
+        Command::Eval(args) => eval::run(args),
     });
     let failure = match result {
         Ok(Ok(())) => return ExitCode::SUCCESS,

@@ -67,3 +67,55 @@ fn a_missing_file_is_another_failure() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: io_error: "));
 }
+
+#[test]
+fn ocr_writes_the_text_of_every_page() {
+    let dir = std::env::temp_dir().join(format!("ocrloom-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("phototest.txt");
+    let status = ocrloom(&[
+        "ocr",
+        &path("raster/same-page.png"),
+        "-o",
+        &out.to_string_lossy(),
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let text = std::fs::read_to_string(&out).expect("output written");
+    let gt =
+        std::fs::read_to_string(fixtures().join("ocr/phototest.gt.txt")).expect("ground truth");
+    let counts = ocrloom::ocr::score::score_page(&gt, Some(&text), "tesseract-test");
+    assert!(counts.cer() < 5.0, "CER {:.2}%: {text}", counts.cer());
+    // No temporary file is left beside the output.
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("phototest.txt")]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn ocr_refuses_an_uninstalled_language_listing_the_installed_ones() {
+    let out = ocrloom(&[
+        "ocr",
+        &path("raster/same-page.png"),
+        "-o",
+        "/tmp/never-written.txt",
+        "--lang",
+        "xyz",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: unsupported_language: ") && stderr.contains("eng"),
+        "{stderr}"
+    );
+    assert!(!std::path::Path::new("/tmp/never-written.txt").exists());
+}

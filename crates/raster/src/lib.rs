@@ -265,8 +265,24 @@ impl Document {
     /// handed over through a small bounded queue, so rendering overlaps with
     /// whatever consumes the pages and memory stays bounded. Dropping the
     /// stream stops the rendering.
-    pub fn stream(&self, dpi: RenderDpi) -> stream::PageStream {
-        stream::PageStream::new(self.clone(), dpi, 2)
+    pub fn stream(&self, dpi: RenderDpi) -> PageStream {
+        self.stream_pages((0..self.pages.len()).collect(), dpi)
+    }
+
+    /// Like [`Document::stream`], for the pages at `indices` only (in that
+    /// order), so pages that need no work are never rendered.
+    pub fn stream_pages(&self, indices: Vec<usize>, dpi: RenderDpi) -> PageStream {
+        PageStream::new(self.clone(), indices, dpi, 2)
+    }
+
+    /// The text a PDF page already carries (empty for images and pages
+    /// without text), in PDFium's reading order.
+    pub fn page_text(&self, index: usize) -> Result<String, Error> {
+        let info = self.pages.get(index).ok_or(Error::NoSuchPage(index))?;
+        match self.format {
+            Format::Pdf => pdf::text(&self.bytes, &self.options, info),
+            _ => Ok(String::new()),
+        }
     }
 }
 

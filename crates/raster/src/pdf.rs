@@ -1,7 +1,7 @@
 //! PDF pages through PDFium: page list, per-page facts and rendering.
 
 use crate::pdfium::pdfium;
-use crate::{Dpi, Error, OpenOptions, Page, PageImage, PageInfo, RenderDpi, Unit};
+use crate::{Document, Dpi, Error, OpenOptions, Page, PageImage, PageInfo, RenderDpi, Unit};
 use pdfium_render::prelude::*;
 
 /// Nested form XObjects deeper than this are not searched for images or text.
@@ -122,26 +122,39 @@ pub(crate) fn render(
     render_page(&doc, options, info, dpi)
 }
 
-/// Renders `infos` in order, handing each page to `sink` until it returns false.
+/// Renders the pages at `indices` in order, handing each to `sink` until it
+/// returns false; the document is opened once.
 pub(crate) fn render_each(
-    bytes: &[u8],
-    options: &OpenOptions,
-    infos: &[PageInfo],
+    doc: &Document,
+    indices: &[usize],
     dpi: RenderDpi,
     sink: &mut impl FnMut(Result<Page, Error>) -> bool,
 ) {
-    let doc = match load(bytes, options) {
-        Ok(doc) => doc,
+    let pdf = match load(&doc.bytes, &doc.options) {
+        Ok(pdf) => pdf,
         Err(e) => {
             sink(Err(e));
             return;
         }
     };
-    for info in infos {
-        if !sink(render_page(&doc, options, info, dpi)) {
+    for &i in indices {
+        let page = match doc.pages.get(i) {
+            Some(info) => render_page(&pdf, &doc.options, info, dpi),
+            None => Err(Error::NoSuchPage(i)),
+        };
+        if !sink(page) {
             return;
         }
     }
+}
+
+/// The text layer of one page, as PDFium extracts it.
+pub(crate) fn text(bytes: &[u8], options: &OpenOptions, info: &PageInfo) -> Result<String, Error> {
+    let doc = load(bytes, options)?;
+    let index = PdfPageIndex::try_from(info.index).map_err(|_| Error::NoSuchPage(info.index))?;
+    let page = doc.pages().get(index).map_err(|e| page_error(index, e))?;
+    let text = page.text().map_err(|e| page_error(index, e))?;
+    Ok(text.all())
 }
 
 fn render_page(

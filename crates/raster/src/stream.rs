@@ -17,27 +17,24 @@ pub struct PageStream {
 }
 
 impl PageStream {
-    pub(crate) fn new(doc: Document, dpi: RenderDpi, ahead: usize) -> Self {
-        let left = doc.pages.len();
+    pub(crate) fn new(doc: Document, indices: Vec<usize>, dpi: RenderDpi, ahead: usize) -> Self {
+        let left = indices.len();
         let (tx, rx) = sync_channel(ahead.max(1));
         let worker = std::thread::Builder::new()
             .name("ocrloom-render".into())
             .spawn(move || {
-                let send = |page: Result<Page, Error>| {
+                let mut send = |page: Result<Page, Error>| {
                     let stop = page.is_err();
                     tx.send(page).is_ok() && !stop
                 };
-                let mut send = send;
                 // A decoder panic must not end the stream silently: the
                 // consumer sees the missing pages as an error (see `next`).
                 let _ =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match doc.format {
                         // One PDFium document for the whole stream.
-                        Format::Pdf => {
-                            pdf::render_each(&doc.bytes, &doc.options, &doc.pages, dpi, &mut send)
-                        }
+                        Format::Pdf => pdf::render_each(&doc, &indices, dpi, &mut send),
                         _ => {
-                            for i in 0..doc.pages.len() {
+                            for &i in &indices {
                                 if !send(doc.render(i, dpi)) {
                                     break;
                                 }

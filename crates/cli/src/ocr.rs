@@ -1,0 +1,95 @@
+//! `ocrloom ocr`: recognize a document and write the result.
+
+use crate::Failure;
+use anyhow::Context;
+use ocrloom::ocr::{CancelToken, Languages, Progress};
+use ocrloom::{Options, Pipeline, TextPages};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Arguments of `ocrloom ocr`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The input file (PDF, TIFF, JPEG, PNG or BMP; detected from its bytes).
+    input: PathBuf,
+    /// Where to write the text.
+    #[arg(long, short)]
+    output: PathBuf,
+    /// Languages: Tesseract codes or ISO 639-1 aliases joined by `+` or `,`
+    /// (`eng`, `de`, `eng+fra`), or `auto` to detect the script.
+    #[arg(long, short, default_value = "eng")]
+    lang: String,
+    /// OCR worker threads (default: one per core).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Also OCR PDF pages that already carry text.
+    #[arg(long)]
+    force_ocr: bool,
+    /// Password of an encrypted PDF.
+    #[arg(long)]
+    password: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let mut options = Options::default();
+    options.settings.languages = Languages::parse(&args.lang);
+    options.open.password = args.password;
+    if args.force_ocr {
+        options.text_pages = TextPages::Force;
+    }
+    let bytes = read_input(&args.input, options.open.limits.max_file_bytes)?;
+    let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
+    let bar = std::io::stderr().is_terminal();
+    let progress = |p: Progress| {
+        if bar {
+            let total = p.total.map_or("?".into(), |t| t.to_string());
+            eprint!("\rrecognized {}/{total} pages", p.done);
+        }
+    };
+    let done = pipeline
+        .recognize(bytes, &options, &CancelToken::new(), progress)
+        .map_err(crate::pipeline_failure)?;
+    if bar {
+        eprintln!();
+    }
+    write_atomically(&args.output, done.text().as_bytes())?;
+    Ok(())
+}
+
+/// Reads the input, refusing a file over the size limit before reading it.
+pub fn read_input(path: &std::path::Path, max: u64) -> Result<Vec<u8>, Failure> {
+    let len = std::fs::metadata(path)
+        .map_err(ocrloom::raster::Error::Io)?
+        .len();
+    if len > max {
+        return Err(ocrloom::raster::Error::LimitExceeded(format!(
+            "file size in bytes {len} exceeds {max}"
+        ))
+        .into());
+    }
+    Ok(std::fs::read(path).map_err(ocrloom::raster::Error::Io)?)
+}
+
+/// Writes to a temporary file beside `path`, then renames it: the output is
+/// either complete or absent.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .context("the output path has no file name")?;
+    let tmp = dir.join(format!(".{}.part", name.to_string_lossy()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
