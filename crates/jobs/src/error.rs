@@ -1,0 +1,348 @@
+//! Stable error codes, their HTTP statuses, and the crate's error type.
+//!
+//! The full table (code, HTTP status, when) is in `crates/jobs/ERRORS.md`; the
+//! code is the contract with clients, the message is for people.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::ids::RequestId;
+
+/// Every error code the API answers with, at request time or in a failed job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No API key, or one that is not known (401).
+    Unauthorized,
+    /// The request is malformed: missing field, bad filename, wrong kind of file (400).
+    InvalidRequest,
+    /// The engine id is not in the engines list (400).
+    InvalidEngine,
+    /// The file is unknown, expired, or another user's (404).
+    InvalidFileId,
+    /// The job is unknown, expired, or another user's (404).
+    InvalidJobId,
+    /// `wait` is zero, negative or not a number (400).
+    InvalidWait,
+    /// The requested byte range lies outside the file (416).
+    InvalidRange,
+    /// A chunk is larger than the chunk limit (5 MB by default) (413).
+    ChunkTooLarge,
+    /// The file would exceed the file size limit (200 MB by default) (413).
+    FileTooLarge,
+    /// The input's bytes are none of PDF, TIFF, JPEG, PNG, BMP (422).
+    UnsupportedFormat,
+    /// The engine cannot convert this input format to this output format (422).
+    UnsupportedConversion,
+    /// A language the engine does not support (422).
+    UnsupportedLanguage,
+    /// The input is damaged or truncated (job failure).
+    CorruptInput,
+    /// The PDF is encrypted and cannot be opened (job failure).
+    EncryptedPdf,
+    /// The input exceeds a safety limit: pages, pixels, DPI (job failure).
+    LimitExceeded,
+    /// Recognition itself failed (job failure).
+    OcrFailed,
+    /// The job ran longer than allowed (job failure).
+    Timeout,
+    /// The manager is shutting down and takes no new work (503).
+    ShuttingDown,
+    /// Anything else: storage failure, converter crash (500, or job failure).
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in table order.
+    pub const ALL: [ErrorCode; 19] = [
+        ErrorCode::Unauthorized,
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidEngine,
+        ErrorCode::InvalidFileId,
+        ErrorCode::InvalidJobId,
+        ErrorCode::InvalidWait,
+        ErrorCode::InvalidRange,
+        ErrorCode::ChunkTooLarge,
+        ErrorCode::FileTooLarge,
+        ErrorCode::UnsupportedFormat,
+        ErrorCode::UnsupportedConversion,
+        ErrorCode::UnsupportedLanguage,
+        ErrorCode::CorruptInput,
+        ErrorCode::EncryptedPdf,
+        ErrorCode::LimitExceeded,
+        ErrorCode::OcrFailed,
+        ErrorCode::Timeout,
+        ErrorCode::ShuttingDown,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as it appears in JSON (`invalid_file_id`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidEngine => "invalid_engine",
+            ErrorCode::InvalidFileId => "invalid_file_id",
+            ErrorCode::InvalidJobId => "invalid_job_id",
+            ErrorCode::InvalidWait => "invalid_wait",
+            ErrorCode::InvalidRange => "invalid_range",
+            ErrorCode::ChunkTooLarge => "chunk_too_large",
+            ErrorCode::FileTooLarge => "file_too_large",
+            ErrorCode::UnsupportedFormat => "unsupported_format",
+            ErrorCode::UnsupportedConversion => "unsupported_conversion",
+            ErrorCode::UnsupportedLanguage => "unsupported_language",
+            ErrorCode::CorruptInput => "corrupt_input",
+            ErrorCode::EncryptedPdf => "encrypted_pdf",
+            ErrorCode::LimitExceeded => "limit_exceeded",
+            ErrorCode::OcrFailed => "ocr_failed",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::ShuttingDown => "shutting_down",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The code for `s`, if it is one.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The HTTP status a server answers with when a request fails with this
+    /// code. Job-failure-only codes (`corrupt_input`, ...) never fail a request;
+    /// they map to 422 in case a server reports them synchronously.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::InvalidRequest | ErrorCode::InvalidEngine | ErrorCode::InvalidWait => 400,
+            ErrorCode::InvalidFileId | ErrorCode::InvalidJobId => 404,
+            ErrorCode::InvalidRange => 416,
+            ErrorCode::ChunkTooLarge | ErrorCode::FileTooLarge => 413,
+            ErrorCode::UnsupportedFormat
+            | ErrorCode::UnsupportedConversion
+            | ErrorCode::UnsupportedLanguage
+            | ErrorCode::CorruptInput
+            | ErrorCode::EncryptedPdf
+            | ErrorCode::LimitExceeded
+            | ErrorCode::OcrFailed
+            | ErrorCode::Timeout => 422,
+            ErrorCode::ShuttingDown => 503,
+            ErrorCode::Internal => 500,
+        }
+    }
+
+    /// Whether a converter may fail a job with this code; any other code a
+    /// converter returns is reported as `internal`.
+    pub fn is_job_failure(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::UnsupportedFormat
+                | ErrorCode::CorruptInput
+                | ErrorCode::EncryptedPdf
+                | ErrorCode::LimitExceeded
+                | ErrorCode::UnsupportedLanguage
+                | ErrorCode::OcrFailed
+                | ErrorCode::Timeout
+                | ErrorCode::Internal
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `error` object of the API: `{"code", "message", "request_id"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable code from [`ErrorCode`].
+    pub code: ErrorCode,
+    /// A human-readable explanation, shown to end users by clients.
+    pub message: String,
+    /// Identifies the failure in the server's log.
+    pub request_id: RequestId,
+}
+
+/// The body of a failed HTTP answer: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    /// What went wrong.
+    pub error: ErrorBody,
+}
+
+/// An error from a facade call. [`Error::code`] gives the stable code and
+/// [`Error::http_status`] the status a server answers with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No API key or an unknown one.
+    #[error("missing or unknown API key")]
+    Unauthorized,
+    /// Malformed request.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The engine id is not in the engines list.
+    #[error("unknown engine `{0}`")]
+    InvalidEngine(String),
+    /// The file id is unknown, expired or another user's.
+    #[error("no file with id `{0}`")]
+    InvalidFileId(String),
+    /// The job id is unknown, expired or another user's.
+    #[error("no job with id `{0}`")]
+    InvalidJobId(String),
+    /// `wait` outside 1..=10 on the low side (high values are clipped).
+    #[error("wait must be a positive number of seconds, got {0}")]
+    InvalidWait(String),
+    /// A byte range outside the file.
+    #[error("range not satisfiable for a file of {size} bytes")]
+    InvalidRange {
+        /// The file's size.
+        size: u64,
+    },
+    /// A chunk above the chunk limit.
+    #[error("chunk of {size} bytes is larger than the limit of {max} bytes")]
+    ChunkTooLarge {
+        /// The chunk's size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A file above the file size limit.
+    #[error("file is larger than the limit of {max} bytes")]
+    FileTooLarge {
+        /// The limit.
+        max: u64,
+    },
+    /// The input's bytes are not a supported format.
+    #[error("the file is not a supported input format (PDF, TIFF, JPEG, PNG, BMP): {0}")]
+    UnsupportedFormat(String),
+    /// The engine cannot do this conversion.
+    #[error("engine `{engine}` cannot convert {from} to `{to}`")]
+    UnsupportedConversion {
+        /// The engine id.
+        engine: String,
+        /// The detected input format.
+        from: String,
+        /// The requested output format.
+        to: String,
+    },
+    /// A language the engine does not support.
+    #[error("engine `{engine}` does not support language `{language}`")]
+    UnsupportedLanguage {
+        /// The engine id.
+        engine: String,
+        /// The language code asked for.
+        language: String,
+    },
+    /// The manager is shutting down.
+    #[error("the job manager is shutting down")]
+    ShuttingDown,
+    /// The metadata database failed.
+    #[error("storage failure while {context}")]
+    Database {
+        /// What the manager was doing.
+        context: &'static str,
+        /// The cause.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Reading or writing file contents failed.
+    #[error("i/o failure while {context}")]
+    Io {
+        /// What the manager was doing (with the path when there is one).
+        context: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The OS's random number generator failed.
+    #[error("the system random number generator failed")]
+    Random(#[source] getrandom::Error),
+}
+
+impl Error {
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Unauthorized => ErrorCode::Unauthorized,
+            Error::InvalidRequest(_) => ErrorCode::InvalidRequest,
+            Error::InvalidEngine(_) => ErrorCode::InvalidEngine,
+            Error::InvalidFileId(_) => ErrorCode::InvalidFileId,
+            Error::InvalidJobId(_) => ErrorCode::InvalidJobId,
+            Error::InvalidWait(_) => ErrorCode::InvalidWait,
+            Error::InvalidRange { .. } => ErrorCode::InvalidRange,
+            Error::ChunkTooLarge { .. } => ErrorCode::ChunkTooLarge,
+            Error::FileTooLarge { .. } => ErrorCode::FileTooLarge,
+            Error::UnsupportedFormat(_) => ErrorCode::UnsupportedFormat,
+            Error::UnsupportedConversion { .. } => ErrorCode::UnsupportedConversion,
+            Error::UnsupportedLanguage { .. } => ErrorCode::UnsupportedLanguage,
+            Error::ShuttingDown => ErrorCode::ShuttingDown,
+            Error::Database { .. } | Error::Io { .. } | Error::Random(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The HTTP status for this error (see [`ErrorCode::http_status`]).
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
+    }
+
+    /// The message for clients: internal failures are not described (paths
+    /// and database details stay in the log).
+    pub fn public_message(&self) -> String {
+        match self.code() {
+            ErrorCode::Internal => "internal error".to_owned(),
+            _ => self.to_string(),
+        }
+    }
+
+    /// The API's error object for this error.
+    pub fn body(&self, request_id: RequestId) -> ErrorBody {
+        ErrorBody {
+            code: self.code(),
+            message: self.public_message(),
+            request_id,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> Self {
+        move |source| Error::Database { context, source }
+    }
+}
+
+impl From<getrandom::Error> for Error {
+    fn from(e: getrandom::Error) -> Self {
+        Error::Random(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_through_text_and_serde() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+            let json = serde_json::to_string(&code).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert!([400, 401, 404, 413, 416, 422, 500, 503].contains(&code.http_status()));
+        }
+    }
+
+    #[test]
+    fn the_errors_table_lists_every_code() {
+        let table = include_str!("../ERRORS.md");
+        for code in ErrorCode::ALL {
+            let row = format!("| `{}` | {} |", code.as_str(), code.http_status());
+            assert!(table.contains(&row), "ERRORS.md lacks the row {row}");
+        }
+    }
+}

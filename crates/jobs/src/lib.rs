@@ -1,0 +1,53 @@
+//! The job manager and the in-process, RenderOCR-compatible facade.
+//!
+//! [`Manager`] mirrors the REST resources one to one (files, chunked uploads,
+//! engines, jobs), every call scoped to a [`UserId`] obtained from an API key.
+//! It stores metadata in SQLite and contents in a data folder, runs jobs on a
+//! bounded pool of workers, expires data with an injectable [`Clock`], and
+//! never reaches into the pipeline: conversions go through the [`Converter`]
+//! trait (the real one lives in the facade crate; [`FakeConverter`] serves tests).
+//!
+//! ```
+//! use ocrloom_jobs::{Config, FakeConverter, Manager, ManualClock, Timestamp};
+//! use std::sync::Arc;
+//! let clock = ManualClock::new(Timestamp::from_unix(1_776_058_324));
+//! let manager = Manager::new(Config::in_memory(), Arc::new(FakeConverter::new()), Arc::new(clock))?;
+//! let (_user, key) = manager.create_user("alice")?;
+//! let user = manager.authenticate(key.expose())?;
+//! let file = manager.upload_file(&user, "page.png", b"\x89PNG\r\n\x1a\n...")?;
+//! assert_eq!(
+//!     serde_json::to_string(&file)?,
+//!     format!(r#"{{"file_id":"{}","filename":"page.png","size":11,"created_at":"2026-04-13T05:32:04Z","updated_at":"2026-04-13T05:32:04Z","expires_at":"2026-04-14T05:32:04Z"}}"#, file.file_id),
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Error codes and their HTTP statuses: `crates/jobs/ERRORS.md` and [`ErrorCode`].
+
+mod converter;
+mod error;
+mod fake;
+mod ids;
+mod keys;
+mod manager;
+mod models;
+mod store;
+mod time;
+
+pub use converter::{
+    CancelFlag, CancelReason, ConvertError, ConvertOutcome, ConvertRequest, Converter,
+};
+pub use error::{Error, ErrorBody, ErrorCode, ErrorResponse};
+pub use fake::{FakeConverter, FakeCores};
+pub use ids::{FileId, JobId, RequestId, UserId, ID_LEN};
+pub use keys::{ApiKey, KEY_PREFIX, MIN_KEY_LEN};
+pub use manager::{
+    parse_wait, ByteRange, Config, Durability, FileContent, Manager, Storage, SweepReport,
+    MAX_WAIT_SECS,
+};
+pub use models::{
+    Conversion, CreateJobRequest, CreateUploadRequest, Engine, FileInfo, Job, JobStatus, Language,
+    List, UnknownStatus, UploadChunk, Usage,
+};
+pub use ocrloom_detect::Format;
+pub use time::{Clock, ManualClock, SystemClock, Timestamp, TimestampError};
