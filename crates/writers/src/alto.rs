@@ -1,0 +1,120 @@
+//! ALTO v4 (4.2): `MeasurementUnit` pixel; Page / PrintSpace / TextBlock /
+//! TextLine / String and SP, with positions in the pixels of the
+//! recognised image and word confidences as `WC` (0..1).
+
+use crate::{xml_escape, WriteOptions};
+use ocrloom_ocr::{BBox, PageResult};
+use ocrloom_raster::Document;
+use std::fmt::Write as _;
+use std::io::Write;
+
+fn pos(b: &BBox) -> String {
+    format!(
+        "HPOS=\"{}\" VPOS=\"{}\" WIDTH=\"{}\" HEIGHT=\"{}\"",
+        b.x0,
+        b.y0,
+        b.width(),
+        b.height()
+    )
+}
+
+pub(crate) fn write(
+    _doc: &Document,
+    pages: &[Option<&PageResult>],
+    options: &WriteOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut s = String::with_capacity(64 * 1024);
+    s.push_str(concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+        "<alto xmlns=\"http://www.loc.gov/standards/alto/ns-v4#\" ",
+        "xmlns:xlink=\"http://www.w3.org/1999/xlink\" ",
+        "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" ",
+        "xsi:schemaLocation=\"http://www.loc.gov/standards/alto/ns-v4# ",
+        "http://www.loc.gov/alto/v4/alto-4-2.xsd\">\n",
+        "<Description>\n<MeasurementUnit>pixel</MeasurementUnit>\n"
+    ));
+    if let Some(name) = &options.source_name {
+        let _ = writeln!(
+            s,
+            "<sourceImageInformation>\n<fileName>{}</fileName>\n</sourceImageInformation>",
+            xml_escape(name)
+        );
+    }
+    s.push_str(concat!(
+        "<Processing ID=\"OCR_0\">\n<processingSoftware>\n",
+        "<softwareName>ocrloom</softwareName>\n<softwareVersion>",
+        env!("CARGO_PKG_VERSION"),
+        "</softwareVersion>\n</processingSoftware>\n</Processing>\n",
+        "</Description>\n<Layout>\n"
+    ));
+    for (index, page) in pages.iter().enumerate() {
+        let Some(page) = page else { continue };
+        let n = index + 1;
+        let _ = writeln!(
+            s,
+            "<Page ID=\"page_{n}\" PHYSICAL_IMG_NR=\"{n}\" WIDTH=\"{}\" HEIGHT=\"{}\" PROCESSING=\"OCR_0\">",
+            page.width, page.height
+        );
+        let _ = writeln!(
+            s,
+            "<PrintSpace HPOS=\"0\" VPOS=\"0\" WIDTH=\"{}\" HEIGHT=\"{}\">",
+            page.width, page.height
+        );
+        let (mut line_n, mut word_n) = (0, 0);
+        for (b, block) in page.blocks.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "<TextBlock ID=\"block_{n}_{}\" {}>",
+                b + 1,
+                pos(&block.bbox)
+            );
+            for line in block.paragraphs.iter().flat_map(|p| p.lines.iter()) {
+                line_n += 1;
+                let baseline = line
+                    .baseline
+                    .map(|b| {
+                        format!(
+                            " BASELINE=\"{},{} {},{}\"",
+                            b.x0.round() as i64,
+                            b.y0.round() as i64,
+                            b.x1.round() as i64,
+                            b.y1.round() as i64
+                        )
+                    })
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    "<TextLine ID=\"line_{n}_{line_n}\" {}{baseline}>",
+                    pos(&line.bbox)
+                );
+                for (i, word) in line.words.iter().enumerate() {
+                    word_n += 1;
+                    if i > 0 {
+                        let prev = &line.words[i - 1].bbox;
+                        let gap = word.bbox.x0.saturating_sub(prev.x1);
+                        let _ = writeln!(
+                            s,
+                            "<SP WIDTH=\"{gap}\" HPOS=\"{}\" VPOS=\"{}\"/>",
+                            prev.x1,
+                            prev.y0.min(word.bbox.y0)
+                        );
+                    }
+                    let wc = (word.confidence / 100.0).clamp(0.0, 1.0);
+                    let _ = writeln!(
+                        s,
+                        "<String ID=\"string_{n}_{word_n}\" {} WC=\"{:.2}\" CONTENT=\"{}\"/>",
+                        pos(&word.bbox),
+                        wc,
+                        xml_escape(&word.text)
+                    );
+                }
+                s.push_str("</TextLine>\n");
+            }
+            s.push_str("</TextBlock>\n");
+        }
+        s.push_str("</PrintSpace>\n</Page>\n");
+    }
+    s.push_str("</Layout>\n</alto>\n");
+    out.write_all(s.as_bytes())
+}

@@ -1,0 +1,514 @@
+//! Searchable PDF from a PDF: the text layer is grafted onto the original
+//! pages by an incremental update (ISO 32000-1, 7.5.6).
+//!
+//! The output is the input, byte for byte, followed by new objects and a new
+//! cross-reference section whose trailer points back (`/Prev`) to the
+//! original one. For each page that gets a layer, the update holds:
+//! - a new version of the page dictionary (same object number), identical
+//!   but for `/Contents` = `[q, original..., Q, layer]` (the `q`/`Q` streams
+//!   keep the original's graphics state from leaking into the layer) and
+//!   `/Resources` = the page's effective resources plus the layer's fonts;
+//! - the layer's content stream (marked `/OCRLoom /TextLayer`, so that a
+//!   later run can drop it, see below);
+//!
+//! and, once per document, the glyphless font objects ([`crate::font`]).
+//!
+//! - **Cross-reference streams**: the update's section has the form of the
+//!   original's last section: a table after a table, a stream after a stream.
+//! - **Damaged cross-references** (the reader had to rebuild them): `/Prev`
+//!   would point at garbage, so the update's section lists every object (at
+//!   the offsets the reader found) and has no `/Prev`: readers that trust the
+//!   last section find the whole file.
+//! - **Encryption**: the file is read with the empty (or given) password and
+//!   every new string and stream is encrypted with the document's own key
+//!   and crypt filters; the trailer keeps `/Encrypt` and `/ID`. AES needs a
+//!   random IV, so output of AES-encrypted inputs is not byte-deterministic.
+//! - **Redo**: a layer this crate wrote earlier (recognised by its marker) is
+//!   dropped from `/Contents` when a page gets a new one. Invisible text of
+//!   other producers is left alone.
+
+use crate::font::{self, CodeMap};
+use crate::layer::{self, Affine, Prefixed};
+use crate::serialize::{Entry, ObjectWriter};
+use crate::WriteError;
+use lopdf::{Dictionary, Object, ObjectId, Stream};
+use ocrloom_ocr::PageResult;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+/// The key marking streams this crate added to a page.
+const MARKER: &[u8] = b"OCRLoom";
+
+/// Deepest page-tree chain searched for inherited attributes.
+const MAX_INHERIT_DEPTH: usize = 64;
+
+/// What the update added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GraftStats {
+    /// Pages that received a text layer.
+    pub pages_with_layer: usize,
+    /// Bytes appended to the input.
+    pub bytes_added: u64,
+}
+
+/// Writes `input` followed by an incremental update adding the text layer of
+/// `pages[i]` to page `i` (pages with `None` or without words are untouched).
+pub fn graft(
+    input: &[u8],
+    pages: &[Option<&PageResult>],
+    password: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<GraftStats, WriteError> {
+    let options = match password {
+        Some(p) => lopdf::LoadOptions::with_password(p),
+        None => lopdf::LoadOptions::default(),
+    };
+    let doc = lopdf::Document::load_mem_with_options(input, options)
+        .map_err(|e| WriteError::PdfUnreadable(e.to_string()))?;
+    if doc.is_encrypted() {
+        return Err(WriteError::Encrypted);
+    }
+    let page_ids: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    if page_ids.len() != pages.len() {
+        return Err(WriteError::Mismatch(format!(
+            "the PDF has {} pages, the results describe {}",
+            page_ids.len(),
+            pages.len()
+        )));
+    }
+    let size_hint = doc
+        .trailer
+        .get(b"Size")
+        .and_then(Object::as_i64)
+        .ok()
+        .and_then(|s| u32::try_from(s).ok())
+        .unwrap_or(0);
+    let mut graft = Grafter {
+        doc: &doc,
+        next_id: doc.max_id.max(size_hint.saturating_sub(1)) + 1,
+        objects: Vec::new(),
+        variant_ids: BTreeMap::new(),
+        codes: CodeMap::default(),
+        wrap: None,
+        shared_resources: HashMap::new(),
+    };
+    let mut stats = GraftStats::default();
+    for (index, (&page_id, result)) in page_ids.iter().zip(pages).enumerate() {
+        let Some(result) = result else { continue };
+        if graft
+            .page(page_id, result)
+            .map_err(|message| WriteError::Page {
+                page: index + 1,
+                message,
+            })?
+        {
+            stats.pages_with_layer += 1;
+        }
+    }
+    if stats.pages_with_layer == 0 {
+        // Nothing to add: the input is the answer.
+        out.write_all(input)?;
+        return Ok(stats);
+    }
+    graft.fonts();
+    let update = graft.finish(input)?;
+    out.write_all(input)?;
+    out.write_all(&update)?;
+    stats.bytes_added = update.len() as u64;
+    tracing::debug!(
+        pages = stats.pages_with_layer,
+        bytes = stats.bytes_added,
+        "text layer grafted"
+    );
+    Ok(stats)
+}
+
+struct Grafter<'a> {
+    doc: &'a lopdf::Document,
+    next_id: u32,
+    /// New objects, in the order they are written.
+    objects: Vec<(ObjectId, Object)>,
+    /// The Type0 font object of each ascent variant in use.
+    variant_ids: BTreeMap<usize, u32>,
+    codes: CodeMap,
+    /// The `q` and `Q` streams, once written.
+    wrap: Option<(u32, u32)>,
+    /// New resource dictionaries made from a shared (indirect) one, by the
+    /// original's id, the name prefix and the variants they carry.
+    shared_resources: HashMap<(ObjectId, String, Vec<usize>), u32>,
+}
+
+fn number(doc: &lopdf::Document, obj: &Object) -> Option<f64> {
+    let obj = doc.dereference(obj).ok()?.1;
+    obj.as_float().ok().map(f64::from)
+}
+
+fn rect(doc: &lopdf::Document, obj: &Object) -> Option<[f64; 4]> {
+    let items = doc.dereference(obj).ok()?.1.as_array().ok()?;
+    if items.len() != 4 {
+        return None;
+    }
+    let v: Vec<f64> = items.iter().filter_map(|o| number(doc, o)).collect();
+    let [x0, y0, x1, y1] = <[f64; 4]>::try_from(v).ok()?;
+    Some([x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)])
+}
+
+impl Grafter<'_> {
+    fn new_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn push(&mut self, id: u32, obj: Object) {
+        self.objects.push(((id, 0), obj));
+    }
+
+    fn dict(&self, obj: &Object) -> Option<Dictionary> {
+        match self.doc.dereference(obj).ok()?.1 {
+            Object::Dictionary(d) => Some(d.clone()),
+            _ => None,
+        }
+    }
+
+    /// An attribute of the page or, if absent, of its nearest ancestor.
+    fn inherited<'d>(&'d self, page: &'d Dictionary, key: &[u8]) -> Option<&'d Object> {
+        let mut node = page;
+        for _ in 0..MAX_INHERIT_DEPTH {
+            if let Ok(v) = node.get(key) {
+                return Some(v);
+            }
+            let parent = node.get(b"Parent").ok()?;
+            node = self.doc.dereference(parent).ok()?.1.as_dict().ok()?;
+        }
+        None
+    }
+
+    /// Adds the layer of `result` to the page; false when there was nothing
+    /// to add.
+    fn page(&mut self, page_id: ObjectId, result: &PageResult) -> Result<bool, String> {
+        let doc = self.doc;
+        let page = doc
+            .get_dictionary(page_id)
+            .map_err(|e| format!("page dictionary: {e}"))?;
+        // The displayed area, as PDFium computes it: the crop box clipped to
+        // the media box (US Letter when the file gives none).
+        let media = self
+            .inherited(page, b"MediaBox")
+            .and_then(|o| rect(doc, o))
+            .unwrap_or([0.0, 0.0, 612.0, 792.0]);
+        let crop = self
+            .inherited(page, b"CropBox")
+            .and_then(|o| rect(doc, o))
+            .map(|c| {
+                [
+                    c[0].max(media[0]),
+                    c[1].max(media[1]),
+                    c[2].min(media[2]),
+                    c[3].min(media[3]),
+                ]
+            })
+            .filter(|c| c[2] > c[0] && c[3] > c[1])
+            .unwrap_or(media);
+        let rotate = self
+            .inherited(page, b"Rotate")
+            .and_then(|o| number(doc, o))
+            .map_or(0, |r| ((r as i64 / 90).rem_euclid(4) * 90) as u16);
+
+        // Font resource names that cannot clash with the page's own.
+        let resources = self
+            .inherited(page, b"Resources")
+            .and_then(|o| self.dict(o))
+            .unwrap_or_default();
+        let fonts = resources
+            .get(b"Font")
+            .ok()
+            .and_then(|o| self.dict(o))
+            .unwrap_or_default();
+        let prefix = (0..)
+            .map(|i| {
+                if i == 0 {
+                    "OCRLoomF".to_string()
+                } else {
+                    format!("OCRLoomF{i}_")
+                }
+            })
+            .find(|p| !fonts.iter().any(|(k, _)| k.starts_with(p.as_bytes())))
+            .unwrap_or_default();
+
+        let to_user = Affine::for_pdf_page(crop, rotate, result.width, result.height);
+        let (content, used) = layer::content(result, &to_user, &mut self.codes, &Prefixed(&prefix));
+        if content.is_empty() {
+            return Ok(false);
+        }
+
+        // Resources: the effective ones plus the layer's fonts.
+        let mut font_dict = fonts;
+        for &k in &used {
+            let id = match self.variant_ids.get(&k) {
+                Some(&id) => id,
+                None => {
+                    let id = self.new_id();
+                    self.variant_ids.insert(k, id);
+                    id
+                }
+            };
+            font_dict.set(format!("{prefix}{k}"), Object::Reference((id, 0)));
+        }
+        let mut new_resources = resources;
+        new_resources.set("Font", Object::Dictionary(font_dict));
+        let resources_obj = match self.inherited(page, b"Resources") {
+            Some(Object::Reference(shared)) => {
+                let key = (*shared, prefix.clone(), used.iter().copied().collect());
+                let id = match self.shared_resources.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.new_id();
+                        self.push(id, Object::Dictionary(new_resources));
+                        self.shared_resources.insert(key, id);
+                        id
+                    }
+                };
+                Object::Reference((id, 0))
+            }
+            _ => Object::Dictionary(new_resources),
+        };
+
+        // Contents: the original's streams (minus an earlier layer of ours),
+        // wrapped in q/Q, then the new layer.
+        let original: Vec<Object> = match page.get(b"Contents") {
+            Ok(Object::Reference(id)) => match doc.get_object(*id) {
+                Ok(Object::Array(items)) => items.clone(),
+                _ => vec![Object::Reference(*id)],
+            },
+            Ok(Object::Array(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        let original: Vec<Object> = original.into_iter().filter(|o| !self.is_ours(o)).collect();
+        let layer_id = self.new_id();
+        let mut layer_dict = Dictionary::new();
+        layer_dict.set(MARKER, Object::Name(b"TextLayer".to_vec()));
+        self.push(layer_id, flate_stream(layer_dict, &content, 6));
+        let mut contents = Vec::with_capacity(original.len() + 3);
+        if !original.is_empty() {
+            let (q, big_q) = self.wrap_streams();
+            contents.push(Object::Reference((q, 0)));
+            contents.extend(original);
+            contents.push(Object::Reference((big_q, 0)));
+        }
+        contents.push(Object::Reference((layer_id, 0)));
+
+        let mut new_page = page.clone();
+        new_page.set("Contents", Object::Array(contents));
+        new_page.set("Resources", resources_obj);
+        self.objects.push((page_id, Object::Dictionary(new_page)));
+        Ok(true)
+    }
+
+    /// True for a content stream this crate added (a layer or a q/Q wrapper).
+    fn is_ours(&self, obj: &Object) -> bool {
+        match self.doc.dereference(obj) {
+            Ok((_, Object::Stream(s))) => s.dict.has(MARKER),
+            _ => false,
+        }
+    }
+
+    fn wrap_streams(&mut self) -> (u32, u32) {
+        if let Some(ids) = self.wrap {
+            return ids;
+        }
+        let (q, big_q) = (self.new_id(), self.new_id());
+        let mut dict = Dictionary::new();
+        dict.set(MARKER, Object::Name(b"Wrap".to_vec()));
+        self.push(
+            q,
+            Object::Stream(Stream::new(dict.clone(), b"q\n".to_vec())),
+        );
+        self.push(big_q, Object::Stream(Stream::new(dict, b"\nQ\n".to_vec())));
+        self.wrap = Some((q, big_q));
+        (q, big_q)
+    }
+
+    /// The font objects of every variant in use, sharing one program,
+    /// one CIDToGIDMap and one ToUnicode CMap.
+    fn fonts(&mut self) {
+        let program = self.new_id();
+        let gid_map = self.new_id();
+        let to_unicode = self.new_id();
+        let ttf = font::glyphless_ttf();
+        let mut d = Dictionary::new();
+        d.set("Length1", ttf.len() as i64);
+        self.push(program, flate_stream(d, &ttf, 9));
+        self.push(
+            gid_map,
+            flate_stream(Dictionary::new(), &font::cid_to_gid_map(), 9),
+        );
+        let cmap = self.codes.to_unicode_cmap();
+        self.push(to_unicode, flate_stream(Dictionary::new(), &cmap, 9));
+        let variants: Vec<(usize, u32)> =
+            self.variant_ids.iter().map(|(&k, &id)| (k, id)).collect();
+        for (k, type0) in variants {
+            let (cid, descriptor) = (self.new_id(), self.new_id());
+            let objects = font_objects(k, type0, cid, descriptor, program, gid_map, to_unicode);
+            self.objects.extend(objects);
+        }
+    }
+
+    /// The update after the input: objects, cross-reference section, trailer.
+    fn finish(mut self, input: &[u8]) -> Result<Vec<u8>, WriteError> {
+        let doc = self.doc;
+        let newline = !matches!(input.last(), Some(b'\n' | b'\r'));
+        // The separating newline is part of the update (counted by `buf`).
+        let mut w = ObjectWriter::new(input.len() as u64);
+        if newline {
+            w.buf.push(b'\n');
+        }
+        let state = doc.encryption_state.clone();
+        for (id, mut obj) in std::mem::take(&mut self.objects) {
+            if let Some(state) = &state {
+                lopdf::encryption::encrypt_object(state, id, &mut obj)
+                    .map_err(|e| WriteError::PdfUnreadable(format!("cannot encrypt: {e}")))?;
+            }
+            w.indirect(id, &obj);
+        }
+        let mut trailer = Dictionary::new();
+        for key in [&b"Root"[..], b"Info", b"ID"] {
+            if let Ok(v) = doc.trailer.get(key) {
+                trailer.set(key, v.clone());
+            }
+        }
+        if let Some(state) = &state {
+            match state.encrypt_object_id() {
+                Some(id) => trailer.set("Encrypt", Object::Reference(id)),
+                None => return Err(WriteError::Encrypted),
+            }
+        }
+        let repaired = doc.xref_recovery.is_some() || !xref_at(input, doc.xref_start);
+        let mut compressed = false;
+        if repaired {
+            // The old sections cannot be trusted: list every object.
+            w.entries.entry(0).or_insert(Entry::Free);
+            for (&id, e) in &doc.reference_table.entries {
+                let entry = match *e {
+                    lopdf::xref::XrefEntry::Normal { offset, generation } => {
+                        Entry::Offset(u64::from(offset), generation)
+                    }
+                    lopdf::xref::XrefEntry::Compressed { container, index } => {
+                        compressed = true;
+                        Entry::Compressed(container, index)
+                    }
+                    _ => continue,
+                };
+                w.entries.entry(id).or_insert(entry);
+            }
+            tracing::warn!("damaged cross-reference data: the update lists every object");
+        } else {
+            trailer.set("Prev", doc.xref_start as i64);
+        }
+        let stream = compressed
+            || matches!(
+                doc.reference_table.cross_reference_type,
+                lopdf::xref::XrefType::CrossReferenceStream
+            );
+        Ok(if stream {
+            let id = self.new_id();
+            trailer.set("Size", i64::from(self.next_id));
+            w.finish_stream(trailer, id)
+        } else {
+            w.finish_table(trailer, self.next_id)
+        })
+    }
+}
+
+/// True when `offset` holds a cross-reference table or stream object.
+fn xref_at(input: &[u8], offset: usize) -> bool {
+    let Some(rest) = input.get(offset..) else {
+        return false;
+    };
+    let rest = &rest[..rest.len().min(64)];
+    if rest.starts_with(b"xref") {
+        return true;
+    }
+    // "N G obj"
+    let text = String::from_utf8_lossy(rest);
+    let mut parts = text.split_ascii_whitespace();
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(n), Some(g), Some(o)) if n.parse::<u32>().is_ok() && g.parse::<u16>().is_ok() && o.starts_with("obj")
+    )
+}
+
+/// A stream holding `data` Flate-compressed.
+pub(crate) fn flate_stream(mut dict: Dictionary, data: &[u8], level: u32) -> Object {
+    use flate2::write::ZlibEncoder;
+    let mut z = ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
+    // Writing to a Vec cannot fail.
+    let compressed = z
+        .write_all(data)
+        .and_then(|_| z.finish())
+        .unwrap_or_default();
+    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    Object::Stream(Stream::new(dict, compressed))
+}
+
+/// The Type0 font, its CIDFontType2 and its descriptor for ascent variant `k`.
+pub(crate) fn font_objects(
+    k: usize,
+    type0: u32,
+    cid: u32,
+    descriptor: u32,
+    program: u32,
+    gid_map: u32,
+    to_unicode: u32,
+) -> [(ObjectId, Object); 3] {
+    let name = |s: &str| Object::Name(s.as_bytes().to_vec());
+    let ascent = (font::variant_ascent(k) * f32::from(font::UNITS_PER_EM)).round() as i64;
+    let mut t0 = Dictionary::new();
+    t0.set("Type", name("Font"));
+    t0.set("Subtype", name("Type0"));
+    t0.set("BaseFont", name("GlyphLessFont"));
+    t0.set("Encoding", name("Identity-H"));
+    t0.set(
+        "DescendantFonts",
+        Object::Array(vec![Object::Reference((cid, 0))]),
+    );
+    t0.set("ToUnicode", Object::Reference((to_unicode, 0)));
+    let mut info = Dictionary::new();
+    info.set("Registry", Object::string_literal("Adobe"));
+    info.set("Ordering", Object::string_literal("Identity"));
+    info.set("Supplement", 0);
+    let mut c = Dictionary::new();
+    c.set("Type", name("Font"));
+    c.set("Subtype", name("CIDFontType2"));
+    c.set("BaseFont", name("GlyphLessFont"));
+    c.set("CIDSystemInfo", Object::Dictionary(info));
+    c.set("FontDescriptor", Object::Reference((descriptor, 0)));
+    c.set("DW", i64::from(font::ADVANCE));
+    c.set("CIDToGIDMap", Object::Reference((gid_map, 0)));
+    let mut d = Dictionary::new();
+    d.set("Type", name("FontDescriptor"));
+    d.set("FontName", name("GlyphLessFont"));
+    // Fixed pitch + symbolic.
+    d.set("Flags", 5);
+    d.set(
+        "FontBBox",
+        Object::Array(vec![
+            0.into(),
+            0.into(),
+            i64::from(font::ADVANCE).into(),
+            ascent.into(),
+        ]),
+    );
+    d.set("ItalicAngle", 0);
+    d.set("Ascent", ascent);
+    // Not 0: readers take 0 as "unknown" and substitute a deep default.
+    d.set("Descent", -1);
+    d.set("CapHeight", ascent);
+    d.set("StemV", 80);
+    d.set("FontFile2", Object::Reference((program, 0)));
+    [
+        ((type0, 0), Object::Dictionary(t0)),
+        ((cid, 0), Object::Dictionary(c)),
+        ((descriptor, 0), Object::Dictionary(d)),
+    ]
+}

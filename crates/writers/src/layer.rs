@@ -1,0 +1,388 @@
+//! The invisible text layer of one page: where each word goes and the
+//! content stream that puts it there.
+
+use crate::font::{self, CodeMap};
+use ocrloom_ocr::{BBox, Line, PageResult};
+use std::collections::BTreeSet;
+
+/// An affine map `(x, y) -> (a x + c y + e, b x + d y + f)`, from the
+/// pixels of a [`PageResult`] to PDF user space.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Affine {
+    pub a: f64,
+    pub b: f64,
+    pub c: f64,
+    pub d: f64,
+    pub e: f64,
+    pub f: f64,
+}
+
+impl Affine {
+    fn point(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        (
+            self.a * x + self.c * y + self.e,
+            self.b * x + self.d * y + self.f,
+        )
+    }
+
+    fn vector(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        (self.a * x + self.c * y, self.b * x + self.d * y)
+    }
+
+    /// The map from the pixels of a `result_w x result_h` image of a page
+    /// displayed as `crop` (user space `[llx, lly, urx, ury]`) turned
+    /// clockwise by `rotate` degrees (the page's `/Rotate`), to user space.
+    pub(crate) fn for_pdf_page(crop: [f64; 4], rotate: u16, result_w: u32, result_h: u32) -> Self {
+        let [llx, lly, urx, ury] = crop;
+        let (w, h) = (urx - llx, ury - lly);
+        // The displayed page is the crop box turned: its size swaps for 90/270.
+        let (dw, dh) = if rotate % 180 == 90 { (h, w) } else { (w, h) };
+        let sx = dw / f64::from(result_w.max(1));
+        let sy = dh / f64::from(result_h.max(1));
+        // (dx, dy) = (sx x, sy y) is the displayed position from the top-left
+        // corner; each case says where that corner and the axes land.
+        let (a, b, c, d, e, f) = match rotate {
+            90 => (0.0, sx, sy, 0.0, llx, lly),
+            180 => (-sx, 0.0, 0.0, sy, urx, lly),
+            270 => (0.0, -sx, -sy, 0.0, urx, ury),
+            _ => (sx, 0.0, 0.0, -sy, llx, ury),
+        };
+        Affine { a, b, c, d, e, f }
+    }
+
+    /// The map for an upright page `width_pt x height_pt` whose image the
+    /// result describes (image inputs).
+    pub(crate) fn for_image_page(
+        width_pt: f64,
+        height_pt: f64,
+        result_w: u32,
+        result_h: u32,
+    ) -> Self {
+        Self::for_pdf_page([0.0, 0.0, width_pt, height_pt], 0, result_w, result_h)
+    }
+}
+
+/// Lines skewed less than this (degrees) are written axis-aligned.
+const MAX_UPRIGHT_SKEW: f64 = 5.0;
+
+/// Rounds to `decimals` places: shorter content streams, same placement
+/// (a hundredth of a point is far below a pixel).
+fn round(v: f64, decimals: i32) -> f32 {
+    let k = 10f64.powi(decimals);
+    let r = ((v * k).round() / k) as f32;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
+}
+
+/// A word placed in the result's pixel frame: its baseline starts at
+/// `origin` and runs `length` pixels along `dir`; it is `height` pixels
+/// tall along `up`.
+#[derive(Debug, Clone, Copy)]
+struct Placed {
+    origin: (f64, f64),
+    dir: (f64, f64),
+    up: (f64, f64),
+    length: f64,
+    height: f64,
+}
+
+/// The reading direction in image pixels (y down) of text that had to be
+/// turned `orientation` degrees clockwise to become upright.
+fn reading_direction(orientation: u16) -> (f64, f64) {
+    match orientation {
+        90 => (0.0, -1.0),
+        180 => (-1.0, 0.0),
+        270 => (0.0, 1.0),
+        _ => (1.0, 0.0),
+    }
+}
+
+/// Turns `v` (image pixels, y down) by `angle` radians counter-clockwise as
+/// seen on screen.
+fn turn((x, y): (f64, f64), angle: f64) -> (f64, f64) {
+    let (s, c) = angle.sin_cos();
+    (x * c + y * s, -x * s + y * c)
+}
+
+/// The skew of `line` against the axis direction `dir`, radians,
+/// counter-clockwise on screen: from its baseline, else the page's skew.
+fn line_skew(line: &Line, dir: (f64, f64), page_skew_deg: f32) -> f64 {
+    let max = std::f64::consts::FRAC_PI_4;
+    if let Some(b) = line.baseline {
+        let (bx, by) = (f64::from(b.x1 - b.x0), f64::from(b.y1 - b.y0));
+        if bx.hypot(by) > 1.0 {
+            // In y-up terms: the angle from dir to the baseline.
+            let (ux, uy) = (dir.0, -dir.1);
+            let (vx, vy) = (bx, -by);
+            let angle = (ux * vy - uy * vx).atan2(ux * vx + uy * vy);
+            if angle.abs() < max {
+                return angle;
+            }
+        }
+    }
+    let page = f64::from(page_skew_deg).to_radians();
+    if page.is_finite() && page.abs() < max {
+        page
+    } else {
+        0.0
+    }
+}
+
+/// Where a word with box `bbox` sits, given the line's direction.
+fn place(bbox: &BBox, dir0: (f64, f64), skew: f64) -> Option<Placed> {
+    let up0 = (dir0.1, -dir0.0);
+    let (bw_img, bh_img) = (f64::from(bbox.width()), f64::from(bbox.height()));
+    if bw_img <= 0.0 || bh_img <= 0.0 {
+        return None;
+    }
+    // Extents of the axis-aligned box along the (unskewed) reading axis and
+    // across it.
+    let along = bw_img * dir0.0.abs() + bh_img * dir0.1.abs();
+    let across = bw_img * up0.0.abs() + bh_img * up0.1.abs();
+    // The box is the hull of a length x height rectangle turned by the skew:
+    // along = L cos + H sin, across = L sin + H cos. Solve for L and H.
+    let (s, c) = (skew.abs().sin(), skew.cos());
+    let den = c * c - s * s;
+    let (mut length, mut height) = (along, across);
+    if s > 1e-3 && den > 0.5 {
+        let l = (along * c - across * s) / den;
+        let h = (across * c - along * s) / den;
+        if l > 0.0 && h > 0.0 {
+            (length, height) = (l, h);
+        }
+    }
+    let dir = turn(dir0, skew);
+    let up = turn(up0, skew);
+    let center = (
+        f64::from(bbox.x0) + bw_img / 2.0,
+        f64::from(bbox.y0) + bh_img / 2.0,
+    );
+    let origin = (
+        center.0 - dir.0 * length / 2.0 - up.0 * height / 2.0,
+        center.1 - dir.1 * length / 2.0 - up.1 * height / 2.0,
+    );
+    Some(Placed {
+        origin,
+        dir,
+        up,
+        length,
+        height,
+    })
+}
+
+/// What a page's text layer needs from the document: which font resource
+/// name stands for ascent variant `k`.
+pub(crate) trait FontNames {
+    /// The resource name of variant `k`.
+    fn font_name(&self, k: usize) -> String;
+}
+
+/// Resource names `<prefix><k>`.
+pub(crate) struct Prefixed<'a>(pub &'a str);
+
+impl FontNames for Prefixed<'_> {
+    fn font_name(&self, k: usize) -> String {
+        format!("{}{k}", self.0)
+    }
+}
+
+/// Appends `v` rounded to `decimals` places, without trailing zeros.
+fn num(out: &mut Vec<u8>, v: f64, decimals: i32) {
+    let r = round(v, decimals);
+    // `Display` of `f32` is the shortest form that reads back the same and
+    // never uses an exponent; whole numbers print without a point.
+    let s = r.to_string();
+    out.extend_from_slice(s.strip_suffix(".0").unwrap_or(&s).as_bytes());
+}
+
+/// Appends `codes` as a literal string. Raw bytes are allowed in a literal
+/// string: only the delimiters, the escape character and CR (which a reader
+/// would turn into LF) need escaping; half the size of a hex string.
+fn literal(out: &mut Vec<u8>, codes: &[u8]) {
+    out.push(b'(');
+    for &b in codes {
+        match b {
+            b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', b]),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+    out.push(b')');
+}
+
+/// The uncompressed content stream of the text layer of `page`, and the
+/// font variants it uses. Empty when the page has no words.
+///
+/// Per line: one text matrix (the line's direction and the first word's
+/// origin), then per word a relative move (`Td`), the font variant when it
+/// changes, a horizontal scaling that stretches the word over its box, and
+/// the word with its following space in one string. The space is a real
+/// character so that extractors which do not guess spaces from gaps
+/// (PDFium) see it; extractors end words at a space, so it does not widen
+/// the word's box. All words of a line share one font size, so extractors
+/// keep the line together.
+pub(crate) fn content(
+    page: &PageResult,
+    to_user: &Affine,
+    codes: &mut CodeMap,
+    names: &dyn FontNames,
+) -> (Vec<u8>, BTreeSet<usize>) {
+    let mut used = BTreeSet::new();
+    let mut out: Vec<u8> = Vec::new();
+    let dir0 = reading_direction(page.orientation);
+    let advance = f64::from(font::ADVANCE) / f64::from(font::UNITS_PER_EM);
+    let mut text = Vec::new();
+    // Font and scaling persist across lines (text state survives Tm).
+    let mut current_font: Option<(usize, f32)> = None;
+    let mut current_scale: Option<f32> = None;
+    for line in page.lines() {
+        // Small skews are placed axis-aligned: each word still sits on its
+        // own box (so its box is exact), and extractors, which break skewed
+        // runs into fragments, read the words whole and in order.
+        let skew = line_skew(line, dir0, page.skew);
+        let skew = if skew.abs() < MAX_UPRIGHT_SKEW.to_radians() {
+            0.0
+        } else {
+            skew
+        };
+        let placed: Vec<(usize, Placed)> = line
+            .words
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !w.text.trim().is_empty())
+            .filter_map(|(i, w)| place(&w.bbox, dir0, skew).map(|p| (i, p)))
+            .collect();
+        let Some(line_height) = placed.iter().map(|(_, p)| p.height).reduce(f64::max) else {
+            continue;
+        };
+        let Some((_, first)) = placed.first() else {
+            continue;
+        };
+        // Every word of a line shares its direction, hence these.
+        let dir_u = to_user.vector(first.dir);
+        let up_u = to_user.vector(first.up);
+        let (su, sv) = (dir_u.0.hypot(dir_u.1), up_u.0.hypot(up_u.1));
+        if !(su > 0.0 && sv > 0.0 && su.is_finite() && sv.is_finite()) {
+            continue;
+        }
+        if out.is_empty() {
+            out.extend_from_slice(b"BT\n3 Tr\n");
+        }
+        let size = round(line_height * sv, 1);
+        if size <= 0.0 {
+            continue;
+        }
+        let o = to_user.point(first.origin);
+        for v in [dir_u.0 / su, dir_u.1 / su, up_u.0 / sv, up_u.1 / sv] {
+            num(&mut out, v, 4);
+            out.push(b' ');
+        }
+        num(&mut out, o.0, 2);
+        out.push(b' ');
+        num(&mut out, o.1, 2);
+        out.extend_from_slice(b" Tm\n");
+        // Where the text line matrix stands, in text space units along the
+        // line and across it, as written (rounded): moves are computed from
+        // it so that rounding never accumulates.
+        let mut at = (0.0f64, 0.0f64);
+        for (j, (i, p)) in placed.iter().enumerate() {
+            // The word's origin relative to the line's first, in text space:
+            // the pixel offset along `dir` and `up` (orthonormal in pixels),
+            // scaled to user space units.
+            let d = (p.origin.0 - first.origin.0, p.origin.1 - first.origin.1);
+            let target = (
+                (d.0 * first.dir.0 + d.1 * first.dir.1) * su,
+                (d.0 * first.up.0 + d.1 * first.up.1) * sv,
+            );
+            if j > 0 {
+                let dx = f64::from(round(target.0 - at.0, 1));
+                let dy = f64::from(round(target.1 - at.1, 1));
+                num(&mut out, dx, 1);
+                out.push(b' ');
+                num(&mut out, dy, 1);
+                out.extend_from_slice(b" Td\n");
+                at = (at.0 + dx, at.1 + dy);
+            }
+            // The word's own height through the ascent variant.
+            let k = font::nearest_variant((p.height / line_height) as f32);
+            used.insert(k);
+            if current_font != Some((k, size)) {
+                out.push(b'/');
+                out.extend_from_slice(names.font_name(k).as_bytes());
+                out.push(b' ');
+                num(&mut out, f64::from(size), 1);
+                out.extend_from_slice(b" Tf\n");
+                current_font = Some((k, size));
+            }
+            text.clear();
+            let n = codes.encode(line.words[*i].text.trim(), &mut text);
+            let natural = n as f64 * advance * f64::from(size);
+            // Whole percent: half a percent of a word's length is far below
+            // a pixel for most words, and it saves bytes on every word.
+            let scale = round(100.0 * p.length * su / natural, 0).max(1.0);
+            if current_scale != Some(scale) {
+                num(&mut out, f64::from(scale), 0);
+                out.extend_from_slice(b" Tz\n");
+                current_scale = Some(scale);
+            }
+            if j + 1 < placed.len() {
+                codes.encode(" ", &mut text);
+            }
+            literal(&mut out, &text);
+            out.extend_from_slice(b"Tj\n");
+        }
+    }
+    if out.is_empty() {
+        return (out, used);
+    }
+    out.extend_from_slice(b"ET\n");
+    (out, used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: (f64, f64), b: (f64, f64)) -> bool {
+        (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9
+    }
+
+    #[test]
+    fn rotations_map_the_displayed_corners() {
+        // A 200 x 100 pt crop box at (10, 20); the result is 2 px per pt.
+        let crop = [10.0, 20.0, 210.0, 120.0];
+        let m = Affine::for_pdf_page(crop, 0, 400, 200);
+        assert!(close(m.point((0.0, 0.0)), (10.0, 120.0)));
+        assert!(close(m.point((400.0, 200.0)), (210.0, 20.0)));
+        // Turned 90 degrees clockwise, the displayed top-left is the lower-left.
+        let m = Affine::for_pdf_page(crop, 90, 200, 400);
+        assert!(close(m.point((0.0, 0.0)), (10.0, 20.0)));
+        assert!(close(m.point((200.0, 0.0)), (10.0, 120.0)));
+        assert!(close(m.point((0.0, 400.0)), (210.0, 20.0)));
+        let m = Affine::for_pdf_page(crop, 180, 400, 200);
+        assert!(close(m.point((0.0, 0.0)), (210.0, 20.0)));
+        let m = Affine::for_pdf_page(crop, 270, 200, 400);
+        assert!(close(m.point((0.0, 0.0)), (210.0, 120.0)));
+        assert!(close(m.point((200.0, 0.0)), (210.0, 20.0)));
+    }
+
+    #[test]
+    fn skewed_box_recovers_the_word() {
+        let angle = 3f64.to_radians();
+        let (l, h) = (300.0f64, 40.0f64);
+        let bw = l * angle.cos() + h * angle.sin();
+        let bh = l * angle.sin() + h * angle.cos();
+        let bbox = BBox {
+            x0: 100,
+            y0: 100,
+            x1: 100 + bw.round() as u32,
+            y1: 100 + bh.round() as u32,
+        };
+        let p = place(&bbox, (1.0, 0.0), angle).expect("placed");
+        assert!((p.length - l).abs() < 2.0, "{}", p.length);
+        assert!((p.height - h).abs() < 2.0, "{}", p.height);
+    }
+}

@@ -1,0 +1,25 @@
+//! Plain text: words joined by spaces, lines by newlines, paragraphs by a
+//! blank line (as [`PageResult::text`]); pages separated by a form feed.
+
+use crate::WriteError;
+use ocrloom_ocr::PageResult;
+use ocrloom_raster::Document;
+use std::io::Write;
+
+/// Writes every page, ending with a newline: the recognized text, or for a
+/// page that was not recognized the text it already carries (PDF pages left
+/// alone because they had text), or nothing.
+pub(crate) fn write(doc: &Document, pages: &[Option<&PageResult>], out: &mut dyn Write) -> Result<(), WriteError> {
+    let text = pages
+        .iter()
+        .zip(doc.pages())
+        .map(|(result, info)| match result {
+            Some(r) => Ok(r.text()),
+            None if info.has_text => Ok(doc.page_text(info.index)?.replace("\r\n", "\n").trim_end().to_string()),
+            None => Ok(String::new()),
+        })
+        .collect::<Result<Vec<String>, WriteError>>()?;
+    out.write_all(text.join("\n\x0c").as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}

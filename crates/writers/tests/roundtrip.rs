@@ -1,0 +1,234 @@
+//! Round trips through tools ocrloom did not write: poppler's `pdftotext`,
+//! `pdfimages` and `qpdf` (installed by the project's setup script; a
+//! missing tool fails the test).
+
+mod common;
+
+use common::{fixture, sample_page};
+use ocrloom_ocr::DocumentResult;
+use ocrloom_raster::{Document, OpenOptions};
+use ocrloom_writers::{write, OutputFormat, WriteOptions};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tool(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd} is required for this test: {e}"));
+    assert!(
+        out.status.success() || cmd == "qpdf",
+        "{cmd} {args:?} failed"
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn write_pdf(input: &str, result: &DocumentResult, name: &str) -> (Vec<u8>, PathBuf) {
+    let doc = Document::open_path(&fixture(input), &OpenOptions::default()).expect("open");
+    let mut pdf = Vec::new();
+    write(
+        OutputFormat::Pdf,
+        &doc,
+        result,
+        &WriteOptions::default(),
+        &mut pdf,
+    )
+    .expect("write");
+    let path = std::env::temp_dir().join(format!("ocrloom-writers-{}-{name}", std::process::id()));
+    std::fs::write(&path, &pdf).expect("temp file");
+    (pdf, path)
+}
+
+fn words_with_boxes(pdf: &Path, page: usize) -> Vec<(String, [f64; 4])> {
+    let p = (page + 1).to_string();
+    let html = tool(
+        "pdftotext",
+        &["-bbox", "-f", &p, "-l", &p, &pdf.to_string_lossy(), "-"],
+    );
+    html.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix("<word ")?;
+            let (attrs, text) = rest.split_once('>')?;
+            let text = text.strip_suffix("</word>")?;
+            let nums: Vec<f64> = attrs
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            let b = <[f64; 4]>::try_from(nums).ok()?;
+            Some((unescape(text), b))
+        })
+        .collect()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
+    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let inter = ix * iy;
+    inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+}
+
+/// Text and word boxes come back from every page of a PDF with /Rotate,
+/// and the original bytes are kept as the prefix of the output.
+#[test]
+fn grafted_text_comes_back_on_rotated_pages() {
+    let input = fixture("hello_world_rotated.pdf");
+    let doc = Document::open_path(&input, &OpenOptions::default()).expect("open");
+    let original = std::fs::read(&input).expect("read");
+    let mut result = DocumentResult::default();
+    for info in doc.pages() {
+        // Pages rendered at 150 DPI as displayed.
+        let (w, h) = (
+            (info.width / 72.0 * 150.0).round() as u32,
+            (info.height / 72.0 * 150.0).round() as u32,
+        );
+        result.pages.push(sample_page(info.index, w, h));
+    }
+    let (pdf, path) = write_pdf("hello_world_rotated.pdf", &result, "rotated.pdf");
+    assert!(
+        pdf.starts_with(&original),
+        "incremental update keeps the input bytes"
+    );
+    let check = tool("qpdf", &["--check", &path.to_string_lossy()]);
+    assert!(
+        check.contains("No syntax or stream encoding errors"),
+        "{check}"
+    );
+    assert!(!check.contains("WARNING"), "{check}");
+    let mut checked = 0;
+    for (page, info) in result.pages.iter().zip(doc.pages()) {
+        let found = words_with_boxes(&path, page.index);
+        let text: Vec<&str> = found.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(
+            text.contains(&"Grüße") && text.contains(&"Ελληνικά") && text.contains(&"𝔘nicode"),
+            "page {}: {text:?}",
+            page.index
+        );
+        let (sx, sy) = (
+            f64::from(info.width) / f64::from(page.width),
+            f64::from(info.height) / f64::from(page.height),
+        );
+        for word in page.words() {
+            let b = word.bbox;
+            let expected = [
+                f64::from(b.x0) * sx,
+                f64::from(b.y0) * sy,
+                f64::from(b.x1) * sx,
+                f64::from(b.y1) * sy,
+            ];
+            let best = found
+                .iter()
+                .filter(|(t, _)| *t == word.text)
+                .map(|(_, f)| iou(expected, *f))
+                .fold(0.0, f64::max);
+            assert!(
+                best > 0.9,
+                "page {} word {}: IoU {best}",
+                page.index,
+                word.text
+            );
+            checked += 1;
+        }
+        let plain = tool(
+            "pdftotext",
+            &[
+                "-f",
+                &(page.index + 1).to_string(),
+                "-l",
+                &(page.index + 1).to_string(),
+                &path.to_string_lossy(),
+                "-",
+            ],
+        );
+        assert!(plain.contains("Grüße aus Zürich"), "{plain}");
+    }
+    assert_eq!(checked, 6 * doc.pages().len());
+    let _ = std::fs::remove_file(path);
+}
+
+/// CCITT G4 data goes in unchanged and the orientation tag is honoured.
+#[test]
+fn ccitt_tiff_is_embedded_as_is() {
+    for (name, w, h) in [
+        ("group4.tiff", 640u32, 200u32),
+        ("g4_orientation_6.tif", 0, 0),
+    ] {
+        let doc = Document::open_path(&fixture(name), &OpenOptions::default()).expect("open");
+        let info = &doc.pages()[0];
+        let (w, h) = if w == 0 {
+            (info.width as u32, info.height as u32)
+        } else {
+            (w, h)
+        };
+        let result = DocumentResult {
+            pages: vec![sample_page(0, w, h)],
+        };
+        let (pdf, path) = write_pdf(name, &result, name);
+        let list = tool("pdfimages", &["-list", &path.to_string_lossy()]);
+        assert!(list.contains("ccitt"), "{list}");
+        let size = std::fs::metadata(fixture(name)).expect("size").len() as usize;
+        assert!(
+            pdf.len() < size + 20 * 1024,
+            "{} bytes for a {size}-byte TIFF",
+            pdf.len()
+        );
+        let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+        // Tiny pages may break the line; every word must be there.
+        assert!(
+            ["Grüße", "Zürich", "Ελληνικά"]
+                .iter()
+                .all(|w| text.contains(w)),
+            "{name}: {text}"
+        );
+        // The page has the displayed (upright) proportions.
+        let info_out = tool("pdfinfo", &[&path.to_string_lossy()]);
+        let line = info_out
+            .lines()
+            .find(|l| l.starts_with("Page size"))
+            .unwrap_or_default()
+            .to_string();
+        let nums: Vec<f64> = line
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        assert!(nums.len() >= 2, "{line}");
+        let ratio = nums[0] / nums[1];
+        assert!(
+            (ratio - f64::from(w) / f64::from(h)).abs() < 0.02,
+            "{name}: {line} vs {w}x{h}"
+        );
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// An encrypted input (empty user password) gets an encrypted update that
+/// readers open and extract.
+#[test]
+fn encrypted_input_gets_an_encrypted_update() {
+    let doc = Document::open_path(&fixture("encrypted_algo4.pdf"), &OpenOptions::default())
+        .expect("open");
+    let info = &doc.pages()[0];
+    let (w, h) = ((info.width * 2.0) as u32, (info.height * 2.0) as u32);
+    let result = DocumentResult {
+        pages: vec![sample_page(0, w, h)],
+    };
+    let (_, path) = write_pdf("encrypted_algo4.pdf", &result, "enc.pdf");
+    let check = tool("qpdf", &["--check", &path.to_string_lossy()]);
+    assert!(
+        check.contains("No syntax or stream encoding errors"),
+        "{check}"
+    );
+    let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+    assert!(text.contains("Grüße aus Zürich"), "{text}");
+    let _ = std::fs::remove_file(path);
+}
