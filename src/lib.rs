@@ -1,11 +1,13 @@
 //! ocrloom: scanned documents in, searchable documents out, on your own machine.
 //!
 //! The pipeline, one crate per stage: [`detect`] (format from bytes) ->
-//! [`raster`] (lazy page stream) -> [`ocr`] (page-parallel recognition); the
-//! [`Pipeline`] runs them in one call.
+//! [`raster`] (lazy page stream) -> [`ocr`] (page-parallel recognition) ->
+//! [`writers`] (searchable PDF, text, hOCR, ALTO, JSON). [`Pipeline`] runs
+//! them in one call; [`jobs`] is the RenderOCR-compatible job manager, and
+//! [`OcrConverter`] connects it to the pipeline.
 //!
 //! ```
-//! use ocrloom::{ocr::{CancelToken, FakeEngine}, Options, Pipeline};
+//! use ocrloom::{ocr::{CancelToken, FakeEngine}, writers::OutputFormat, Options, Pipeline};
 //! use std::sync::Arc;
 //!
 //! # let png = {
@@ -15,13 +17,20 @@
 //! #     out.into_inner()
 //! # };
 //! let pipeline = Pipeline::new(Arc::new(FakeEngine::new(["hello"])), Some(1)).unwrap();
-//! let done = pipeline.recognize(png, &Options::default(), &CancelToken::new(), |_| {}).unwrap();
-//! assert_eq!(done.text(), "hello\n");
+//! let mut text = Vec::new();
+//! let pages = pipeline
+//!     .convert(png, OutputFormat::Txt, &Options::default(), &CancelToken::new(), |_| {}, &mut text)
+//!     .unwrap();
+//! assert_eq!((pages, text.as_slice()), (1, &b"hello\n"[..]));
 //! ```
 
 mod pipeline;
+mod service;
 
 pub use ocrloom_detect as detect;
+pub use ocrloom_jobs as jobs;
 pub use ocrloom_ocr as ocr;
 pub use ocrloom_raster as raster;
-pub use pipeline::{Error, Options, PageOutcome, Pipeline, Recognition, TextPages};
+pub use ocrloom_writers as writers;
+pub use pipeline::{Error, Options, Pipeline, Recognition, TextPages};
+pub use service::{display_name, OcrConverter, ENGINE_ID};

@@ -1,11 +1,12 @@
 //! The whole pipeline in one call: open, choose the pages that need OCR,
-//! render them, recognize them in parallel.
+//! render them, recognize them in parallel, write the output.
 
 use crate::ocr::{
-    CancelToken, DocumentResult, Engine, OcrError, PageResult, Progress, Recognizer, Settings,
-    Tessdata, TesseractEngine,
+    CancelToken, DocumentResult, Engine, OcrError, Progress, Recognizer, Settings, Tessdata,
+    TesseractEngine,
 };
 use crate::raster::{self, Document, OpenOptions, RenderDpi};
+use crate::writers::{self, OutputFormat, WriteOptions};
 use std::sync::Arc;
 
 /// What to do with PDF pages that already carry text.
@@ -37,9 +38,9 @@ impl Default for Options {
             settings: Settings::default(),
             open: OpenOptions::default(),
             text_pages: TextPages::default(),
-            // Scans at their own resolution (oversampled ones reduced,
-            // coarse ones brought up to where Tesseract reads well); pages
-            // without images at 300 DPI.
+            // Scans at their own resolution (oversampled ones reduced, coarse
+            // ones brought up to where Tesseract reads well); pages without
+            // images at 300 DPI.
             dpi: RenderDpi::Native {
                 default: 300.0,
                 min: 150.0,
@@ -49,53 +50,31 @@ impl Default for Options {
     }
 }
 
-/// The outcome for one page.
-#[derive(Debug, Clone)]
-pub enum PageOutcome {
-    /// The page was recognized.
-    Recognized(PageResult),
-    /// The page already had text and was left as it was; its text.
-    Kept(String),
-}
-
-/// A recognized document: the input and the outcome of every page, in order.
+/// A recognized document: the input and the results of the pages that were
+/// recognized (pages kept for their own text have none).
 #[derive(Debug, Clone)]
 pub struct Recognition {
     /// The opened input.
     pub document: Document,
-    /// One outcome per page of the input.
-    pub pages: Vec<PageOutcome>,
+    /// One result per recognized page, in page order.
+    pub result: DocumentResult,
 }
 
 impl Recognition {
-    /// The plain text: recognized or kept text per page, pages separated by
-    /// a form feed.
-    pub fn text(&self) -> String {
-        let mut out = String::new();
-        for (i, page) in self.pages.iter().enumerate() {
-            if i > 0 {
-                out.push('\x0c');
-            }
-            match page {
-                PageOutcome::Recognized(r) => out.push_str(&r.text()),
-                PageOutcome::Kept(t) => out.push_str(t.trim_end()),
-            }
-            out.push('\n');
-        }
-        out
-    }
-
-    /// The recognized pages only, as the OCR stage returned them.
-    pub fn recognized(&self) -> DocumentResult {
-        let pages = self
-            .pages
-            .iter()
-            .filter_map(|p| match p {
-                PageOutcome::Recognized(r) => Some(r.clone()),
-                PageOutcome::Kept(_) => None,
-            })
-            .collect();
-        DocumentResult { pages }
+    /// Writes the document in `format` (searchable PDF, text, hOCR, ALTO, JSON).
+    pub fn write(
+        &self,
+        format: OutputFormat,
+        options: &WriteOptions,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), Error> {
+        Ok(writers::write(
+            format,
+            &self.document,
+            &self.result,
+            options,
+            out,
+        )?)
     }
 }
 
@@ -108,6 +87,9 @@ pub enum Error {
     /// Recognition failed.
     #[error(transparent)]
     Ocr(#[from] OcrError),
+    /// The output could not be written.
+    #[error(transparent)]
+    Write(#[from] writers::WriteError),
 }
 
 impl Error {
@@ -116,6 +98,7 @@ impl Error {
         match self {
             Error::Input(e) => e.code(),
             Error::Ocr(e) => e.code(),
+            Error::Write(e) => e.code(),
         }
     }
 
@@ -132,6 +115,7 @@ impl Error {
         match self {
             Error::Input(e) => e.is_bad_input(),
             Error::Ocr(e) => ocr(e),
+            Error::Write(_) => false,
         }
     }
 }
@@ -167,6 +151,11 @@ impl Pipeline {
         &self.recognizer
     }
 
+    /// The installed language data, when the engine is Tesseract.
+    pub fn tessdata(&self) -> Option<&Tessdata> {
+        self.tessdata.as_ref()
+    }
+
     /// Opens `bytes` and recognizes every page that needs it. `progress` is
     /// called after each recognized page.
     pub fn recognize(
@@ -180,29 +169,41 @@ impl Pipeline {
             options.settings.languages.resolve(tessdata)?;
         }
         let document = Document::open(bytes, &options.open)?;
-        let keep = |i: usize| options.text_pages == TextPages::Skip && document.pages()[i].has_text;
-        let todo: Vec<usize> = (0..document.pages().len()).filter(|&i| !keep(i)).collect();
+        let todo: Vec<usize> = document
+            .pages()
+            .iter()
+            .filter(|p| options.text_pages == TextPages::Force || !p.has_text)
+            .map(|p| p.index)
+            .collect();
         let total = todo.len();
         let stream = document.stream_pages(todo, options.dpi);
-        let recognized = self.recognizer.recognize_pages(
+        let result = self.recognizer.recognize_pages(
             stream,
             &options.settings,
             cancel,
             Some(total),
             progress,
         )?;
-        let mut recognized = recognized.pages.into_iter().peekable();
-        let mut pages = Vec::with_capacity(document.pages().len());
-        for i in 0..document.pages().len() {
-            if keep(i) {
-                pages.push(PageOutcome::Kept(document.page_text(i)?));
-            } else {
-                let result = recognized
-                    .next_if(|r| r.index == i)
-                    .ok_or_else(|| OcrError::Internal(format!("no result for page {}", i + 1)))?;
-                pages.push(PageOutcome::Recognized(result));
-            }
-        }
-        Ok(Recognition { document, pages })
+        Ok(Recognition { document, result })
+    }
+
+    /// Recognizes `bytes` and writes the result in `format` to `out`;
+    /// returns the number of input pages.
+    pub fn convert(
+        &self,
+        bytes: impl Into<Arc<[u8]>>,
+        format: OutputFormat,
+        options: &Options,
+        cancel: &CancelToken,
+        progress: impl FnMut(Progress),
+        out: &mut dyn std::io::Write,
+    ) -> Result<usize, Error> {
+        let done = self.recognize(bytes, options, cancel, progress)?;
+        let write = WriteOptions {
+            password: options.open.password.clone(),
+            ..Default::default()
+        };
+        done.write(format, &write, out)?;
+        Ok(done.document.pages().len())
     }
 }

@@ -55,7 +55,7 @@ impl From<raster::Error> for Failure {
 
 impl Failure {
     /// A usage error (exit code 2).
-    fn usage(message: String) -> Self {
+    pub fn usage(message: String) -> Self {
         Failure {
             code: "usage",
             message,

@@ -3,6 +3,7 @@
 use crate::Failure;
 use anyhow::Context;
 use ocrloom::ocr::{CancelToken, Languages, Progress};
+use ocrloom::writers::OutputFormat;
 use ocrloom::{Options, Pipeline, TextPages};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -12,9 +13,13 @@ use std::path::PathBuf;
 pub struct Args {
     /// The input file (PDF, TIFF, JPEG, PNG or BMP; detected from its bytes).
     input: PathBuf,
-    /// Where to write the text.
+    /// Where to write the result; its extension picks the format (`.pdf`
+    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`).
     #[arg(long, short)]
     output: PathBuf,
+    /// The output format, whatever the extension: pdf, txt, hocr, alto, json.
+    #[arg(long, short, value_parser = parse_format)]
+    format: Option<OutputFormat>,
     /// Languages: Tesseract codes or ISO 639-1 aliases joined by `+` or `,`
     /// (`eng`, `de`, `eng+fra`), or `auto` to detect the script.
     #[arg(long, short, default_value = "eng")]
@@ -30,7 +35,25 @@ pub struct Args {
     password: Option<String>,
 }
 
+fn parse_format(name: &str) -> Result<OutputFormat, String> {
+    OutputFormat::from_name(name)
+        .ok_or_else(|| format!("unknown format {name:?} (pdf, txt, hocr, alto, json)"))
+}
+
 pub fn run(args: Args) -> Result<(), Failure> {
+    let format = match args.format {
+        Some(f) => f,
+        None => args
+            .output
+            .extension()
+            .and_then(|e| OutputFormat::from_extension(&e.to_string_lossy()))
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "cannot tell the format from {}: use .pdf, .txt, .hocr, .xml or .json, or --format",
+                    args.output.display()
+                ))
+            })?,
+    };
     let mut options = Options::default();
     options.settings.languages = Languages::parse(&args.lang);
     options.open.password = args.password;
@@ -46,13 +69,21 @@ pub fn run(args: Args) -> Result<(), Failure> {
             eprint!("\rrecognized {}/{total} pages", p.done);
         }
     };
-    let done = pipeline
-        .recognize(bytes, &options, &CancelToken::new(), progress)
+    let mut out = Vec::new();
+    pipeline
+        .convert(
+            bytes,
+            format,
+            &options,
+            &CancelToken::new(),
+            progress,
+            &mut out,
+        )
         .map_err(crate::pipeline_failure)?;
     if bar {
         eprintln!();
     }
-    write_atomically(&args.output, done.text().as_bytes())?;
+    write_atomically(&args.output, &out)?;
     Ok(())
 }
 

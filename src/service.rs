@@ -1,0 +1,180 @@
+//! The real [`Converter`] behind the job manager: the pipeline, with the
+//! engines list built from what is installed.
+
+use crate::jobs::{
+    self, CancelFlag, CancelReason, ConvertError, ConvertOutcome, ConvertRequest, Converter,
+    ErrorCode,
+};
+use crate::ocr::{CancelToken, Languages};
+use crate::writers::OutputFormat;
+use crate::{Error, Options, Pipeline};
+use std::path::Path;
+
+/// The id of ocrloom's engine in the engines list.
+pub const ENGINE_ID: &str = "ocrloom/tesseract";
+
+/// The pipeline as the job manager's converter.
+pub struct OcrConverter {
+    pipeline: Pipeline,
+    options: Options,
+}
+
+impl OcrConverter {
+    /// A converter running `pipeline` with `options` (languages come from
+    /// each job).
+    pub fn new(pipeline: Pipeline, options: Options) -> Self {
+        OcrConverter { pipeline, options }
+    }
+}
+
+impl Converter for OcrConverter {
+    fn engines(&self) -> Vec<jobs::Engine> {
+        let mut languages: Vec<jobs::Language> = Vec::new();
+        if let Some(tessdata) = self.pipeline.tessdata() {
+            if tessdata.has_osd {
+                languages.push(jobs::Language::new("Auto", "Automatic (script detection)"));
+            }
+            for code in &tessdata.languages {
+                languages.push(jobs::Language::new(code, display_name(code)));
+            }
+        }
+        let supported_conversions = crate::detect::Format::ALL
+            .iter()
+            .flat_map(|from| {
+                OutputFormat::ALL
+                    .iter()
+                    .map(move |to| jobs::Conversion::new(from.name(), to.name()))
+            })
+            .collect();
+        vec![jobs::Engine {
+            id: ENGINE_ID.into(),
+            provider: "ocrloom".into(),
+            display_name: "ocrloom (Tesseract)".into(),
+            description: "Local OCR with Tesseract: searchable PDF, text, hOCR, ALTO and JSON from PDF, TIFF, JPEG, PNG and BMP"
+                .into(),
+            supported_conversions,
+            supported_languages: languages,
+        }]
+    }
+
+    fn convert(
+        &self,
+        job: &ConvertRequest,
+        input: &Path,
+        output: &Path,
+        progress: &(dyn Fn(u32, u32) + Sync),
+        cancel: &CancelFlag,
+    ) -> Result<ConvertOutcome, ConvertError> {
+        let format = OutputFormat::from_name(&job.output_format).ok_or_else(|| {
+            ConvertError::new(ErrorCode::UnsupportedConversion, "unknown output format")
+        })?;
+        let mut options = self.options.clone();
+        if !job.languages.is_empty() {
+            options.settings.languages =
+                if job.languages.iter().any(|l| l.eq_ignore_ascii_case("auto")) {
+                    Languages::Auto
+                } else {
+                    Languages::from_list(&job.languages)
+                };
+        }
+        let bytes = std::fs::read(input).map_err(|e| {
+            tracing::error!(job = %job.job_id, "reading the input: {e}");
+            ConvertError::new(ErrorCode::Internal, "the input file could not be read")
+        })?;
+        let token = CancelToken::new();
+        let on_page = |p: crate::ocr::Progress| {
+            // The manager's flag is checked between pages, where the OCR
+            // stage can stop.
+            if cancel.is_cancelled() {
+                token.cancel();
+            }
+            let total = p.total.unwrap_or(p.done) as u32;
+            progress(p.done as u32, total);
+        };
+        let file =
+            std::fs::File::create(output).map_err(|e| internal(job, "creating the output", &e))?;
+        let mut out = std::io::BufWriter::new(file);
+        let pages = self
+            .pipeline
+            .convert(bytes, format, &options, &token, on_page, &mut out)
+            .map_err(|e| failure(job, &e, cancel))?;
+        std::io::Write::flush(&mut out).map_err(|e| internal(job, "writing the output", &e))?;
+        Ok(ConvertOutcome {
+            input_pages: u32::try_from(pages).unwrap_or(u32::MAX),
+        })
+    }
+}
+
+fn internal(job: &ConvertRequest, what: &str, e: &dyn std::fmt::Display) -> ConvertError {
+    tracing::error!(job = %job.job_id, "{what}: {e}");
+    ConvertError::new(ErrorCode::Internal, "the output could not be written")
+}
+
+/// Maps a pipeline error to the job-failure code clients see.
+fn failure(job: &ConvertRequest, e: &Error, cancel: &CancelFlag) -> ConvertError {
+    let code = match e.code() {
+        "empty_input" | "unsupported_format" => ErrorCode::UnsupportedFormat,
+        "corrupt_input" => ErrorCode::CorruptInput,
+        "encrypted_pdf" | "pdf_encrypted" => ErrorCode::EncryptedPdf,
+        "limit_exceeded" => ErrorCode::LimitExceeded,
+        "unsupported_language" => ErrorCode::UnsupportedLanguage,
+        "ocr_failed" => ErrorCode::OcrFailed,
+        "cancelled" if cancel.reason() == Some(CancelReason::Timeout) => ErrorCode::Timeout,
+        _ => ErrorCode::Internal,
+    };
+    if code == ErrorCode::Internal {
+        tracing::error!(job = %job.job_id, "conversion failed: {e}");
+        return ConvertError::new(code, "internal error while converting the document");
+    }
+    ConvertError::new(code, e.to_string())
+}
+
+/// English names of Tesseract's language models, for client menus.
+pub fn display_name(code: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("afr", "Afrikaans"),
+        ("ara", "Arabic"),
+        ("bul", "Bulgarian"),
+        ("cat", "Catalan"),
+        ("ces", "Czech"),
+        ("chi_sim", "Chinese (Simplified)"),
+        ("chi_tra", "Chinese (Traditional)"),
+        ("dan", "Danish"),
+        ("deu", "German"),
+        ("ell", "Greek"),
+        ("eng", "English"),
+        ("est", "Estonian"),
+        ("fin", "Finnish"),
+        ("fra", "French"),
+        ("heb", "Hebrew"),
+        ("hin", "Hindi"),
+        ("hrv", "Croatian"),
+        ("hun", "Hungarian"),
+        ("ind", "Indonesian"),
+        ("ita", "Italian"),
+        ("jpn", "Japanese"),
+        ("kor", "Korean"),
+        ("lat", "Latin"),
+        ("lav", "Latvian"),
+        ("lit", "Lithuanian"),
+        ("nld", "Dutch"),
+        ("nor", "Norwegian"),
+        ("pol", "Polish"),
+        ("por", "Portuguese"),
+        ("ron", "Romanian"),
+        ("rus", "Russian"),
+        ("slk", "Slovak"),
+        ("slv", "Slovenian"),
+        ("spa", "Spanish"),
+        ("srp", "Serbian"),
+        ("swe", "Swedish"),
+        ("tha", "Thai"),
+        ("tur", "Turkish"),
+        ("ukr", "Ukrainian"),
+        ("vie", "Vietnamese"),
+    ];
+    NAMES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.to_string(), |(_, name)| (*name).to_string())
+}
