@@ -1,0 +1,148 @@
+//! The job manager with real OCR: upload, job, progress, download, and the
+//! failure codes for bad inputs.
+
+use ocrloom::jobs::{Config, CreateJobRequest, ErrorCode, JobStatus, Manager, SystemClock};
+use ocrloom::{OcrConverter, Options, Pipeline, ENGINE_ID};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn fixture(rel: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn manager() -> Manager {
+    let pipeline = Pipeline::tesseract(Some(2)).expect("Tesseract is installed");
+    let converter = OcrConverter::new(pipeline, Options::default());
+    Manager::new(
+        Config::in_memory(),
+        Arc::new(converter),
+        Arc::new(SystemClock),
+    )
+    .expect("manager")
+}
+
+fn request(file_id: &str, output: &str) -> CreateJobRequest {
+    CreateJobRequest {
+        engine: ENGINE_ID.to_owned(),
+        file_id: file_id.to_owned(),
+        languages: vec!["eng".to_owned()],
+        output_format: output.to_owned(),
+    }
+}
+
+#[test]
+fn the_engine_lists_what_is_installed() {
+    let m = manager();
+    let engines = m.engines().data;
+    assert_eq!(engines.len(), 1);
+    let e = &engines[0];
+    assert_eq!(e.id, ENGINE_ID);
+    for from in ["pdf", "tiff", "jpeg", "png", "bmp"] {
+        for to in ["pdf", "txt", "hocr", "alto", "json"] {
+            assert!(e.supports(from, to), "{from} -> {to}");
+        }
+    }
+    assert!(e.has_language("eng") && e.has_language("deu") && e.has_language("Auto"));
+    let english = e
+        .supported_languages
+        .iter()
+        .find(|l| l.code == "eng")
+        .expect("eng");
+    assert_eq!(english.display_name, "English");
+}
+
+#[test]
+fn a_scan_becomes_text_and_a_searchable_pdf() {
+    let m = manager();
+    let (user, _key) = m.create_user("alice").expect("user");
+    let file = m
+        .upload_file(&user, "phototest.tif", &fixture("ocr/phototest.tif"))
+        .expect("upload");
+    let gt = String::from_utf8(fixture("ocr/phototest.gt.txt")).expect("utf-8");
+    for output in ["txt", "pdf"] {
+        let job = m
+            .create_job(&user, &request(file.file_id.as_str(), output))
+            .expect("create");
+        assert_eq!(job.status, JobStatus::Queued);
+        let done = (0..6)
+            .map(|_| {
+                m.get_job(&user, job.job_id.as_str(), Some(10))
+                    .expect("get")
+            })
+            .find(|j| j.status.is_finished())
+            .expect("the job finishes within a minute");
+        assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
+        assert_eq!((done.progress, done.usage.input_pages), (100, 1));
+        let out = done.output_file_id.expect("output file");
+        let bytes = m
+            .file_content(&user, out.as_str(), None)
+            .expect("content")
+            .into_bytes()
+            .expect("read");
+        let text = if output == "pdf" {
+            assert!(bytes.starts_with(b"%PDF-"));
+            pdftotext(&bytes)
+        } else {
+            String::from_utf8(bytes).expect("utf-8")
+        };
+        let cer = ocrloom::ocr::score::score_page(&gt, Some(&text), "tesseract-test").cer();
+        assert!(cer < 5.0, "{output}: CER {cer:.2}%\n{text}");
+    }
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("ocrloom-service-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("out.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    std::fs::remove_dir_all(&dir).ok();
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn bad_inputs_fail_their_jobs_with_the_right_codes() {
+    let m = manager();
+    let (user, _key) = m.create_user("bob").expect("user");
+    for (file, code) in [
+        (
+            "malformed/pdf_ocrmypdf_invalid.pdf",
+            ErrorCode::CorruptInput,
+        ),
+        (
+            "raster/encrypted-user-password.pdf",
+            ErrorCode::EncryptedPdf,
+        ),
+        (
+            "malformed/png_image-png_x_unexpected_eof.png",
+            ErrorCode::CorruptInput,
+        ),
+    ] {
+        let f = m.upload_file(&user, file, &fixture(file)).expect("upload");
+        let job = m
+            .create_job(&user, &request(f.file_id.as_str(), "pdf"))
+            .expect("create");
+        let done = m
+            .get_job(&user, job.job_id.as_str(), Some(10))
+            .expect("get");
+        assert_eq!(done.status, JobStatus::Failed, "{file}");
+        let error = done.error.expect("error object");
+        assert_eq!(error.code, code, "{file}: {}", error.message);
+        assert!(done.output_file_id.is_none());
+    }
+    // Bytes that are no supported format are refused when the job is created.
+    let gif = m
+        .upload_file(&user, "x.pdf", b"GIF89a\x01\x00\x01\x00")
+        .expect("upload");
+    let err = m
+        .create_job(&user, &request(gif.file_id.as_str(), "pdf"))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnsupportedFormat);
+}
