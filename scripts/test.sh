@@ -6,4 +6,4 @@ scripts/setup.sh
 # Tesseract's OpenMP runtime reads this before main(): without it one page
 # takes 5x longer (see docs/decisions.md).
 export OMP_THREAD_LIMIT=1
-cargo test --workspace --release --quiet "$@"
+cargo test --workspace --quiet "$@"
