@@ -4,6 +4,10 @@ use crate::pdfium::pdfium;
 use crate::{Document, Dpi, Error, OpenOptions, Page, PageImage, PageInfo, RenderDpi, Unit};
 use pdfium_render::prelude::*;
 
+/// Below this resolution no text is readable: a page so large that the pixel
+/// limit forces it lower is refused rather than rendered into a sliver.
+const MIN_READABLE_DPI: f32 = 50.0;
+
 /// Nested form XObjects deeper than this are not searched for images or text.
 const MAX_FORM_DEPTH: usize = 8;
 
@@ -179,6 +183,12 @@ fn render_page(
     let pixels_per_dpi2 = f64::from(width_in) * f64::from(height_in);
     // (Slightly under the exact cap, so that rounding stays within it.)
     let cap = 0.999 * (limits.max_page_pixels as f64 / pixels_per_dpi2).sqrt() as f32;
+    if cap < MIN_READABLE_DPI {
+        return Err(Error::LimitExceeded(format!(
+            "page {} measures {width_in:.0} x {height_in:.0} inches: too large to render at a readable resolution",
+            info.index + 1
+        )));
+    }
     if dpi > cap {
         tracing::warn!(
             page = info.index + 1,
