@@ -8,6 +8,7 @@ mod eval;
 mod info;
 mod ocr;
 mod render;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use ocrloom::raster;
@@ -34,6 +35,8 @@ enum Command {
     Ocr(ocr::Args),
     /// Score recognition against a ground-truth folder (CER, WER, bag of words).
     Eval(eval::Args),
+    /// Serve the RenderOCR REST API (files, engines, jobs) on this machine.
+    Serve(serve::Args),
 }
 
 /// A failure with the exit code it maps to.
@@ -103,15 +106,21 @@ fn ensure_single_threaded_openmp() {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The server logs one line per request: visible by default.
+    let level = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("OCRLOOM_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     ensure_single_threaded_openmp();
-    let cli = Cli::parse();
     // Whatever a decoder does, the user gets an error line, never a panic trace
     // and exit code 101.
     std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
@@ -120,6 +129,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Ocr(args) => ocr::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Serve(args) => serve::run(args),
     });
     let failure = match result {
         Ok(Ok(())) => return ExitCode::SUCCESS,

@@ -1,0 +1,129 @@
+//! `ocrloom serve`: the RenderOCR REST API on this machine.
+
+use crate::Failure;
+use anyhow::Context;
+use ocrloom::jobs::{Config, Manager, SystemClock};
+use ocrloom::{OcrConverter, Options, Pipeline};
+use ocrloom_server::{parse_keys, register_keys, KeyEntry, Server, ServerOptions};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The environment variable holding one API key, for user `default`.
+const KEY_ENV: &str = "OCRLOOM_API_KEY";
+
+/// Arguments of `ocrloom serve`.
+#[derive(clap::Args)]
+#[command(after_help = "\
+API keys: give --keys-file, or set OCRLOOM_API_KEY (one key for the user `default`), or both. \
+Keys must have at least 32 characters; clients send them as `Authorization: Bearer <key>`. \
+A key removed from the file stays valid in the data folder.
+
+Signals: SIGTERM or Ctrl-C stop taking requests, let running jobs go on for --shutdown-grace, \
+then stop; jobs cut short run again at the next start.
+
+Logs go to stderr (one line per request); set OCRLOOM_LOG (e.g. `debug`, `warn`) to change \
+the level (default `info` for serve).")]
+pub struct Args {
+    /// Address to listen on. The default is loopback only: the API is for
+    /// this machine; listening on other interfaces exposes it to the network.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Where files, jobs and keys (as hashes) are kept. Default:
+    /// $XDG_DATA_HOME/ocrloom, else ~/.local/share/ocrloom.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A file of `user api_key` lines (`#` starts a comment); the users are
+    /// created at start when new.
+    #[arg(long)]
+    keys_file: Option<PathBuf>,
+    /// OCR threads, shared by all jobs (default: one per core). Also the
+    /// number of jobs converted at once.
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Hours an uploaded file is kept.
+    #[arg(long, default_value_t = 24)]
+    file_retention_hours: u64,
+    /// Hours a finished job and its output are kept.
+    #[arg(long, default_value_t = 24)]
+    job_retention_hours: u64,
+    /// Seconds running jobs may go on at shutdown before they are cancelled.
+    #[arg(long, default_value_t = 5)]
+    shutdown_grace: u64,
+}
+
+/// The per-user data folder: `$XDG_DATA_HOME/ocrloom`, else
+/// `~/.local/share/ocrloom`.
+fn default_data_dir() -> Option<PathBuf> {
+    let non_empty = |v: std::ffi::OsString| (!v.is_empty()).then(|| PathBuf::from(v));
+    std::env::var_os("XDG_DATA_HOME")
+        .and_then(non_empty)
+        .map(|d| d.join("ocrloom"))
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .and_then(non_empty)
+                .map(|h| h.join(".local/share/ocrloom"))
+        })
+}
+
+fn keys(args: &Args) -> Result<Vec<KeyEntry>, Failure> {
+    let mut entries = Vec::new();
+    if let Some(path) = &args.keys_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the keys file {}", path.display()))?;
+        entries =
+            parse_keys(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    }
+    if let Some(key) = std::env::var_os(KEY_ENV) {
+        let key = key
+            .into_string()
+            .map_err(|_| Failure::usage(format!("{KEY_ENV} is not UTF-8")))?;
+        let parsed = parse_keys(&format!("default {}", key.trim())).map_err(|_| {
+            Failure::usage(format!(
+                "{KEY_ENV} must hold one key of at least 32 characters"
+            ))
+        })?;
+        entries.extend(parsed);
+    }
+    if entries.is_empty() {
+        return Err(Failure::usage(format!(
+            "no API keys: give --keys-file FILE or set {KEY_ENV}"
+        )));
+    }
+    Ok(entries)
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let keys = keys(&args)?;
+    let data_dir = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir().ok_or_else(|| {
+            Failure::usage("no HOME or XDG_DATA_HOME: give --data-dir".to_owned())
+        })?,
+    };
+    let hours = |h: u64| Duration::from_secs(h.saturating_mul(3600));
+    let config = Config {
+        workers: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        file_retention: hours(args.file_retention_hours),
+        job_retention: hours(args.job_retention_hours),
+        ..Config::in_dir(&data_dir)
+    };
+    let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
+    let converter = OcrConverter::new(pipeline, Options::default());
+    let manager = Manager::new(config, Arc::new(converter), Arc::new(SystemClock))
+        .with_context(|| format!("opening the data folder {}", data_dir.display()))?;
+    let users = register_keys(&manager, &keys).context("registering the API keys")?;
+    tracing::info!(users = users.len(), "ready");
+    let server = Server::new(
+        Arc::new(manager),
+        ServerOptions {
+            addr: args.addr,
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        },
+    );
+    ocrloom_server::run(server).context("serving")?;
+    Ok(())
+}

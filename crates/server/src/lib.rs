@@ -1,0 +1,42 @@
+//! The RenderOCR REST API over the ocrloom job manager, on the user's machine.
+//!
+//! [`Server`] wraps a shared [`Manager`] in an axum router: every route of
+//! the API document (files, chunked uploads, engines, jobs), Bearer
+//! authentication, JSON errors `{"error": {"code", "message", "request_id"}}`,
+//! and `GET /openapi.json`, an OpenAPI 3 document generated from the same
+//! route table that builds the router, so the two cannot drift.
+//!
+//! The manager's calls block (SQLite, file I/O, long polls), so handlers run
+//! them on tokio's blocking pool: OCR and disk work never stall the async
+//! runtime that answers requests. Uploads are streamed from the socket to
+//! the manager through a bounded channel (never the whole file in memory),
+//! downloads the same way back.
+//!
+//! ```
+//! use ocrloom_jobs::{Config, FakeConverter, Manager, SystemClock};
+//! use ocrloom_server::{Server, ServerOptions};
+//! use std::sync::Arc;
+//!
+//! let manager = Manager::new(Config::in_memory(), Arc::new(FakeConverter::new()), Arc::new(SystemClock))?;
+//! let server = Server::new(Arc::new(manager), ServerOptions::default());
+//! let doc = server.openapi_json();
+//! assert!(doc["paths"]["/renderocr/jobs/{job_id}"]["get"].is_object());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Run it with [`Server::serve`] on a bound listener (tests, embedding) or
+//! [`run`] (a runtime of its own, until SIGTERM or Ctrl-C: the `ocrloom serve`
+//! command).
+
+mod error;
+mod handlers;
+mod keys;
+mod middleware;
+mod schema;
+mod server;
+mod stream;
+
+pub use error::{ApiError, Error, SERVER_CODES};
+pub use keys::{parse_keys, register_keys, KeyEntry};
+pub use ocrloom_jobs::Manager;
+pub use server::{run, Server, ServerOptions};

@@ -1,0 +1,89 @@
+//! The whole flow over HTTP with real OCR (Tesseract): TIFF in, searchable
+//! PDF out, its text checked with `pdftotext`.
+
+mod common;
+
+use common::{check_schema, json, TestServer};
+use ocrloom::jobs::Config;
+use ocrloom::{OcrConverter, Options, Pipeline};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel)
+}
+
+#[test]
+fn phototest_tif_to_searchable_pdf_over_http() {
+    let converter = OcrConverter::new(
+        Pipeline::tesseract(None).expect("tesseract"),
+        Options::default(),
+    );
+    let s = TestServer::start(Arc::new(converter), Config::in_memory());
+    let engines = json(
+        s.client
+            .get(s.url("/renderocr/engines"))
+            .bearer_auth(&s.alice)
+            .send()
+            .expect("engines"),
+        200,
+    );
+    let engine = &engines["data"][0];
+    assert_eq!(engine["id"], ocrloom::ENGINE_ID);
+    assert!(engine["supported_conversions"]
+        .as_array()
+        .expect("conversions")
+        .contains(&json!({"from": "tiff", "to": "pdf"})));
+
+    let bytes = std::fs::read(fixture("ocr/phototest.tif")).expect("fixture");
+    let file = s.upload_ok(&s.alice, "phototest.tif", bytes.clone());
+    assert_eq!(file["size"], bytes.len());
+    let job = json(
+        s.post_json(&s.alice, "/renderocr/jobs", &json!({"engine": ocrloom::ENGINE_ID, "file_id": file["file_id"], "languages": ["eng"], "output_format": "pdf"})),
+        202,
+    );
+    let job = s.wait_job(&s.alice, job["job_id"].as_str().expect("id"));
+    check_schema(&s.openapi, "Job", &job);
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["usage"]["input_pages"], 1);
+
+    let out = job["output_file_id"].as_str().expect("output");
+    let r = s
+        .get(&s.alice, &format!("/files/{out}/content"))
+        .send()
+        .expect("download");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .contains("filename*=UTF-8''phototest.pdf"));
+    let pdf = r.bytes().expect("body");
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    let dir = std::env::temp_dir().join(format!("ocrloom-server-real-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("out.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&text.stdout).to_lowercase();
+    for word in [
+        "12 point text",
+        "ocr code",
+        "file format",
+        "quick brown dog",
+    ] {
+        assert!(
+            text.contains(word),
+            "`{word}` not in the PDF's text:\n{text}"
+        );
+    }
+}
