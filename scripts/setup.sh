@@ -11,7 +11,7 @@ PACKAGES=(
   libtesseract-dev libleptonica-dev
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
   tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa
-  poppler-utils qpdf unzip
+  poppler-utils qpdf libxml2-utils unzip
 )
 PYPDFIUM_VERSION=5.15.2
 PYPDFIUM_WHEEL=pypdfium2-${PYPDFIUM_VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl

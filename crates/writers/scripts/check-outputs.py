@@ -17,6 +17,8 @@ boxes mapped back to the unturned page), writes every format with the
                the reading order the text layer defines; default pdftotext
                re-orders by physical layout, reported as `cer_pdftotext`), IoU of `pdftotext -bbox` word boxes with the
                JSON's boxes, bytes added, hOCR (hocr-check), PDF write time.
+REUSE_OCR=1 keeps the OCR results (WORKDIR/NAME.result.json) of an earlier
+run, to re-check the writers alone after a change.
 Needs: poppler-utils, qpdf, tesseract; python: rapidfuzz, pypdfium2, lxml, Pillow, hocr-tools.
 Prints one JSON line per input.
 """
@@ -104,13 +106,14 @@ def check(work, path):
     is_pdf = path.lower().endswith(".pdf")
     rec = {"file": name}
     hocrs = []
+    reuse = os.environ.get("REUSE_OCR") == "1" and os.path.exists(base + ".result.json")
     if is_pdf:
         n = page_count(path)
         rec["pages"] = n
         if n == 0:
             rec["skip"] = "unreadable by poppler"
             return rec
-        for p in range(min(n, MAX_OCR)):
+        for p in range(0 if reuse else min(n, MAX_OCR)):
             png = f"{base}.p{p}"
             run("pdftoppm", "-r", str(DPI), "-f", str(p + 1), "-l", str(p + 1), "-singlefile", "-png", path, png)
             hocrs.append(tesseract_page(png, p))
@@ -118,7 +121,7 @@ def check(work, path):
         from PIL import Image, ImageOps
         im = Image.open(path)
         n = getattr(im, "n_frames", 1)
-        for p in range(min(n, MAX_OCR)):
+        for p in range(0 if reuse else min(n, MAX_OCR)):
             im.seek(p)
             png = f"{base}.p{p}"
             page = ImageOps.exif_transpose(im.convert("L") if im.mode not in ("L", "RGB", "1") else im.copy())
@@ -127,7 +130,8 @@ def check(work, path):
                 page = ImageOps.exif_transpose(im.copy()) if o == 1 else page
             page.save(png + ".png")
             hocrs.append(tesseract_page(png, p))
-    run(sys.executable, os.path.join(HERE, "tess2result.py"), base + ".result.json", *hocrs)
+    if not reuse:
+        run(sys.executable, os.path.join(HERE, "tess2result.py"), base + ".result.json", *hocrs)
     r = run(WRITE, path, base + ".result.json", base + ".out")
     if r.returncode != 0:
         rec["write_error"] = r.stderr.decode()[-300:]

@@ -4,7 +4,7 @@
 
 use crate::{xml_escape, WriteOptions};
 use ocrloom_ocr::{BBox, PageResult};
-use ocrloom_raster::Document;
+use ocrloom_raster::{Document, Unit};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -18,8 +18,12 @@ fn pos(b: &BBox) -> String {
     )
 }
 
+/// Writes every page of `doc`; a page without a result (not recognised)
+/// is an empty `Page` of its size (in pixels at [`crate::FALLBACK_DPI`] for
+/// a PDF page), so that page numbers and counts match the document and the
+/// `Layout` is never empty (the schema wants at least one `Page`).
 pub(crate) fn write(
-    _doc: &Document,
+    doc: &Document,
     pages: &[Option<&PageResult>],
     options: &WriteOptions,
     out: &mut dyn Write,
@@ -49,8 +53,27 @@ pub(crate) fn write(
         "</Description>\n<Layout>\n"
     ));
     for (index, page) in pages.iter().enumerate() {
-        let Some(page) = page else { continue };
         let n = index + 1;
+        let Some(page) = page else {
+            let (w, h) = match doc.pages().get(index) {
+                Some(info) if info.unit == Unit::Px => {
+                    (f64::from(info.width), f64::from(info.height))
+                }
+                Some(info) => {
+                    let (w, h) = crate::page_size_pt(info);
+                    let k = f64::from(crate::FALLBACK_DPI) / 72.0;
+                    (w * k, h * k)
+                }
+                None => (0.0, 0.0),
+            };
+            let _ = writeln!(
+                s,
+                "<Page ID=\"page_{n}\" PHYSICAL_IMG_NR=\"{n}\" WIDTH=\"{}\" HEIGHT=\"{}\"/>",
+                w.round() as u64,
+                h.round() as u64
+            );
+            continue;
+        };
         let _ = writeln!(
             s,
             "<Page ID=\"page_{n}\" PHYSICAL_IMG_NR=\"{n}\" WIDTH=\"{}\" HEIGHT=\"{}\" PROCESSING=\"OCR_0\">",

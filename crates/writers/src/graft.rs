@@ -29,7 +29,7 @@
 
 use crate::font::{self, CodeMap};
 use crate::layer::{self, Affine, Prefixed};
-use crate::serialize::{Entry, ObjectWriter};
+use crate::serialize::{self, Entry, ObjectWriter, RealTexts};
 use crate::WriteError;
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 use ocrloom_ocr::PageResult;
@@ -85,6 +85,8 @@ pub fn graft(
         .unwrap_or(0);
     let mut graft = Grafter {
         doc: &doc,
+        input,
+        reals: RealTexts::new(),
         next_id: doc.max_id.max(size_hint.saturating_sub(1)) + 1,
         objects: Vec::new(),
         variant_ids: BTreeMap::new(),
@@ -125,6 +127,9 @@ pub fn graft(
 
 struct Grafter<'a> {
     doc: &'a lopdf::Document,
+    input: &'a [u8],
+    /// The original text of the reals in the objects copied into the update.
+    reals: RealTexts,
     next_id: u32,
     /// New objects, in the order they are written.
     objects: Vec<(ObjectId, Object)>,
@@ -171,6 +176,27 @@ impl Grafter<'_> {
         }
     }
 
+    /// Records the original text of the reals of object `id` (when it is
+    /// stored uncompressed in the input), so that its copy writes them as
+    /// they were (see [`serialize::real_texts`]).
+    fn keep_reals(&mut self, id: ObjectId) {
+        let Some(lopdf::xref::XrefEntry::Normal { offset, .. }) =
+            self.doc.reference_table.get(id.0)
+        else {
+            return;
+        };
+        let Some(rest) = self.input.get(*offset as usize..) else {
+            return;
+        };
+        // The object's text runs to its `endobj` (a page or resource
+        // dictionary holds no stream).
+        let end = rest
+            .windows(6)
+            .position(|w| w == b"endobj")
+            .unwrap_or(rest.len().min(1 << 16));
+        serialize::real_texts(&rest[..end], &mut self.reals);
+    }
+
     /// An attribute of the page or, if absent, of its nearest ancestor.
     fn inherited<'d>(&'d self, page: &'d Dictionary, key: &[u8]) -> Option<&'d Object> {
         let mut node = page;
@@ -191,6 +217,25 @@ impl Grafter<'_> {
         let page = doc
             .get_dictionary(page_id)
             .map_err(|e| format!("page dictionary: {e}"))?;
+        // The copies of the page and of its resources keep their numbers' text.
+        self.keep_reals(page_id);
+        let mut node = page;
+        for _ in 0..MAX_INHERIT_DEPTH {
+            for key in [&b"Resources"[..], b"Parent"] {
+                if let Ok(Object::Reference(id)) = node.get(key) {
+                    self.keep_reals(*id);
+                }
+            }
+            match node
+                .get(b"Parent")
+                .ok()
+                .and_then(|p| doc.dereference(p).ok())
+                .and_then(|(_, o)| o.as_dict().ok())
+            {
+                Some(parent) => node = parent,
+                None => break,
+            }
+        }
         // The displayed area, as PDFium computes it: the crop box clipped to
         // the media box (US Letter when the file gives none).
         let media = self
@@ -360,6 +405,7 @@ impl Grafter<'_> {
         let newline = !matches!(input.last(), Some(b'\n' | b'\r'));
         // The separating newline is part of the update (counted by `buf`).
         let mut w = ObjectWriter::new(input.len() as u64);
+        w.reals = std::mem::take(&mut self.reals);
         if newline {
             w.buf.push(b'\n');
         }

@@ -62,6 +62,18 @@ impl Affine {
     }
 }
 
+/// The smallest gap between two words of a line, as a fraction of the
+/// line's font size, that extractors reliably read as a space (poppler's
+/// raw mode needs more than 0.15).
+const MIN_WORD_GAP: f64 = 0.17;
+
+/// The most a word is shortened to open that gap, as a fraction of its
+/// length.
+const MAX_SHORTEN: f64 = 0.25;
+
+/// A line's font size is at most this many times its median word height.
+const MAX_LINE_TO_MEDIAN: f64 = 1.6;
+
 /// Lines skewed less than this (degrees) are written axis-aligned.
 const MAX_UPRIGHT_SKEW: f64 = 5.0;
 
@@ -255,9 +267,17 @@ pub(crate) fn content(
             .filter(|(_, w)| !w.text.trim().is_empty())
             .filter_map(|(i, w)| place(&w.bbox, dir0, skew).map(|p| (i, p)))
             .collect();
-        let Some(line_height) = placed.iter().map(|(_, p)| p.height).reduce(f64::max) else {
+        // The line's font size: its tallest word, unless that one is far
+        // taller than the typical word (a stray mark or a misread box): an
+        // inflated size makes extractors miss the spaces between the other
+        // words (their space threshold is a fraction of the font size).
+        let mut heights: Vec<f64> = placed.iter().map(|(_, p)| p.height).collect();
+        heights.sort_by(f64::total_cmp);
+        let (Some(&median), Some(&tallest)) = (heights.get(heights.len() / 2), heights.last())
+        else {
             continue;
         };
+        let line_height = tallest.min(MAX_LINE_TO_MEDIAN * median);
         let Some((_, first)) = placed.first() else {
             continue;
         };
@@ -306,23 +326,55 @@ pub(crate) fn content(
                 out.extend_from_slice(b" Td\n");
                 at = (at.0 + dx, at.1 + dy);
             }
-            // The word's own height through the ascent variant.
-            let k = font::nearest_variant((p.height / line_height) as f32);
+            // The word's own height through the ascent variant; a word far
+            // smaller than its line (a dot, a dash, a stray mark read as a
+            // word) or taller (see above) gets its own font size instead:
+            // extractors may then see it as a line of its own, but it lands
+            // on its box.
+            let ratio = p.height / line_height;
+            let smallest = f64::from(font::variant_ascent(font::VARIANTS - 1));
+            let (k, word_size) = if ratio < smallest * 0.95 || ratio > 1.0 {
+                (0, round(p.height * sv, 2))
+            } else {
+                (font::nearest_variant(ratio as f32), size)
+            };
+            if word_size <= 0.0 {
+                continue;
+            }
             used.insert(k);
-            if current_font != Some((k, size)) {
+            if current_font != Some((k, word_size)) {
                 out.push(b'/');
                 out.extend_from_slice(names.font_name(k).as_bytes());
                 out.push(b' ');
-                num(&mut out, f64::from(size), 1);
+                num(&mut out, f64::from(word_size), 2);
                 out.extend_from_slice(b" Tf\n");
-                current_font = Some((k, size));
+                current_font = Some((k, word_size));
             }
             text.clear();
             let n = codes.encode(line.words[*i].text.trim(), &mut text);
-            let natural = n as f64 * advance * f64::from(size);
+            let natural = n as f64 * advance * f64::from(word_size);
             // Whole percent: half a percent of a word's length is far below
             // a pixel for most words, and it saves bytes on every word.
-            let scale = round(100.0 * p.length * su / natural, 0).max(1.0);
+            // Extractors put a space between two words only when the gap
+            // between them exceeds a fraction of the font size (`pdftotext
+            // -raw`: 0.15 em), whatever characters the content holds: a word
+            // closer than that to the next one is drawn a little shorter,
+            // by at most MAX_SHORTEN of its length.
+            let mut length = p.length;
+            if let Some((_, next)) = placed.get(j + 1) {
+                let end = (
+                    p.origin.0 + p.dir.0 * p.length,
+                    p.origin.1 + p.dir.1 * p.length,
+                );
+                let gap = (next.origin.0 - end.0) * p.dir.0 + (next.origin.1 - end.1) * p.dir.1;
+                let min_gap = MIN_WORD_GAP * line_height;
+                // Overlapping boxes (gap < 0) are no word sequence a reader
+                // spaces anyway: leave them on their boxes.
+                if (0.0..min_gap).contains(&gap) {
+                    length = (length - (min_gap - gap)).max(length * (1.0 - MAX_SHORTEN));
+                }
+            }
+            let scale = round(100.0 * length * su / natural, 0).max(1.0);
             if current_scale != Some(scale) {
                 num(&mut out, f64::from(scale), 0);
                 out.extend_from_slice(b" Tz\n");

@@ -10,6 +10,14 @@
 //!
 //! Every writer is deterministic: the same input gives the same bytes.
 //!
+//! The PDF text layer holds the words in the engine's reading order (the
+//! order of the `.txt` output), one line after another: extract it in
+//! content-stream order (`pdftotext -raw`) to get that order back; poppler's
+//! default mode re-orders by physical layout (columns). `scripts/` holds the
+//! corpus check (`check-outputs.py`) that measures this and the other
+//! acceptance figures with tools ocrloom did not write; `cargo test` does
+//! not need it.
+//!
 //! ```
 //! use ocrloom_ocr::{BBox, Block, DocumentResult, Line, PageResult, Paragraph, Word};
 //! use ocrloom_raster::{Document, OpenOptions};

@@ -2,16 +2,29 @@
 //! output is deterministic and nothing of the input is re-serialized.
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+
+/// The original decimal text of reals read from the input, by the bits of
+/// the `f32` lopdf parsed them to (see [`real_texts`]).
+pub(crate) type RealTexts = HashMap<u32, String>;
 
 /// Serializes one object (direct form).
 pub(crate) fn object(out: &mut Vec<u8>, obj: &Object) {
+    object_with(out, obj, &RealTexts::new());
+}
+
+/// Serializes one object, writing each real whose value `texts` knows as
+/// its original text.
+fn object_with(out: &mut Vec<u8>, obj: &Object, texts: &RealTexts) {
     match obj {
         Object::Null => out.extend_from_slice(b"null"),
         Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Object::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
-        Object::Real(r) => real(out, *r),
+        Object::Real(r) => match texts.get(&r.to_bits()) {
+            Some(text) => out.extend_from_slice(text.as_bytes()),
+            None => real(out, *r),
+        },
         Object::Name(n) => name(out, n),
         Object::String(s, StringFormat::Hexadecimal) => {
             out.push(b'<');
@@ -38,15 +51,15 @@ pub(crate) fn object(out: &mut Vec<u8>, obj: &Object) {
                 if i > 0 {
                     out.push(b' ');
                 }
-                object(out, item);
+                object_with(out, item, texts);
             }
             out.push(b']');
         }
-        Object::Dictionary(d) => dictionary(out, d),
+        Object::Dictionary(d) => dictionary(out, d, texts),
         Object::Stream(s) => {
             let mut dict = s.dict.clone();
             dict.set("Length", s.content.len() as i64);
-            dictionary(out, &dict);
+            dictionary(out, &dict, texts);
             out.extend_from_slice(b"\nstream\n");
             out.extend_from_slice(&s.content);
             out.extend_from_slice(b"\nendstream");
@@ -57,12 +70,12 @@ pub(crate) fn object(out: &mut Vec<u8>, obj: &Object) {
     }
 }
 
-fn dictionary(out: &mut Vec<u8>, d: &Dictionary) {
+fn dictionary(out: &mut Vec<u8>, d: &Dictionary, texts: &RealTexts) {
     out.extend_from_slice(b"<<");
     for (key, value) in d.iter() {
         name(out, key);
         out.push(b' ');
-        object(out, value);
+        object_with(out, value, texts);
     }
     out.extend_from_slice(b">>");
 }
@@ -83,6 +96,54 @@ fn real(out: &mut Vec<u8>, r: f32) {
     let s = r.to_string();
     let s = s.strip_suffix(".0").unwrap_or(&s);
     out.extend_from_slice(if s == "-0" { b"0" } else { s.as_bytes() });
+}
+
+/// The decimal numbers (with a point) in `raw` PDF object text, by the bits
+/// of their `f32` value; the first text of each value wins.
+///
+/// lopdf keeps reals as `f32`, which cannot tell `595.275574` from
+/// `595.2756`: a page dictionary rewritten from the parsed value can change
+/// the page size in the eighth digit, and renderers (which read doubles)
+/// then rasterize the page edge differently. Numbers are written back with
+/// the text they had.
+pub(crate) fn real_texts(raw: &[u8], into: &mut RealTexts) {
+    let is_regular = |b: u8| {
+        !(b.is_ascii_whitespace()
+            || b == 0
+            || matches!(
+                b,
+                b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+            ))
+    };
+    let mut i = 0;
+    while i < raw.len() {
+        if !is_regular(raw[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < raw.len() && is_regular(raw[i]) {
+            i += 1;
+        }
+        let token = &raw[start..i];
+        let numeric = token.contains(&b'.')
+            && token.iter().enumerate().all(|(k, &b)| {
+                b.is_ascii_digit() || b == b'.' || (k == 0 && matches!(b, b'+' | b'-'))
+            });
+        if !numeric {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(token) else {
+            continue;
+        };
+        // Both roundings a reader may have used (to f32 directly, or
+        // through f64).
+        let direct = text.parse::<f32>().ok();
+        let through = text.parse::<f64>().ok().map(|v| v as f32);
+        for v in [direct, through].into_iter().flatten() {
+            into.entry(v.to_bits()).or_insert_with(|| text.to_string());
+        }
+    }
 }
 
 fn name(out: &mut Vec<u8>, n: &[u8]) {
@@ -117,6 +178,8 @@ pub(crate) struct ObjectWriter {
     pub(crate) buf: Vec<u8>,
     base: u64,
     pub(crate) entries: BTreeMap<u32, Entry>,
+    /// Original texts of reals copied from the input.
+    pub(crate) reals: RealTexts,
 }
 
 impl ObjectWriter {
@@ -125,6 +188,7 @@ impl ObjectWriter {
             buf: Vec::new(),
             base,
             entries: BTreeMap::new(),
+            reals: RealTexts::new(),
         }
     }
 
@@ -139,7 +203,7 @@ impl ObjectWriter {
         self.entries.insert(id, Entry::Offset(at, generation));
         self.buf
             .extend_from_slice(format!("{id} {generation} obj\n").as_bytes());
-        object(&mut self.buf, obj);
+        object_with(&mut self.buf, obj, &self.reals);
         self.buf.extend_from_slice(b"\nendobj\n");
     }
 
@@ -259,6 +323,21 @@ mod tests {
         assert_eq!(text(-0.25), "-0.25");
         assert_eq!(text(1e-7), "0.0000001");
         assert_eq!(text(f32::NAN), "0");
+    }
+
+    #[test]
+    fn reals_are_written_with_their_original_text() {
+        let mut texts = RealTexts::new();
+        real_texts(
+            b"<</MediaBox [0 0 595.275574 841.889771]/X (1.5)>>",
+            &mut texts,
+        );
+        let mut out = Vec::new();
+        // As lopdf holds it: the f32 nearest to the text.
+        let parsed: f32 = "595.275574".parse().unwrap_or_default();
+        let boxed = Object::Array(vec![Object::Real(parsed), Object::Real(143.2)]);
+        object_with(&mut out, &boxed, &texts);
+        assert_eq!(String::from_utf8_lossy(&out), "[595.275574 143.2]");
     }
 
     #[test]

@@ -9,13 +9,21 @@ use std::io::Write;
 /// Writes every page, ending with a newline: the recognized text, or for a
 /// page that was not recognized the text it already carries (PDF pages left
 /// alone because they had text), or nothing.
-pub(crate) fn write(doc: &Document, pages: &[Option<&PageResult>], out: &mut dyn Write) -> Result<(), WriteError> {
+pub(crate) fn write(
+    doc: &Document,
+    pages: &[Option<&PageResult>],
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
     let text = pages
         .iter()
         .zip(doc.pages())
         .map(|(result, info)| match result {
             Some(r) => Ok(r.text()),
-            None if info.has_text => Ok(doc.page_text(info.index)?.replace("\r\n", "\n").trim_end().to_string()),
+            None if info.has_text => Ok(doc
+                .page_text(info.index)?
+                .replace("\r\n", "\n")
+                .trim_end()
+                .to_string()),
             None => Ok(String::new()),
         })
         .collect::<Result<Vec<String>, WriteError>>()?;
