@@ -1,5 +1,5 @@
 //! ALTO output validates against the official ALTO v4 schema
-//! (`fixtures/writers/schema/`, see SOURCES.md there) with `xmllint`
+//! (`fixtures/writers/schema/`, see fixtures/README.md) with `xmllint`
 //! (Debian `libxml2-utils`, installed by the project's setup script; a
 //! missing tool fails the test).
 
