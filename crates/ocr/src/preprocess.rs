@@ -18,13 +18,19 @@ pub fn to_gray(image: &PageImage) -> GrayImage {
 
 /// Otsu's threshold of a grey image: pixels `<=` it are ink.
 pub fn otsu_threshold(img: &GrayImage) -> u8 {
+    otsu(img).0
+}
+
+/// Otsu's threshold and the difference between the mean grey of the two
+/// classes it separates (0 for a single-tone image).
+fn otsu(img: &GrayImage) -> (u8, f64) {
     let mut hist = [0u64; 256];
     for p in img.as_raw() {
         hist[*p as usize] += 1;
     }
     let total: u64 = hist.iter().sum();
     if total == 0 {
-        return 127;
+        return (127, 0.0);
     }
     let sum_all: f64 = hist
         .iter()
@@ -32,7 +38,7 @@ pub fn otsu_threshold(img: &GrayImage) -> u8 {
         .map(|(i, c)| i as f64 * *c as f64)
         .sum();
     let (mut w_b, mut sum_b) = (0f64, 0f64);
-    let (mut best, mut best_t) = (-1f64, 127u8);
+    let (mut best, mut best_t, mut best_diff) = (-1f64, 127u8, 0f64);
     for (t, c) in hist.iter().enumerate() {
         w_b += *c as f64;
         if w_b == 0.0 {
@@ -49,9 +55,81 @@ pub fn otsu_threshold(img: &GrayImage) -> u8 {
         if between > best {
             best = between;
             best_t = t as u8;
+            best_diff = m_f - m_b;
         }
     }
-    best_t
+    (best_t, best_diff)
+}
+
+/// What one pass over the ink of a page tells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageStats {
+    /// The typical glyph height in pixels, see [`text_height`].
+    pub text_height: Option<f32>,
+    /// Whether the page holds nothing to read, see [`is_blank`].
+    pub blank: bool,
+}
+
+/// Below this difference between the mean grey of Otsu's two classes a page
+/// is one tone plus noise: Otsu then splits paper grain, not ink from paper
+/// (grain of sigma 10 gives ~16; faint text on paper 60 and more).
+const MIN_INK_CONTRAST: f64 = 32.0;
+
+/// Glyph height and blankness of a page, from one Otsu threshold and one
+/// connected-component pass.
+pub fn page_stats(img: &GrayImage) -> PageStats {
+    let (w, h) = img.dimensions();
+    if w < 8 || h < 8 {
+        return PageStats {
+            text_height: None,
+            blank: true,
+        };
+    }
+    let (t, contrast) = otsu(img);
+    if contrast < MIN_INK_CONTRAST {
+        return PageStats {
+            text_height: None,
+            blank: true,
+        };
+    }
+    let comps = components(img, t);
+    // Not specks (scanner dust), not rules, frames or page-sized blobs
+    // (photos, dark borders): shapes that could be glyphs.
+    let max_h = (h / 8).max(8);
+    let is_glyph = |c: &Comp| {
+        let (cw, ch) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
+        ch >= 4 && ch <= max_h && cw >= 2 && cw <= ch * 4 && ch <= cw * 8
+    };
+    let mut heights: Vec<u32> = comps
+        .iter()
+        .filter(|c| is_glyph(c))
+        .map(|c| c.y1 - c.y0 + 1)
+        .collect();
+    // Dot-matrix print breaks glyphs into specks: a page is blank only when
+    // the specks also cover next to nothing (dust, not a receipt).
+    let page_area = u64::from(w) * u64::from(h);
+    let speck_area: u64 = comps
+        .iter()
+        .filter(|c| c.y1 - c.y0 < max_h && c.x1 - c.x0 < max_h)
+        .map(|c| u64::from(c.x1 - c.x0 + 1) * u64::from(c.y1 - c.y0 + 1))
+        .sum();
+    let blank = heights.is_empty() && speck_area * 500 < page_area;
+    let text_height = if heights.len() < 20 {
+        None
+    } else {
+        let mid = heights.len() / 2;
+        let (_, m, _) = heights.select_nth_unstable(mid);
+        Some(*m as f32)
+    };
+    PageStats { text_height, blank }
+}
+
+/// Whether the page holds nothing to read: one tone plus noise, or no
+/// glyph-like ink (only a few specks covering under 0.2% of the page, rules
+/// or a dark border). Such pages
+/// skip recognition.
+pub fn is_blank(img: &GrayImage) -> bool {
+    page_stats(img).blank
 }
 
 /// The typical height in pixels of the glyphs on the page: the median height
@@ -61,29 +139,7 @@ pub fn otsu_threshold(img: &GrayImage) -> u8 {
 /// missing or wrong (as it is for many scans). `None` when the page shows
 /// too few character-like components to tell.
 pub fn text_height(img: &GrayImage) -> Option<f32> {
-    let (w, h) = img.dimensions();
-    if w < 8 || h < 8 {
-        return None;
-    }
-    let t = otsu_threshold(img);
-    let comps = components(img, t);
-    // Keep shapes that could be glyphs: not specks, not rules or frames, not
-    // page-sized blobs (photos, dark borders).
-    let max_h = (h / 8).max(8);
-    let mut heights: Vec<u32> = comps
-        .iter()
-        .filter(|c| {
-            let (cw, ch) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
-            ch >= 4 && ch <= max_h && cw >= 2 && cw <= ch * 4 && ch <= cw * 8
-        })
-        .map(|c| c.y1 - c.y0 + 1)
-        .collect();
-    if heights.len() < 20 {
-        return None;
-    }
-    let mid = heights.len() / 2;
-    let (_, m, _) = heights.select_nth_unstable(mid);
-    Some(*m as f32)
+    page_stats(img).text_height
 }
 
 #[derive(Clone, Copy)]
@@ -182,6 +238,51 @@ fn components(img: &GrayImage, t: u8) -> Vec<Comp> {
         .collect()
 }
 
+/// The square of side at most `side` (shorter sides on a smaller image)
+/// holding the most character-like components of height near `text_h`:
+/// the densest text, not a photo or an empty margin. Used to check an
+/// orientation cheaply on a sample of the page rather than all of it.
+pub fn text_crop(img: &GrayImage, text_h: f32, side: u32) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let (cw, ch) = (side.min(w).max(1), side.min(h).max(1));
+    let comps = if w < 8 || h < 8 {
+        Vec::new()
+    } else {
+        components(img, otsu_threshold(img))
+    };
+    // Count glyph-sized components per cell of a coarse grid, then take the
+    // window of 4x4 cells with the most.
+    let cell = (side / 4).max(1);
+    let (gw, gh) = (w.div_ceil(cell) as usize, h.div_ceil(cell) as usize);
+    let mut grid = vec![0u32; gw * gh];
+    for c in &comps {
+        let (bw, bh) = ((c.x1 - c.x0 + 1) as f32, (c.y1 - c.y0 + 1) as f32);
+        if bh >= 0.5 * text_h && bh <= 2.0 * text_h && bw <= 4.0 * bh && bh <= 8.0 * bw {
+            let (cx, cy) = ((c.x0 + c.x1) / 2 / cell, (c.y0 + c.y1) / 2 / cell);
+            grid[cy as usize * gw + cx as usize] += 1;
+        }
+    }
+    let (ww, wh) = ((cw / cell).max(1) as usize, (ch / cell).max(1) as usize);
+    let mut best = (0u32, 0usize, 0usize);
+    for gy in 0..gh.saturating_sub(wh) + 1 {
+        for gx in 0..gw.saturating_sub(ww) + 1 {
+            let n: u32 = (gy..(gy + wh).min(gh))
+                .map(|y| {
+                    grid[y * gw + gx..y * gw + (gx + ww).min(gw)]
+                        .iter()
+                        .sum::<u32>()
+                })
+                .sum();
+            if n > best.0 {
+                best = (n, gx, gy);
+            }
+        }
+    }
+    let x0 = (best.1 as u32 * cell).min(w - cw);
+    let y0 = (best.2 as u32 * cell).min(h - ch);
+    image::imageops::crop_imm(img, x0, y0, cw, ch).to_image()
+}
+
 /// Resizes by `scale` (Catmull-Rom: sharp enough for glyph edges).
 pub fn scale(img: &GrayImage, scale: f32) -> GrayImage {
     let w = ((img.width() as f32 * scale).round() as u32).max(1);
@@ -220,5 +321,44 @@ mod tests {
             text_height(&GrayImage::from_pixel(50, 50, image::Luma([255]))),
             None
         );
+        assert!(!is_blank(&img));
+    }
+
+    #[test]
+    fn blank_pages_are_recognized_as_blank() {
+        assert!(is_blank(&GrayImage::from_pixel(
+            300,
+            400,
+            image::Luma([255])
+        )));
+        assert!(is_blank(&GrayImage::from_pixel(300, 400, image::Luma([0]))));
+        // Paper grain: +-12 grey levels of pseudo-random noise.
+        let mut seed = 12345u32;
+        let grain = GrayImage::from_fn(300, 400, |_, _| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            image::Luma([(230 + (seed >> 16) % 25) as u8])
+        });
+        assert!(is_blank(&grain));
+        // Dust specks and a dark scanner border are not text either.
+        let mut dusty = GrayImage::from_pixel(300, 400, image::Luma([250]));
+        for i in 0..40u32 {
+            dusty.put_pixel(20 + i * 6, 30 + i * 8, image::Luma([0]));
+        }
+        for y in 0..400 {
+            for x in 0..6 {
+                dusty.put_pixel(x, y, image::Luma([10]));
+            }
+        }
+        assert!(is_blank(&dusty));
+        // One short word is something to read.
+        let mut word = GrayImage::from_pixel(300, 400, image::Luma([250]));
+        for i in 0..3u32 {
+            for y in 100..112 {
+                for x in 50 + i * 10..57 + i * 10 {
+                    word.put_pixel(x, y, image::Luma([20]));
+                }
+            }
+        }
+        assert!(!is_blank(&word));
     }
 }

@@ -358,6 +358,8 @@ unsafe fn baseline(
 pub(crate) const PSM_OSD_ONLY: u32 = 0;
 /// Fully automatic page segmentation without OSD: what the CLI does.
 pub(crate) const PSM_AUTO: u32 = 3;
+/// One uniform block of text: no layout analysis (cheap orientation checks).
+pub(crate) const PSM_SINGLE_BLOCK: u32 = 6;
 
 /// Stops Leptonica from printing its own messages ("Error in
 /// boxClipToRectangle ...", harmless during layout analysis) to stderr: a

@@ -1,0 +1,169 @@
+//! OCR throughput.
+//!
+//! - `ocr_page`: one 300-DPI page (page 1 of `fixtures/sample/scan.pdf`, a
+//!   typewritten letter) recognized by the library on the calling thread,
+//!   with `Preprocess::none()` (parity: the same pixels, DPI and PSM 3 the
+//!   CLI gets) and with the default settings, against the Tesseract CLI
+//!   (`tesseract IMG stdout --psm 3 -l eng --dpi 300`) on the same grey
+//!   image. The CLI pays its model load on every page; the library loads
+//!   models once per worker thread. `library_default_blank` is a white page
+//!   of the same size (skipped before Tesseract).
+//! - `ocr_document`: pages/s of an 8-page document (the 3 pages of
+//!   `scan.pdf` twice, rendered at 300 DPI by the page stream, plus the two
+//!   single-page `fixtures/ocr` scans) with 1 and 2 worker threads.
+//!
+//! Run with `OMP_THREAD_LIMIT=1` in the environment, or Tesseract's OpenMP
+//! threads make every page several times slower (libgomp reads it at process
+//! start; the library warns when it is missing):
+//!
+//! ```text
+//! OMP_THREAD_LIMIT=1 cargo bench --bench ocr
+//! ```
+//!
+//! Each iteration takes seconds, so the groups use flat sampling with the
+//! minimum of 10 samples. Needs Tesseract's `eng` and `osd` models and, for
+//! the CLI comparison, the `tesseract` binary on `PATH` (skipped without it).
+
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use ocrloom::ocr::{CancelToken, Preprocess, Recognizer, Settings, TesseractEngine};
+use ocrloom::raster::{Document, OpenOptions, Page, PageImage, RenderDpi};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+fn open(rel: &str) -> Document {
+    let path = fixture(rel);
+    Document::open_path(&path, &OpenOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn settings(pre: Preprocess) -> Settings {
+    Settings {
+        preprocess: pre,
+        ..Settings::default()
+    }
+}
+
+fn page(c: &mut Criterion, engine: &Arc<TesseractEngine>) {
+    let rendered = open("sample/scan.pdf")
+        .render(0, RenderDpi::Fixed(300.0))
+        .expect("render");
+    // Both sides get the same 8-bit grey pixels.
+    let gray = rendered.image.to_gray();
+    let png = std::env::temp_dir().join(format!("ocrloom-bench-{}.png", std::process::id()));
+    gray.save(&png).expect("write the page for the CLI");
+    let blank = Page {
+        image: PageImage::Gray(image::GrayImage::from_pixel(
+            gray.width(),
+            gray.height(),
+            image::Luma([255]),
+        )),
+        ..rendered.clone()
+    };
+    let page = Page {
+        image: PageImage::Gray(gray),
+        ..rendered
+    };
+    let recognizer = Recognizer::new(engine.clone(), Some(1)).expect("pool");
+
+    let mut group = c.benchmark_group("ocr_page");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
+    for (name, pre) in [
+        ("library_none", Preprocess::none()),
+        ("library_default", Preprocess::default()),
+    ] {
+        let s = settings(pre);
+        group.bench_function(name, |b| {
+            b.iter(|| recognizer.recognize_page(&page, &s).expect("recognize"))
+        });
+    }
+    // A blank page of the same size should cost next to nothing.
+    let s = Settings::default();
+    group.bench_function("library_default_blank", |b| {
+        b.iter(|| recognizer.recognize_page(&blank, &s).expect("recognize"))
+    });
+    let cli = |img: &Path| {
+        Command::new("tesseract")
+            .arg(img)
+            .args(["stdout", "--psm", "3", "-l", "eng", "--dpi", "300"])
+            .env("OMP_THREAD_LIMIT", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .output()
+    };
+    match cli(&png) {
+        Ok(out) if out.status.success() => {
+            group.bench_function("tesseract_cli", |b| {
+                b.iter(|| {
+                    let out = cli(&png).expect("tesseract runs");
+                    assert!(out.status.success(), "tesseract failed");
+                    out.stdout
+                })
+            });
+        }
+        _ => eprintln!("tesseract CLI not available: skipping the CLI comparison"),
+    }
+    group.finish();
+    let _ = std::fs::remove_file(&png);
+}
+
+fn document(c: &mut Criterion, engine: &Arc<TesseractEngine>) {
+    let scan = open("sample/scan.pdf");
+    let singles: Vec<Page> = ["ocr/EHRI-BF-19380509b_EN_01.jpg", "ocr/j074.png"]
+        .iter()
+        .map(|rel| {
+            open(rel)
+                .render(0, RenderDpi::Fixed(300.0))
+                .expect("render")
+        })
+        .collect();
+    let pages = 2 * scan.pages().len() + singles.len();
+    let settings = Settings::default();
+
+    let mut group = c.benchmark_group("ocr_document");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(60))
+        .throughput(Throughput::Elements(pages as u64));
+    for jobs in [1usize, 2] {
+        let recognizer = Recognizer::new(engine.clone(), Some(jobs)).expect("pool");
+        group.bench_function(format!("{pages}_pages_{jobs}_threads"), |b| {
+            b.iter(|| {
+                // The PDF pages come from the render thread as the workers
+                // free up, as in the CLI; the image pages are already decoded.
+                let stream = scan
+                    .stream(RenderDpi::Fixed(300.0))
+                    .chain(singles.iter().cloned().map(Ok))
+                    .chain(scan.stream(RenderDpi::Fixed(300.0)));
+                let doc = recognizer
+                    .recognize_pages(stream, &settings, &CancelToken::new(), Some(pages), |_| {})
+                    .expect("recognize");
+                assert_eq!(doc.pages.len(), pages);
+                doc
+            })
+        });
+    }
+    group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let engine = Arc::new(TesseractEngine::new().expect("tessdata installed"));
+    page(c, &engine);
+    document(c, &engine);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
