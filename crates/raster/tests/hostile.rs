@@ -187,7 +187,11 @@ fn empty_and_foreign_inputs_name_the_problem() {
 #[test]
 fn absurd_pdf_page_sizes_are_refused() {
     // poppler-85140-0: a page 2^31 points tall.
-    let doc = Document::open(fixture("malformed/pdf_pdfjs_poppler-85140-0.pdf"), &OpenOptions::default()).unwrap();
+    let doc = Document::open(
+        fixture("malformed/pdf_pdfjs_poppler-85140-0.pdf"),
+        &OpenOptions::default(),
+    )
+    .unwrap();
     let e = doc.render(0, RenderDpi::default()).unwrap_err();
     assert_eq!(e.code(), "limit_exceeded", "{e}");
 }
