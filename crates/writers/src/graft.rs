@@ -11,7 +11,7 @@
 //! - the layer's content stream (marked `/OCRLoom /TextLayer`, so that a
 //!   later run can drop it, see below);
 //!
-//! and, once per document, the glyphless font objects ([`crate::font`]).
+//! and, once per document, the glyphless font objects (see `font.rs`).
 //!
 //! - **Cross-reference streams**: the update's section has the form of the
 //!   original's last section: a table after a table, a stream after a stream.
