@@ -108,7 +108,9 @@ def run_measured(cmds, jobs, env=None):
 
 
 def pdf_pages_text(pdf):
-    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # -raw: the text layer's own order (the default re-flows columns, which
+    # scores reading-order differences, not recognition).
+    out = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return out.split("\f")
 
 
