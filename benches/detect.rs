@@ -4,12 +4,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use ocrloom::detect::detect;
 use std::hint::black_box;
 
-fn fixture(rel: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(rel);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+mod common;
+
+use common::fixture;
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("detect");

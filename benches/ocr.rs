@@ -27,16 +27,14 @@
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use ocrloom::ocr::{CancelToken, Preprocess, Recognizer, Settings, TesseractEngine};
 use ocrloom::raster::{Document, OpenOptions, Page, PageImage, RenderDpi};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(rel)
-}
+mod common;
+
+use common::fixture_path as fixture;
 
 fn open(rel: &str) -> Document {
     let path = fixture(rel);

@@ -5,12 +5,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use ocrloom::raster::{Document, OpenOptions, RenderDpi};
 
-fn fixture(rel: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(rel);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+mod common;
+
+use common::fixture;
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("raster");

@@ -60,7 +60,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if args.force_ocr {
         options.text_pages = TextPages::Force;
     }
-    let bytes = read_input(&args.input, options.open.limits.max_file_bytes)?;
+    let bytes = read_input(&args.input, &options.open.limits)?;
     let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
     let bar = std::io::stderr().is_terminal();
     let progress = |p: Progress| {
@@ -88,16 +88,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
 }
 
 /// Reads the input, refusing a file over the size limit before reading it.
-pub fn read_input(path: &std::path::Path, max: u64) -> Result<Vec<u8>, Failure> {
+fn read_input(
+    path: &std::path::Path,
+    limits: &ocrloom::raster::Limits,
+) -> Result<Vec<u8>, Failure> {
     let len = std::fs::metadata(path)
         .map_err(ocrloom::raster::Error::Io)?
         .len();
-    if len > max {
-        return Err(ocrloom::raster::Error::LimitExceeded(format!(
-            "file size in bytes {len} exceeds {max}"
-        ))
-        .into());
-    }
+    limits.check_file_size(len)?;
     Ok(std::fs::read(path).map_err(ocrloom::raster::Error::Io)?)
 }
 

@@ -45,7 +45,8 @@ impl Limits {
         }
     }
 
-    pub(crate) fn check_file_size(&self, bytes: u64) -> Result<(), Error> {
+    /// Refuses a file larger than `max_file_bytes` (check it before reading the file).
+    pub fn check_file_size(&self, bytes: u64) -> Result<(), Error> {
         check("file size in bytes", bytes, self.max_file_bytes)
     }
 
