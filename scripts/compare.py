@@ -14,7 +14,7 @@ OCRmyPDF and to the Tesseract bound, and each tool's CER on those pages
 (text from pdftotext for the PDFs; the definitions of tools/ocr-score).
 
 OCRmyPDF, img2pdf and rapidfuzz are installed into target/compare-venv from
-PyPI when missing; ghostscript (needed by OCRmyPDF) from Debian.
+PyPI when missing; ghostscript (needed by OCRmyPDF) and ImageMagick from Debian.
 """
 import argparse
 import os
@@ -40,8 +40,10 @@ def ensure_tools():
         print("installing OCRmyPDF, img2pdf, rapidfuzz into", VENV, file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(py), "-m", "pip", "install", "-q", "ocrmypdf", "img2pdf", "rapidfuzz"], check=True)
-    if shutil.which("gs") is None:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "ghostscript"], check=True)
+    # ghostscript for OCRmyPDF, ImageMagick to flatten pages with alpha.
+    for tool, package in (("gs", "ghostscript"), ("/usr/bin/convert", "imagemagick")):
+        if shutil.which(tool) is None:
+            subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True)
     binary = ROOT / "target" / "release" / "ocrloom"
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "ocrloom-cli"], cwd=ROOT, check=True)
     return py, binary
