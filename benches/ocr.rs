@@ -12,6 +12,12 @@
 //!   `scan.pdf` twice, rendered at 300 DPI by the page stream, plus the two
 //!   single-page `fixtures/ocr` scans) with 1 and 2 worker threads.
 //!
+//! - `pipeline_page`: pages end to end through `Pipeline` (open, choose
+//!   the pages that need OCR, recognize, write the searchable PDF) with the
+//!   default options, in pages/s: the 3 scanned pages of `scan.pdf` (OCR'd)
+//!   against the 5 born-digital pages of `rotated-pages.pdf`, which already
+//!   carry text and are kept as they are (no rendering, no OCR).
+//!
 //! Run with `OMP_THREAD_LIMIT=1` in the environment, or Tesseract's OpenMP
 //! threads make every page several times slower (libgomp reads it at process
 //! start; the library warns when it is missing):
@@ -27,6 +33,8 @@
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use ocrloom::ocr::{CancelToken, Preprocess, Recognizer, Settings, TesseractEngine};
 use ocrloom::raster::{Document, OpenOptions, Page, PageImage, RenderDpi};
+use ocrloom::writers::OutputFormat;
+use ocrloom::{Options, Pipeline};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -157,8 +165,48 @@ fn document(c: &mut Criterion, engine: &Arc<TesseractEngine>) {
     group.finish();
 }
 
+fn pipeline(c: &mut Criterion) {
+    let pipeline = Pipeline::tesseract(Some(1)).expect("tessdata installed");
+    let options = Options::default();
+    let mut group = c.benchmark_group("pipeline_page");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(30));
+    for (name, rel) in [
+        ("scanned", "sample/scan.pdf"),
+        ("born_digital", "raster/rotated-pages.pdf"),
+    ] {
+        let bytes: Arc<[u8]> = std::fs::read(fixture(rel)).expect("fixture").into();
+        let pages = open(rel).pages().len();
+        // Per page: criterion's throughput gives pages/s, comparable
+        // between the two documents.
+        group.throughput(Throughput::Elements(pages as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut out = Vec::new();
+                let n = pipeline
+                    .convert(
+                        bytes.clone(),
+                        OutputFormat::Pdf,
+                        &options,
+                        &CancelToken::new(),
+                        |_| {},
+                        &mut out,
+                    )
+                    .expect("convert");
+                assert_eq!(n, pages);
+                out
+            })
+        });
+    }
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let engine = Arc::new(TesseractEngine::new().expect("tessdata installed"));
+    pipeline(c);
     page(c, &engine);
     document(c, &engine);
 }

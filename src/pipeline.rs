@@ -38,12 +38,13 @@ impl Default for Options {
             settings: Settings::default(),
             open: OpenOptions::default(),
             text_pages: TextPages::default(),
-            // Scans at their own resolution (oversampled ones reduced, coarse
-            // ones brought up to where Tesseract reads well); pages without
-            // images at 300 DPI.
+            // Scans at their own resolution, so their pixels reach the OCR
+            // unresampled (oversampled ones reduced): enlarging small text is
+            // the OCR's preprocessing, which measures the glyphs rather than
+            // trusting a DPI tag. Pages without a scan at 300 DPI.
             dpi: RenderDpi::Native {
                 default: 300.0,
-                min: 150.0,
+                min: 50.0,
                 max: 400.0,
             },
         }
@@ -93,7 +94,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable error code (`corrupt_input`, `unsupported_language`, ...).
+    /// The stable error code (`corrupt_input`, `unsupported_language`,
+    /// `timeout`, ...).
     pub fn code(&self) -> &'static str {
         match self {
             Error::Input(e) => e.code(),
@@ -109,6 +111,8 @@ impl Error {
                 OcrError::Raster(e) => e.is_bad_input(),
                 OcrError::Page { source, .. } => ocr(source),
                 OcrError::UnsupportedLanguage { .. } => true,
+                // A page over its time limit (`timeout`) is not: the limit
+                // is this machine's setting.
                 _ => false,
             }
         }

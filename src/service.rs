@@ -81,13 +81,13 @@ impl Converter for OcrConverter {
             tracing::error!(job = %job.job_id, "reading the input: {e}");
             ConvertError::new(ErrorCode::Internal, "the input file could not be read")
         })?;
-        let token = CancelToken::new();
+        // The manager's flag (shutdown, job timeout) stops the OCR between
+        // pages and mid-page, at Tesseract's next word.
+        let token = {
+            let cancel = cancel.clone();
+            CancelToken::linked(move || cancel.is_cancelled())
+        };
         let on_page = |p: crate::ocr::Progress| {
-            // The manager's flag is checked between pages, where the OCR
-            // stage can stop.
-            if cancel.is_cancelled() {
-                token.cancel();
-            }
             let total = p.total.unwrap_or(p.done) as u32;
             progress(p.done as u32, total);
         };
@@ -119,6 +119,8 @@ fn failure(job: &ConvertRequest, e: &Error, cancel: &CancelFlag) -> ConvertError
         "limit_exceeded" => ErrorCode::LimitExceeded,
         "unsupported_language" => ErrorCode::UnsupportedLanguage,
         "ocr_failed" => ErrorCode::OcrFailed,
+        // A page over `Settings::page_timeout`.
+        "timeout" => ErrorCode::Timeout,
         "cancelled" if cancel.reason() == Some(CancelReason::Timeout) => ErrorCode::Timeout,
         _ => ErrorCode::Internal,
     };

@@ -146,3 +146,183 @@ fn bad_inputs_fail_their_jobs_with_the_right_codes() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnsupportedFormat);
 }
+
+/// Waits for a job to finish (up to a minute).
+fn finished(m: &Manager, user: &ocrloom::jobs::UserId, job: &str) -> ocrloom::jobs::Job {
+    (0..6)
+        .map(|_| m.get_job(user, job, Some(10)).expect("get"))
+        .find(|j| j.status.is_finished())
+        .expect("the job finishes within a minute")
+}
+
+#[test]
+fn a_page_over_the_time_limit_fails_its_job_with_timeout() {
+    let mut options = Options::default();
+    options.settings.page_timeout = Some(std::time::Duration::from_millis(1));
+    // The pipeline alone: code `timeout`, not bad input (CLI exit code 1).
+    let pipeline = Pipeline::tesseract(Some(1)).expect("Tesseract is installed");
+    let e = pipeline
+        .convert(
+            fixture("ocr/phototest.tif"),
+            ocrloom::writers::OutputFormat::Txt,
+            &options,
+            &ocrloom::ocr::CancelToken::new(),
+            |_| {},
+            &mut Vec::new(),
+        )
+        .expect_err("1 ms is too short");
+    assert_eq!(e.code(), "timeout", "{e}");
+    assert!(!e.is_bad_input());
+    // A job: failed with `timeout`, no output kept.
+    let converter = OcrConverter::new(pipeline, options);
+    let m = Manager::new(
+        Config {
+            workers: 1,
+            ..Config::in_memory()
+        },
+        Arc::new(converter),
+        Arc::new(SystemClock),
+    )
+    .expect("manager");
+    let (user, _key) = m.create_user("carol").expect("user");
+    let file = m
+        .upload_file(&user, "phototest.tif", &fixture("ocr/phototest.tif"))
+        .expect("upload");
+    let job = m
+        .create_job(&user, &request(file.file_id.as_str(), "pdf"))
+        .expect("create");
+    let done = finished(&m, &user, job.job_id.as_str());
+    assert_eq!(done.status, JobStatus::Failed);
+    assert!(done.output_file_id.is_none());
+    let error = done.error.expect("error object");
+    assert_eq!(error.code, ErrorCode::Timeout, "{}", error.message);
+    assert!(
+        error.message.contains("allowed per page"),
+        "{}",
+        error.message
+    );
+    assert_eq!(m.list_files(&user).expect("files").data.len(), 1);
+}
+
+#[test]
+fn the_job_timeout_stops_the_page_being_recognized() {
+    let input = fixture("ocr/EHRI-BF-19380509b_EN_01.jpg");
+    // How long the page takes here, uninterrupted.
+    let pipeline = Pipeline::tesseract(Some(1)).expect("Tesseract is installed");
+    let t = std::time::Instant::now();
+    pipeline
+        .convert(
+            input.clone(),
+            ocrloom::writers::OutputFormat::Txt,
+            &Options::default(),
+            &ocrloom::ocr::CancelToken::new(),
+            |_| {},
+            &mut Vec::new(),
+        )
+        .expect("converts");
+    let page = t.elapsed();
+    // The job may run 300 ms (checked every 50 ms): far less than the page.
+    let converter = OcrConverter::new(pipeline, Options::default());
+    let m = Manager::new(
+        Config {
+            workers: 1,
+            job_timeout: Some(std::time::Duration::from_millis(300)),
+            sweep_interval: std::time::Duration::from_millis(50),
+            ..Config::in_memory()
+        },
+        Arc::new(converter),
+        Arc::new(SystemClock),
+    )
+    .expect("manager");
+    let (user, _key) = m.create_user("dave").expect("user");
+    let file = m.upload_file(&user, "ehri.jpg", &input).expect("upload");
+    let t = std::time::Instant::now();
+    let job = m
+        .create_job(&user, &request(file.file_id.as_str(), "txt"))
+        .expect("create");
+    let done = finished(&m, &user, job.job_id.as_str());
+    let stopped = t.elapsed();
+    eprintln!("page {page:?}; job with a 300 ms limit failed after {stopped:?}");
+    assert_eq!(done.status, JobStatus::Failed);
+    assert_eq!(done.error.expect("error").code, ErrorCode::Timeout);
+    assert_eq!(done.progress, 0, "no page finished");
+    assert!(
+        stopped < page,
+        "the page was cut short: {stopped:?} vs {page:?}"
+    );
+}
+
+#[test]
+fn a_panicking_page_worker_fails_its_job_with_internal_and_the_rest_carry_on() {
+    use ocrloom::ocr::FakeEngine;
+    // Page 2 of every document panics inside the OCR pool.
+    let engine = FakeEngine::new(["fine"]).panicking_on(1);
+    let pipeline = Pipeline::new(Arc::new(engine), Some(2)).expect("pipeline");
+    // The pipeline itself: `internal`, and the same pool serves the next
+    // document.
+    let e = pipeline
+        .convert(
+            fixture("raster/g4-3pages.tif"),
+            ocrloom::writers::OutputFormat::Txt,
+            &Options::default(),
+            &ocrloom::ocr::CancelToken::new(),
+            |_| {},
+            &mut Vec::new(),
+        )
+        .expect_err("page 2 panics");
+    assert_eq!((e.code(), e.is_bad_input()), ("internal", false), "{e}");
+    let mut text = Vec::new();
+    pipeline
+        .convert(
+            fixture("raster/same-page.png"),
+            ocrloom::writers::OutputFormat::Txt,
+            &Options::default(),
+            &ocrloom::ocr::CancelToken::new(),
+            |_| {},
+            &mut text,
+        )
+        .expect("a one-page document is fine");
+    assert_eq!(String::from_utf8_lossy(&text).trim(), "fine");
+    // Through the job manager, one worker: the panicking jobs fail with
+    // `internal` (no panic text), the others complete.
+    let m = Manager::new(
+        Config {
+            workers: 1,
+            ..Config::in_memory()
+        },
+        Arc::new(OcrConverter::new(pipeline, Options::default())),
+        Arc::new(SystemClock),
+    )
+    .expect("manager");
+    let (user, _key) = m.create_user("erin").expect("user");
+    let three = m
+        .upload_file(&user, "three.tif", &fixture("raster/g4-3pages.tif"))
+        .expect("upload");
+    let one = m
+        .upload_file(&user, "one.png", &fixture("raster/same-page.png"))
+        .expect("upload");
+    let jobs: Vec<_> = [&three, &one, &three, &one]
+        .iter()
+        .map(|f| {
+            let mut r = request(f.file_id.as_str(), "txt");
+            r.languages.clear(); // the fake engine lists no languages
+            m.create_job(&user, &r).expect("create").job_id
+        })
+        .collect();
+    for (i, id) in jobs.iter().enumerate() {
+        let done = finished(&m, &user, id.as_str());
+        if i % 2 == 0 {
+            assert_eq!(done.status, JobStatus::Failed, "job {i}");
+            let e = done.error.expect("error");
+            assert_eq!(e.code, ErrorCode::Internal);
+            assert!(!e.message.contains("fake panic"), "{}", e.message);
+        } else {
+            assert_eq!(
+                done.status,
+                JobStatus::Completed,
+                "job {i}: {:?}",
+                done.error
+            );
+        }
+    }
+}

@@ -33,6 +33,10 @@ pub struct Args {
     /// Password of an encrypted PDF.
     #[arg(long)]
     password: Option<String>,
+    /// Seconds one page may take; a page over it fails the run with
+    /// `timeout` (exit code 1). 0: no limit.
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = crate::parse_page_timeout)]
+    page_timeout: crate::PageTimeout,
 }
 
 fn parse_format(name: &str) -> Result<OutputFormat, String> {
@@ -57,6 +61,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut options = Options::default();
     options.settings.languages = Languages::parse(&args.lang);
     options.open.password = args.password;
+    options.settings.page_timeout = args.page_timeout.0;
     if args.force_ocr {
         options.text_pages = TextPages::Force;
     }
@@ -100,7 +105,8 @@ fn read_input(
 }
 
 /// Writes to a temporary file beside `path`, then renames it: the output is
-/// either complete or absent.
+/// either complete or absent, and a failed write (full disk, missing
+/// folder) leaves no temporary file behind.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
     let dir = path
         .parent()
@@ -116,9 +122,9 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Fail
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    if result.is_err() {
+    if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
+        return Err(Failure::io(format!("cannot write {}: {e}", path.display())));
     }
-    result.with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }

@@ -51,6 +51,10 @@ pub struct Args {
     /// Seconds running jobs may go on at shutdown before they are cancelled.
     #[arg(long, default_value_t = 5)]
     shutdown_grace: u64,
+    /// Seconds one page may take; a page over it fails its job with
+    /// `timeout`. 0: no limit.
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = crate::parse_page_timeout)]
+    page_timeout: crate::PageTimeout,
 }
 
 /// The per-user data folder: `$XDG_DATA_HOME/ocrloom`, else
@@ -112,7 +116,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ..Config::in_dir(&data_dir)
     };
     let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
-    let converter = OcrConverter::new(pipeline, Options::default());
+    let mut options = Options::default();
+    options.settings.page_timeout = args.page_timeout.0;
+    let converter = OcrConverter::new(pipeline, options);
     let manager = Manager::new(config, Arc::new(converter), Arc::new(SystemClock))
         .with_context(|| format!("opening the data folder {}", data_dir.display()))?;
     let users = register_keys(&manager, &keys).context("registering the API keys")?;

@@ -119,3 +119,110 @@ fn ocr_refuses_an_uninstalled_language_listing_the_installed_ones() {
     );
     assert!(!std::path::Path::new("/tmp/never-written.txt").exists());
 }
+
+/// A fresh, empty folder for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ocrloom-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The last stderr line, after checking the exit code.
+fn failure_line(out: &Output, exit: i32) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(exit), "{stderr}");
+    stderr.lines().last().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn a_page_over_its_time_limit_exits_1_with_timeout() {
+    let dir = temp_dir("timeout");
+    let out = dir.join("out.txt");
+    let run = ocrloom(&[
+        "ocr",
+        &path("ocr/phototest.tif"),
+        "-o",
+        &out.to_string_lossy(),
+        "--page-timeout",
+        "0.001",
+    ]);
+    let line = failure_line(&run, 1);
+    assert!(line.starts_with("error: timeout: page 0: "), "{line}");
+    assert!(line.contains("0.001 s allowed per page"), "{line}");
+    assert!(entries(&dir).is_empty(), "nothing written");
+    let bad = ocrloom(&["ocr", "x.png", "-o", "x.txt", "--page-timeout", "-1"]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a negative limit is a usage error"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_output_that_cannot_be_written_exits_1_and_leaves_nothing() {
+    let dir = temp_dir("unwritable");
+    let not_a_dir = dir.join("file");
+    std::fs::write(&not_a_dir, b"a file, not a folder").expect("file");
+    for target in [
+        not_a_dir.join("out.txt"),
+        PathBuf::from("/dev/full/out.txt"),
+        dir.join("missing/out.txt"),
+    ] {
+        let run = ocrloom(&[
+            "ocr",
+            &path("raster/same-page.png"),
+            "-o",
+            &target.to_string_lossy(),
+        ]);
+        let line = failure_line(&run, 1);
+        assert!(
+            line.starts_with(&format!(
+                "error: io_error: cannot write {}: ",
+                target.display()
+            )),
+            "{line}"
+        );
+        assert!(!target.exists());
+    }
+    assert_eq!(entries(&dir), vec!["file".to_owned()]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_write_failing_midway_leaves_no_partial_output() {
+    // The file size limit makes the write fail after 4 KiB (EFBIG, with
+    // SIGXFSZ ignored), as a full disk would: the searchable PDF is larger.
+    let dir = temp_dir("midway");
+    let out = dir.join("out.pdf");
+    let run = Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' XFSZ; exec prlimit --fsize=4096 "$@""#)
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_ocrloom"))
+        .args(["ocr", &path("raster/same-page.png"), "-o"])
+        .arg(&out)
+        .output()
+        .expect("run ocrloom under prlimit");
+    let line = failure_line(&run, 1);
+    assert!(
+        line.starts_with(&format!(
+            "error: io_error: cannot write {}: ",
+            out.display()
+        )),
+        "{line}"
+    );
+    assert!(line.to_lowercase().contains("too large"), "{line}");
+    assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
+    std::fs::remove_dir_all(&dir).ok();
+}

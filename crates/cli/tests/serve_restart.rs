@@ -1,6 +1,6 @@
 //! `ocrloom serve` killed with SIGKILL during a job: after a restart the job
-//! completes and every uploaded file is intact. Real OCR on the 3-page
-//! sample scan.
+//! completes, every uploaded file is intact, and no orphan content is left.
+//! Real OCR on the 3-page sample scan.
 
 mod serve_support;
 
@@ -78,6 +78,9 @@ fn kill_9_during_a_job_then_restart_completes_it_and_keeps_files_intact() {
     server.child.kill().expect("SIGKILL");
     server.child.wait().expect("reaped");
     drop(server);
+    // The killed job's output was being written: a partial file in tmp/.
+    let partial = std::fs::read_dir(data.join("tmp")).expect("tmp").count();
+    assert_eq!(partial, 1, "the interrupted output is on disk");
 
     let server = start(&data);
     let job_url = server.url(&format!("/renderocr/jobs/{job_id}"));
@@ -114,6 +117,36 @@ fn kill_9_during_a_job_then_restart_completes_it_and_keeps_files_intact() {
         .send()
         .expect("download");
     assert!(r.bytes().expect("body").starts_with(b"%PDF-"));
+    // No orphan contents: the content folder holds exactly the files the
+    // API lists (the two uploads and the one output; the output being
+    // written when the process was killed is gone), and nothing is left
+    // in the work folder.
+    let r = client
+        .get(server.url("/files"))
+        .bearer_auth(KEY)
+        .send()
+        .expect("list files");
+    assert_eq!(r.status(), 200);
+    let mut listed: Vec<String> = r.json::<Value>().expect("json")["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|f| f["file_id"].as_str().expect("file id").to_owned())
+        .collect();
+    listed.sort();
+    let mut expected = vec![scan_id.clone(), other_id.clone(), out.to_owned()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    let names = |dir: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(data.join(dir))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("files"), listed, "contents on disk = files listed");
+    assert_eq!(names("tmp"), Vec::<String>::new(), "no partial output left");
     assert!(server.terminate(), "SIGTERM ends the server with success");
     let _ = std::fs::remove_dir_all(&data);
 }

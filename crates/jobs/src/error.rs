@@ -45,7 +45,7 @@ pub enum ErrorCode {
     LimitExceeded,
     /// Recognition itself failed (job failure).
     OcrFailed,
-    /// The job ran longer than allowed (job failure).
+    /// The job ran longer than allowed, or one of its pages did (job failure).
     Timeout,
     /// The manager is shutting down and takes no new work (503).
     ShuttingDown,

@@ -74,7 +74,9 @@ impl Drop for CoreGuard<'_> {
 ///
 /// The input's bytes can override the settings, so one fake serves many
 /// scenarios (handy in server tests): the tokens `FAKE:pages=N`,
-/// `FAKE:delay_ms=N`, `FAKE:fail=<code>` and `FAKE:panic` anywhere in the file.
+/// `FAKE:delay_ms=N`, `FAKE:fail=<code>`, `FAKE:panic` and `FAKE:write_fail`
+/// (the output's first page is written, then writing fails with an I/O
+/// error, reported as `internal`) anywhere in the file.
 ///
 /// Output for a 2-page PDF to `txt` with languages `eng`:
 /// ```text
@@ -106,6 +108,8 @@ struct RunSettings {
     delay: Duration,
     fail: Option<(ErrorCode, String)>,
     panic_at: Option<u32>,
+    /// Writing fails right after this page (1-based) is written.
+    write_fail_after: Option<u32>,
 }
 
 impl FakeConverter {
@@ -217,6 +221,7 @@ impl FakeConverter {
             delay: self.page_delay,
             fail: self.fail.clone(),
             panic_at: self.panic_at,
+            write_fail_after: None,
         };
         let text = String::from_utf8_lossy(input);
         for token in text.split_whitespace() {
@@ -232,6 +237,7 @@ impl FakeConverter {
                     s.fail = Some((code, format!("fake failure: {value}")));
                 }
                 "panic" => s.panic_at = Some(1),
+                "write_fail" => s.write_fail_after = Some(1),
                 _ => {}
             }
         }
@@ -285,6 +291,13 @@ impl Converter for FakeConverter {
                 panic!("fake converter panics at page {page} as configured");
             }
             writeln!(out, "page {page} of {}", s.pages).map_err(internal)?;
+            if s.write_fail_after == Some(page) {
+                // What a full disk looks like, after part of the output.
+                out.flush().map_err(internal)?;
+                return Err(internal(std::io::Error::other(
+                    "injected write failure (FAKE:write_fail)",
+                )));
+            }
             progress(page, s.pages);
         }
         if let Some((code, message)) = s.fail {

@@ -14,6 +14,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `RUST_LOG=ocrloom_ocr=debug` shows each page's reads and OSD answers.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let mut pos = Vec::new();
     let mut settings = Settings::default();

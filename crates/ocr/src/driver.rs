@@ -4,14 +4,29 @@
 use crate::engine::{Engine, Settings};
 use crate::result::{DocumentResult, PageResult};
 use crate::OcrError;
-use ocrloom_raster::Page;
+use ocrloom_raster::{Page, PageImage};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
-/// A flag to stop a running document between pages. Clones share the flag.
-#[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+/// A flag to stop a running document: pages not yet started are skipped, and
+/// pages being recognized stop at their next word (Tesseract checks it after
+/// each one). Clones share the flag.
+#[derive(Clone, Default)]
+pub struct CancelToken {
+    flag: Arc<AtomicBool>,
+    /// Also cancelled once this returns true (see [`CancelToken::linked`]).
+    linked: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
+}
+
+impl std::fmt::Debug for CancelToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CancelToken")
+            .field("cancelled", &self.is_cancelled())
+            .field("linked", &self.linked.is_some())
+            .finish()
+    }
+}
 
 impl CancelToken {
     /// A token that is not cancelled.
@@ -19,15 +34,26 @@ impl CancelToken {
         Self::default()
     }
 
-    /// Asks the work to stop: pages not yet started are skipped and the run
-    /// returns [`OcrError::Cancelled`].
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+    /// A token that also counts as cancelled as soon as `stop` returns true:
+    /// ties the work to an outside flag (a job manager's cancel flag, a
+    /// parent token) without a thread watching it. `stop` is called at every
+    /// check, up to once per recognized word: keep it cheap (an atomic load).
+    pub fn linked(stop: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        CancelToken {
+            flag: Arc::default(),
+            linked: Some(Arc::new(stop)),
+        }
     }
 
-    /// Whether [`CancelToken::cancel`] was called.
+    /// Asks the work to stop: pages not yet started are skipped, running
+    /// ones stop mid-page, and the run returns [`OcrError::Cancelled`].
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`CancelToken::cancel`] was called (or the linked check says so).
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.flag.load(Ordering::SeqCst) || self.linked.as_ref().is_some_and(|stop| stop())
     }
 }
 
@@ -98,7 +124,7 @@ impl Recognizer {
     /// Recognizes one page on the calling thread; a panic in the engine is
     /// returned as [`OcrError::Internal`].
     pub fn recognize_page(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
-        guarded(self.engine.as_ref(), page, settings)
+        guarded(self.engine.as_ref(), page, settings, &CancelToken::new())
     }
 
     /// Recognizes every page of `pages` (typically a
@@ -106,11 +132,13 @@ impl Recognizer {
     /// in page order.
     ///
     /// Pages are pulled from the iterator on the calling thread only as
-    /// workers free up (at most two per worker in flight), so memory stays
+    /// workers free up (one per worker in flight, plus one ready for the
+    /// first to finish), so memory stays
     /// bounded whatever the document length. `progress` is called on the
     /// calling thread after each page. The first failing page (render error,
-    /// engine error or panic) stops the run and is returned as
-    /// [`OcrError::Page`]; `cancel` stops it between pages with
+    /// engine error, [`Settings::page_timeout`] exceeded, or panic) stops the
+    /// run, including the other pages being recognized, and is returned as
+    /// [`OcrError::Page`]; `cancel` stops it, mid-page too, with
     /// [`OcrError::Cancelled`].
     ///
     /// Call it from outside the pool (it blocks waiting for the workers).
@@ -125,11 +153,17 @@ impl Recognizer {
     where
         I: IntoIterator<Item = Result<Page, ocrloom_raster::Error>>,
     {
-        let max_in_flight = self.jobs() * 2;
+        let max_in_flight = self.jobs() + 1;
         let settings = Arc::new(settings.clone());
         // Set on the first failure so queued pages are skipped quickly; kept
         // apart from the caller's token, which we must not cancel.
         let abort = Arc::new(AtomicBool::new(false));
+        // What the pages see: the caller's token or the abort flag, so a
+        // failure stops the pages in flight mid-page as well.
+        let page_cancel = {
+            let (cancel, abort) = (cancel.clone(), abort.clone());
+            CancelToken::linked(move || abort.load(Ordering::SeqCst) || cancel.is_cancelled())
+        };
         let (tx, rx) = mpsc::channel::<(usize, Result<PageResult, OcrError>)>();
         let mut results: Vec<Option<PageResult>> = Vec::new();
         let mut first_error: Option<(usize, OcrError)> = None;
@@ -151,19 +185,25 @@ impl Recognizer {
                         abort.store(true, Ordering::SeqCst);
                         first_error = Some((seq, OcrError::Raster(e)));
                     }
-                    Some((seq, Ok(page))) => {
+                    Some((seq, Ok(mut page))) => {
+                        // Engines read grey (Tesseract converts colour
+                        // itself): a colour page waits and is read in a
+                        // third of the memory.
+                        if let PageImage::Rgb(_) = page.image {
+                            page.image = PageImage::Gray(page.image.to_gray());
+                        }
                         if results.len() <= seq {
                             results.resize_with(seq + 1, || None);
                         }
                         let (engine, settings, tx) =
                             (self.engine.clone(), settings.clone(), tx.clone());
-                        let (cancel, abort) = (cancel.clone(), abort.clone());
+                        let cancel = page_cancel.clone();
                         in_flight += 1;
                         self.pool.spawn(move || {
-                            let r = if cancel.is_cancelled() || abort.load(Ordering::SeqCst) {
+                            let r = if cancel.is_cancelled() {
                                 Err(OcrError::Cancelled)
                             } else {
-                                guarded(engine.as_ref(), &page, &settings)
+                                guarded(engine.as_ref(), &page, &settings, &cancel)
                             };
                             // The receiver outlives every task (we drain
                             // before returning); a failed send is harmless.
@@ -191,8 +231,8 @@ impl Recognizer {
                         total,
                     });
                 }
-                // Skipped because of the caller's token or another page's
-                // failure: not an error of its own.
+                // Skipped or stopped because of the caller's token or
+                // another page's failure: not an error of its own.
                 Err(OcrError::Cancelled) => {}
                 Err(e) => {
                     abort.store(true, Ordering::SeqCst);
@@ -221,8 +261,15 @@ impl Recognizer {
 }
 
 /// Runs the engine with panics turned into errors.
-fn guarded(engine: &dyn Engine, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
-    match catch_unwind(AssertUnwindSafe(|| engine.recognize(page, settings))) {
+fn guarded(
+    engine: &dyn Engine,
+    page: &Page,
+    settings: &Settings,
+    cancel: &CancelToken,
+) -> Result<PageResult, OcrError> {
+    match catch_unwind(AssertUnwindSafe(|| {
+        engine.recognize_cancellable(page, settings, cancel)
+    })) {
         Ok(r) => r,
         Err(payload) => {
             let msg = payload

@@ -3,23 +3,68 @@
 use crate::lang::{Languages, Tessdata};
 use crate::preprocess;
 use crate::result::{BBox, Baseline, Block, Line, PageResult, Paragraph, Word};
-use crate::tess::{self, Handle, RawBlock};
-use crate::OcrError;
+use crate::tess::{self, Handle, RawBlock, Stop};
+use crate::{CancelToken, OcrError};
 use image::GrayImage;
 use ocrloom_raster::Page;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The default [`Settings::page_timeout`]: far above what a page takes
+/// (seconds, a minute for a huge dense one), so it only stops pathological
+/// pages.
+pub const DEFAULT_PAGE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How to prepare and recognize a page. `Default` is what the corpus
 /// measurements chose (see `PREPROCESSING.md`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Language model(s), or automatic script detection.
     pub languages: Languages,
     /// Image preparation.
     pub preprocess: Preprocess,
+    /// Longest time one page may take (preparation and recognition); past
+    /// it the page fails with [`OcrError::Timeout`] (code `timeout`).
+    /// Checked between the steps and, inside Tesseract's recognition, after
+    /// each word; layout analysis and orientation detection cannot be
+    /// interrupted, so a page can overrun by their duration. `None`: no
+    /// limit. Default [`DEFAULT_PAGE_TIMEOUT`]. In JSON:
+    /// `page_timeout_secs`, a number of seconds or `null`.
+    #[serde(rename = "page_timeout_secs", with = "opt_secs")]
+    pub page_timeout: Option<Duration>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            languages: Languages::default(),
+            preprocess: Preprocess::default(),
+            page_timeout: Some(DEFAULT_PAGE_TIMEOUT),
+        }
+    }
+}
+
+/// `Option<Duration>` as a number of seconds (or `null`) in serde formats.
+mod opt_secs {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        d.map(|d| d.as_secs_f64()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        match Option::<f64>::deserialize(d)? {
+            None => Ok(None),
+            Some(secs) => Duration::try_from_secs_f64(secs)
+                .map(Some)
+                .map_err(|e| D::Error::custom(format!("page_timeout_secs {secs}: {e}"))),
+        }
+    }
 }
 
 /// The preprocessing steps and their parameters.
@@ -49,6 +94,11 @@ pub struct Preprocess {
     /// a check (`verify_orientation` off), or when the check cannot decide
     /// because the sample reads badly both ways.
     pub min_orientation_confidence: f32,
+    /// Recognize the page as it is first, and run orientation detection only
+    /// when it does not read clearly (20 words or more, mean confidence 75 or
+    /// more, on lines across the page): upright pages, nearly all of them,
+    /// then pay nothing for orientation.
+    pub read_first: bool,
 }
 
 impl Default for Preprocess {
@@ -62,6 +112,7 @@ impl Default for Preprocess {
             orientation: true,
             verify_orientation: true,
             min_orientation_confidence: 10.0,
+            read_first: true,
         }
     }
 }
@@ -86,6 +137,22 @@ pub trait Engine: Send + Sync {
     /// Recognizes one page. Boxes in the result are in the pixels of
     /// `page.image`; `PageResult::index` is `page.info.index`.
     fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError>;
+
+    /// Like [`Engine::recognize`], and stops early with
+    /// [`OcrError::Cancelled`] once `cancel` is raised. The
+    /// [`crate::Recognizer`] calls this one. The default checks `cancel`
+    /// only before starting; engines that can stop mid-page override it.
+    fn recognize_cancellable(
+        &self,
+        page: &Page,
+        settings: &Settings,
+        cancel: &CancelToken,
+    ) -> Result<PageResult, OcrError> {
+        if cancel.is_cancelled() {
+            return Err(OcrError::Cancelled);
+        }
+        self.recognize(page, settings)
+    }
 
     /// A short name for logs and reports.
     fn name(&self) -> &str;
@@ -172,19 +239,17 @@ impl TesseractEngine {
         psm: u32,
         f: impl FnOnce(&mut Handle) -> R,
     ) -> Result<R, OcrError> {
-        let key = format!("{}|{}", psm, lang);
+        // One handle per language whatever the segmentation mode: a second
+        // copy of the models would cost memory for nothing.
         let cached = HANDLES.with(|h| {
             let mut h = h.borrow_mut();
-            h.iter().position(|x| x.lang == key).map(|i| h.remove(i))
+            h.iter().position(|x| x.lang == lang).map(|i| h.remove(i))
         });
         let mut handle = match cached {
             Some(h) => h,
-            None => {
-                let mut h = Handle::new(&self.tessdata.dir, lang, psm)?;
-                h.lang = key;
-                h
-            }
+            None => Handle::new(&self.tessdata.dir, lang, psm)?,
         };
+        handle.set_psm(psm);
         let r = f(&mut handle);
         HANDLES.with(|h| {
             let mut h = h.borrow_mut();
@@ -268,6 +333,17 @@ impl Engine for TesseractEngine {
     }
 
     fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
+        self.recognize_cancellable(page, settings, &CancelToken::new())
+    }
+
+    fn recognize_cancellable(
+        &self,
+        page: &Page,
+        settings: &Settings,
+        cancel: &CancelToken,
+    ) -> Result<PageResult, OcrError> {
+        let stop = Stop::starting_now(cancel, settings.page_timeout);
+        stop.check()?;
         let pre = &settings.preprocess;
         let (w, h) = (page.image.width(), page.image.height());
         let index = page.info.index;
@@ -300,18 +376,50 @@ impl Engine for TesseractEngine {
                 factor = 1.0;
             }
         }
-        let scaled: GrayImage = if factor != 1.0 {
-            preprocess::scale(&gray, factor)
+        let scaled: Cow<GrayImage> = if factor != 1.0 {
+            Cow::Owned(preprocess::scale(&gray, factor))
         } else {
             gray
         };
         let ppi = (dpi * factor).round().clamp(70.0, 4800.0) as i32;
 
+        // Read first: a page that reads clearly as it is is upright, and the
+        // read is the result. OSD costs about half a recognition, so this
+        // saves that on nearly every page and costs one extra read on the
+        // rare turned page.
+        let mut first = None;
+        if let (true, true, Some(l)) = (pre.orientation, pre.read_first, &lang) {
+            stop.check()?;
+            let raw =
+                self.with_handle(l, tess::PSM_AUTO, |hd| hd.recognize(&scaled, ppi, &stop))??;
+            let r = Readability::of(&raw);
+            tracing::debug!(
+                page = index,
+                words = r.words,
+                across = r.across,
+                mean_conf = r.mean_conf,
+                "first read"
+            );
+            if r.reads_clearly() {
+                let frame = Frame {
+                    w,
+                    h,
+                    scale: factor,
+                    rot: 0,
+                };
+                let mut result = build(index, w, h, dpi, 0, l, frame, raw);
+                result.update_mean_confidence();
+                return Ok(result);
+            }
+            first = Some(raw);
+        }
         // Orientation and, for `Auto`, the script, from OSD. On the enlarged
         // image: on the original, small text gets wrong directions (an
         // upright letter read as turned 180 with confidence 10.6, see
         // `PREPROCESSING.md`).
         let want_osd = (pre.orientation || lang.is_none()) && self.tessdata.has_osd;
+        // Before each step that Tesseract cannot interrupt.
+        stop.check()?;
         let osd = if want_osd {
             self.with_handle("osd", tess::PSM_OSD_ONLY, |hd| {
                 hd.detect_orientation(&scaled, ppi)
@@ -341,7 +449,16 @@ impl Engine for TesseractEngine {
             {
                 0
             } else if pre.verify_orientation {
-                self.check_orientation(&scaled, sth, proposed, o.orient_conf, pre, &lang, ppi)?
+                self.check_orientation(
+                    &scaled,
+                    sth,
+                    proposed,
+                    o.orient_conf,
+                    pre,
+                    &lang,
+                    ppi,
+                    &stop,
+                )?
             } else if o.orient_conf >= pre.min_orientation_confidence {
                 proposed
             } else {
@@ -358,13 +475,21 @@ impl Engine for TesseractEngine {
             );
         }
         let upright = if rot != 0 {
-            preprocess::rotate(&scaled, rot)
+            Cow::Owned(preprocess::rotate(&scaled, rot))
         } else {
             scaled
         };
         drop(osd);
 
-        let raw = self.with_handle(&lang, tess::PSM_AUTO, |hd| hd.recognize(&upright, ppi))??;
+        let raw = match first {
+            Some(raw) if rot == 0 => raw,
+            _ => {
+                stop.check()?;
+                self.with_handle(&lang, tess::PSM_AUTO, |hd| {
+                    hd.recognize(&upright, ppi, &stop)
+                })??
+            }
+        };
         let frame = Frame {
             w,
             h,
@@ -382,6 +507,8 @@ impl Engine for TesseractEngine {
 pub(crate) struct Readability {
     /// Words with at least two letters or digits.
     pub words: usize,
+    /// Those of them on lines running across the image (left to right).
+    pub across: usize,
     /// Their mean confidence.
     pub mean_conf: f32,
     /// Letters and digits of those words, each weighted by the word's
@@ -396,7 +523,53 @@ impl Readability {
     fn reads_well(&self) -> bool {
         self.score >= CHECK_MIN_SCORE && self.mean_conf >= 60.0
     }
+
+    /// Reads so clearly that the page is upright: enough words, read with a
+    /// confidence turned text does not reach, on lines that run across the
+    /// page. (Tesseract's layout analysis finds text on its side and reads
+    /// it well, so confidence alone does not tell a page turned by 90
+    /// degrees; see `PREPROCESSING.md`.)
+    fn reads_clearly(&self) -> bool {
+        self.words >= CLEAR_MIN_WORDS
+            && self.mean_conf >= CLEAR_MIN_CONFIDENCE
+            && self.across as f32 >= CLEAR_MIN_ACROSS * self.words as f32
+    }
+
+    /// Rates a recognition result.
+    fn of(raw: &[RawBlock]) -> Readability {
+        let mut r = Readability::default();
+        let mut conf_sum = 0.0;
+        for line in raw.iter().flat_map(|b| &b.paras).flat_map(|p| &p.lines) {
+            let across = match line.baseline {
+                Some(b) => (b.x1 - b.x0).abs() >= (b.y1 - b.y0).abs(),
+                None => line.bbox.x1 - line.bbox.x0 >= line.bbox.y1 - line.bbox.y0,
+            };
+            for w in &line.words {
+                let n = w.text.chars().filter(|c| c.is_alphanumeric()).count();
+                if n >= 2 {
+                    let c = w.confidence / 100.0;
+                    r.words += 1;
+                    r.across += usize::from(across);
+                    conf_sum += w.confidence;
+                    r.score += n as f32 * c * c;
+                }
+            }
+        }
+        r.mean_conf = if r.words > 0 {
+            conf_sum / r.words as f32
+        } else {
+            0.0
+        };
+        r
+    }
 }
+
+/// [`Readability::reads_clearly`]: at least this many words...
+const CLEAR_MIN_WORDS: usize = 20;
+/// ...with at least this mean confidence...
+const CLEAR_MIN_CONFIDENCE: f32 = 75.0;
+/// ...nearly all on lines across the page.
+const CLEAR_MIN_ACROSS: f32 = 0.9;
 
 /// Side of the square checked by [`TesseractEngine::check_orientation`], in
 /// text heights: room for ~15 lines of ~50 characters, a few hundred
@@ -433,10 +606,11 @@ impl TesseractEngine {
         pre: &Preprocess,
         lang: &str,
         ppi: i32,
+        stop: &Stop<'_>,
     ) -> Result<u16, OcrError> {
         let side = (CHECK_SIDE_TEXT_HEIGHTS * text_h).round() as u32;
         let crop = preprocess::text_crop(img, text_h, side);
-        let as_is = self.readability(lang, &crop, ppi)?;
+        let as_is = self.readability(lang, &crop, ppi, stop)?;
         let candidates: &[u16] = match proposed {
             // An unsure "upright": if the sample reads well it is; otherwise
             // try every turn.
@@ -451,7 +625,7 @@ impl TesseractEngine {
         let mut best = (0u16, as_is.score);
         let mut best_turned = 0.0f32;
         for &rot in candidates {
-            let q = self.readability(lang, &preprocess::rotate(&crop, rot), ppi)?;
+            let q = self.readability(lang, &preprocess::rotate(&crop, rot), ppi, stop)?;
             if q.score > best_turned {
                 best_turned = q.score;
                 best.0 = rot;
@@ -487,30 +661,12 @@ impl TesseractEngine {
         lang: &str,
         img: &GrayImage,
         ppi: i32,
+        stop: &Stop<'_>,
     ) -> Result<Readability, OcrError> {
-        let raw = self.with_handle(lang, tess::PSM_SINGLE_BLOCK, |hd| hd.recognize(img, ppi))??;
-        let mut r = Readability::default();
-        let mut conf_sum = 0.0;
-        for w in raw
-            .iter()
-            .flat_map(|b| &b.paras)
-            .flat_map(|p| &p.lines)
-            .flat_map(|l| &l.words)
-        {
-            let n = w.text.chars().filter(|c| c.is_alphanumeric()).count();
-            if n >= 2 {
-                let c = w.confidence / 100.0;
-                r.words += 1;
-                conf_sum += w.confidence;
-                r.score += n as f32 * c * c;
-            }
-        }
-        r.mean_conf = if r.words > 0 {
-            conf_sum / r.words as f32
-        } else {
-            0.0
-        };
-        Ok(r)
+        let raw = self.with_handle(lang, tess::PSM_SINGLE_BLOCK, |hd| {
+            hd.recognize(img, ppi, stop)
+        })??;
+        Ok(Readability::of(&raw))
     }
 }
 
@@ -598,6 +754,10 @@ fn build(
 
 /// An engine for tests: returns the given words on one line, optionally
 /// after a delay, or fails / panics on chosen pages. Needs no models.
+///
+/// Like the Tesseract engine, it stops mid-page (during the delay) when the
+/// token is raised, and fails with [`OcrError::Timeout`] when the delay
+/// exceeds [`Settings::page_timeout`].
 #[derive(Debug, Clone, Default)]
 pub struct FakeEngine {
     words: Vec<String>,
@@ -619,7 +779,8 @@ impl FakeEngine {
         }
     }
 
-    /// Sleeps this long per page (to test parallelism and cancellation).
+    /// Takes this long per page (to test parallelism, cancellation and
+    /// time limits).
     pub fn with_delay(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
@@ -644,8 +805,26 @@ impl Engine for FakeEngine {
     }
 
     fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
+        self.recognize_cancellable(page, settings, &CancelToken::new())
+    }
+
+    fn recognize_cancellable(
+        &self,
+        page: &Page,
+        settings: &Settings,
+        cancel: &CancelToken,
+    ) -> Result<PageResult, OcrError> {
         let index = page.info.index;
-        std::thread::sleep(self.delay);
+        let stop = Stop::starting_now(cancel, settings.page_timeout);
+        let end = Instant::now() + self.delay;
+        loop {
+            stop.check()?;
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(5)));
+        }
         if self.fail_on.contains(&index) {
             return Err(OcrError::OcrFailed(format!("fake failure on page {index}")));
         }

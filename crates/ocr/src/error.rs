@@ -23,6 +23,12 @@ pub enum OcrError {
     /// The work was cancelled through a [`crate::CancelToken`].
     #[error("cancelled")]
     Cancelled,
+    /// Recognizing one page took longer than [`crate::Settings::page_timeout`].
+    #[error("recognizing the page took longer than the {} s allowed per page", limit.as_secs_f64())]
+    Timeout {
+        /// The limit that was exceeded.
+        limit: std::time::Duration,
+    },
     /// The page could not be produced by the raster stage.
     #[error("page could not be rendered: {0}")]
     Raster(#[from] ocrloom_raster::Error),
@@ -53,12 +59,14 @@ impl OcrError {
     /// A stable, machine-readable name of the error kind.
     ///
     /// For [`OcrError::Page`] this is the code of the page's own error, so a
-    /// caller sees `cancelled` or `unsupported_language` whatever page it hit.
+    /// caller sees `cancelled`, `timeout` or `unsupported_language` whatever
+    /// page it hit.
     pub fn code(&self) -> &'static str {
         match self {
             OcrError::UnsupportedLanguage { .. } => "unsupported_language",
             OcrError::OcrFailed(_) => "ocr_failed",
             OcrError::Cancelled => "cancelled",
+            OcrError::Timeout { .. } => "timeout",
             OcrError::Raster(e) => e.code(),
             OcrError::Page { source, .. } => source.code(),
             OcrError::Io { .. } => "io",

@@ -47,7 +47,10 @@ pub mod score;
 mod tess;
 
 pub use driver::{CancelToken, Progress, Recognizer};
-pub use engine::{omp_ok, Engine, FakeEngine, Preprocess, Settings, TesseractEngine, OMP_ENV};
+pub use engine::{
+    omp_ok, Engine, FakeEngine, Preprocess, Settings, TesseractEngine, DEFAULT_PAGE_TIMEOUT,
+    OMP_ENV,
+};
 pub use error::OcrError;
 pub use lang::{Languages, Tessdata};
 pub use result::{BBox, Baseline, Block, DocumentResult, Line, PageResult, Paragraph, Word};

@@ -6,13 +6,15 @@
 
 use image::GrayImage;
 use ocrloom_raster::PageImage;
+use std::borrow::Cow;
 
-/// Converts a page image to 8-bit grey (RGB by luminance). Tesseract would
-/// do this itself; doing it here lets the other steps work on one channel.
-pub fn to_gray(image: &PageImage) -> GrayImage {
+/// The page image in 8-bit grey (RGB by luminance), borrowed when it is
+/// grey already. Tesseract would convert itself; doing it here lets the
+/// other steps work on one channel.
+pub fn to_gray(image: &PageImage) -> Cow<'_, GrayImage> {
     match image {
-        PageImage::Gray(g) => g.clone(),
-        PageImage::Rgb(_) => image.to_gray(),
+        PageImage::Gray(g) => Cow::Borrowed(g),
+        PageImage::Rgb(_) => Cow::Owned(image.to_gray()),
     }
 }
 

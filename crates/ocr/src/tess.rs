@@ -6,13 +6,14 @@
 //! what Tesseract requires.
 
 use crate::result::{BBox, Baseline};
-use crate::OcrError;
+use crate::{CancelToken, OcrError};
 use image::GrayImage;
 use leptess::capi;
 use std::ffi::{CStr, CString};
-use std::os::raw::{c_char, c_int};
+use std::os::raw::{c_char, c_int, c_void};
 use std::path::Path;
 use std::ptr::NonNull;
+use std::time::{Duration, Instant};
 
 /// One word as Tesseract reports it, in the coordinates of the image given.
 #[derive(Debug, Clone)]
@@ -104,6 +105,12 @@ impl Handle {
         Ok(handle)
     }
 
+    /// Sets the page segmentation mode for the next pages.
+    pub fn set_psm(&mut self, psm: u32) {
+        // SAFETY: valid, initialized handle.
+        unsafe { capi::TessBaseAPISetPageSegMode(self.api.as_ptr(), psm as _) };
+    }
+
     fn set_variable(&self, name: &str, value: &str) -> bool {
         let (Ok(n), Ok(v)) = (CString::new(name), CString::new(value)) else {
             return false;
@@ -173,14 +180,27 @@ impl Handle {
         })
     }
 
-    /// Recognizes `img` and walks the result iterator.
-    pub fn recognize(&mut self, img: &GrayImage, ppi: i32) -> Result<Vec<RawBlock>, OcrError> {
+    /// Recognizes `img` and walks the result iterator. Tesseract checks
+    /// `stop` after each word (not during layout analysis) and gives up with
+    /// [`OcrError::Cancelled`] or [`OcrError::Timeout`].
+    pub fn recognize(
+        &mut self,
+        img: &GrayImage,
+        ppi: i32,
+        stop: &Stop<'_>,
+    ) -> Result<Vec<RawBlock>, OcrError> {
         self.set_image(img, ppi)?;
         let api = self.api.as_ptr();
-        // SAFETY: valid handle with an image set; null monitor is allowed.
-        if unsafe { capi::TessBaseAPIRecognize(api, std::ptr::null_mut()) } != 0 {
+        let monitor = Monitor::new(stop)?;
+        // SAFETY: valid handle with an image set; the monitor and the token
+        // it points to outlive the call.
+        let rc = unsafe { capi::TessBaseAPIRecognize(api, monitor.0.as_ptr()) };
+        drop(monitor);
+        if rc != 0 {
             // SAFETY: valid handle.
             unsafe { capi::TessBaseAPIClear(api) };
+            // Tesseract stops early (and fails) when the monitor says so.
+            stop.check()?;
             return Err(OcrError::OcrFailed("Tesseract recognition failed".into()));
         }
         // SAFETY: valid handle after a successful Recognize; the iterator is
@@ -196,6 +216,94 @@ impl Handle {
         unsafe { capi::TessBaseAPIClear(api) };
         Ok(blocks)
     }
+}
+
+/// When the recognition of a page must stop: the caller's token, and the
+/// page's deadline.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stop<'a> {
+    /// Raised: stop with [`OcrError::Cancelled`].
+    pub cancel: &'a CancelToken,
+    /// Passed: stop with [`OcrError::Timeout`]; `None` for no limit.
+    pub deadline: Option<Instant>,
+    /// The per-page limit the deadline came from (for the error).
+    pub limit: Duration,
+}
+
+impl<'a> Stop<'a> {
+    /// A page starting now, with at most `limit` (`None`: no limit).
+    pub fn starting_now(cancel: &'a CancelToken, limit: Option<Duration>) -> Self {
+        Stop {
+            cancel,
+            deadline: limit.and_then(|l| Instant::now().checked_add(l)),
+            limit: limit.unwrap_or(Duration::MAX),
+        }
+    }
+
+    /// `Err` once cancelled or past the deadline (cancellation first).
+    pub fn check(&self) -> Result<(), OcrError> {
+        if self.cancel.is_cancelled() {
+            return Err(OcrError::Cancelled);
+        }
+        match self.deadline {
+            Some(d) if Instant::now() >= d => Err(OcrError::Timeout { limit: self.limit }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Owns a Tesseract progress monitor (`ETEXT_DESC`) set up from a [`Stop`]:
+/// the deadline as Tesseract's own, and the token through the cancel
+/// callback. Deleted on every path.
+struct Monitor(NonNull<capi::ETEXT_DESC>);
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        // SAFETY: from TessMonitorCreate, deleted exactly once.
+        unsafe { capi::TessMonitorDelete(self.0.as_ptr()) }
+    }
+}
+
+impl Monitor {
+    /// The monitor holds a pointer to `stop.cancel`: it must not outlive it
+    /// (the caller drops it right after the recognition).
+    fn new(stop: &Stop<'_>) -> Result<Monitor, OcrError> {
+        // SAFETY: plain constructor; a null result is handled.
+        let m = NonNull::new(unsafe { capi::TessMonitorCreate() })
+            .map(Monitor)
+            .ok_or_else(|| OcrError::Internal("TessMonitorCreate returned null".into()))?;
+        let token: *const CancelToken = stop.cancel;
+        // SAFETY: valid monitor; `cancel_cb` only reads the token through
+        // `cancel_this`, which the caller keeps alive while Tesseract runs.
+        unsafe {
+            capi::TessMonitorSetCancelFunc(m.0.as_ptr(), Some(cancel_cb));
+            capi::TessMonitorSetCancelThis(m.0.as_ptr(), token.cast_mut().cast::<c_void>());
+        }
+        if let Some(deadline) = stop.deadline {
+            // Tesseract ignores 0 ("no deadline"): at least 1 ms, so a page
+            // already late stops at its first word.
+            let ms = deadline
+                .saturating_duration_since(Instant::now())
+                .as_millis()
+                .clamp(1, c_int::MAX as u128);
+            // SAFETY: valid monitor.
+            unsafe { capi::TessMonitorSetDeadlineMSecs(m.0.as_ptr(), ms as c_int) };
+        }
+        Ok(m)
+    }
+}
+
+/// Tesseract's cancel callback, called after each word: `this` is the
+/// [`CancelToken`] given to [`Monitor::new`].
+unsafe extern "C" fn cancel_cb(this: *mut c_void, _words: c_int) -> bool {
+    if this.is_null() {
+        return false;
+    }
+    // SAFETY: `this` points to the token the monitor was built with, alive
+    // for the whole recognition (see `Monitor::new`).
+    let token = unsafe { &*this.cast_const().cast::<CancelToken>() };
+    // A panic must not unwind into C++: treat it as a request to stop.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| token.is_cancelled())).unwrap_or(true)
 }
 
 /// Owns a `TessResultIterator` so it is deleted on every path, panics included.
@@ -372,4 +480,81 @@ pub(crate) fn quiet_leptonica() {
             capi::setMsgSeverity(capi::L_SEVERITY_NONE as _);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Tessdata;
+
+    /// phototest.tif as Tesseract sees it, and a handle for English.
+    fn setup() -> (GrayImage, Handle) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ocr/phototest.tif");
+        let doc = ocrloom_raster::Document::open_path(&path, &Default::default()).expect("opens");
+        let page = doc.render(0, Default::default()).expect("renders");
+        let td = Tessdata::discover().expect("tessdata installed");
+        let handle = Handle::new(&td.dir, "eng", PSM_AUTO).expect("handle");
+        (crate::preprocess::to_gray(&page.image).into_owned(), handle)
+    }
+
+    fn words(blocks: &[RawBlock]) -> usize {
+        blocks
+            .iter()
+            .flat_map(|b| &b.paras)
+            .flat_map(|p| &p.lines)
+            .map(|l| l.words.len())
+            .sum()
+    }
+
+    #[test]
+    fn the_monitor_deadline_stops_recognition_with_timeout() {
+        let (img, mut handle) = setup();
+        let token = CancelToken::new();
+        let t = Instant::now();
+        let full = handle
+            .recognize(&img, 300, &Stop::starting_now(&token, None))
+            .expect("recognizes");
+        let full_time = t.elapsed();
+        assert!(words(&full) > 50);
+        let t = Instant::now();
+        let stop = Stop::starting_now(&token, Some(Duration::from_millis(1)));
+        let e = handle
+            .recognize(&img, 300, &stop)
+            .expect_err("1 ms is too short");
+        let late = t.elapsed();
+        assert!(matches!(e, OcrError::Timeout { .. }), "{e}");
+        eprintln!("full page {full_time:?}; 1 ms deadline fired after {late:?}");
+        assert!(late < full_time, "{late:?} vs {full_time:?}");
+        // The handle is fine afterwards.
+        let again = handle
+            .recognize(&img, 300, &Stop::starting_now(&token, None))
+            .expect("recognizes again");
+        assert_eq!(words(&again), words(&full));
+    }
+
+    #[test]
+    fn the_cancel_callback_stops_recognition_mid_page() {
+        let (img, mut handle) = setup();
+        let token = CancelToken::new();
+        let t = Instant::now();
+        handle
+            .recognize(&img, 300, &Stop::starting_now(&token, None))
+            .expect("recognizes");
+        let full_time = t.elapsed();
+        let raiser = token.clone();
+        let delay = full_time / 3;
+        let t = Instant::now();
+        let cancel_thread = std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            raiser.cancel();
+        });
+        let e = handle
+            .recognize(&img, 300, &Stop::starting_now(&token, None))
+            .expect_err("cancelled");
+        let stopped = t.elapsed();
+        cancel_thread.join().expect("joined");
+        assert!(matches!(e, OcrError::Cancelled), "{e}");
+        eprintln!("full page {full_time:?}; cancelled at {delay:?}, stopped after {stopped:?}");
+        assert!(stopped < full_time, "{stopped:?} vs {full_time:?}");
+    }
 }

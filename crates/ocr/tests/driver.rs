@@ -99,6 +99,75 @@ fn cancellation_stops_between_pages() {
 }
 
 #[test]
+fn cancellation_stops_a_page_midway() {
+    // One page of 10 s: the token raised after 50 ms ends it, not the page.
+    let cancel = CancelToken::new();
+    let raiser = cancel.clone();
+    let thread = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        raiser.cancel();
+    });
+    let engine = FakeEngine::new(["x"]).with_delay(Duration::from_secs(10));
+    let t = std::time::Instant::now();
+    let (r, seen) = run(engine, 1, 1, &cancel, |_| {});
+    thread.join().expect("joined");
+    assert_eq!(r.expect_err("cancelled").code(), "cancelled");
+    assert!(seen.is_empty());
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+}
+
+#[test]
+fn a_linked_token_follows_its_source() {
+    let source = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let token = {
+        let s = source.clone();
+        CancelToken::linked(move || s.load(std::sync::atomic::Ordering::SeqCst))
+    };
+    assert!(!token.is_cancelled());
+    source.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(token.is_cancelled() && token.clone().is_cancelled());
+}
+
+#[test]
+fn a_page_over_the_time_limit_fails_with_timeout() {
+    let rec = Recognizer::new(
+        Arc::new(FakeEngine::new(["x"]).with_delay(Duration::from_secs(10))),
+        Some(2),
+    )
+    .expect("pool");
+    let settings = Settings {
+        page_timeout: Some(Duration::from_millis(30)),
+        ..Settings::default()
+    };
+    let t = std::time::Instant::now();
+    let e = rec
+        .recognize_pages(
+            (0..4).map(page),
+            &settings,
+            &CancelToken::new(),
+            Some(4),
+            |_| {},
+        )
+        .expect_err("times out");
+    assert_eq!(e.code(), "timeout");
+    assert_eq!(e.page(), Some(0));
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    // Settings round-trip through JSON with the limit in seconds.
+    let json = serde_json::to_value(&settings).expect("json");
+    assert_eq!(json["page_timeout_secs"], 0.03);
+    let back: Settings = serde_json::from_value(json).expect("back");
+    assert_eq!(back.page_timeout, Some(Duration::from_millis(30)));
+    let none: Settings = serde_json::from_str(r#"{"page_timeout_secs": null}"#).expect("null");
+    assert_eq!(none.page_timeout, None);
+    let default: Settings = serde_json::from_str("{}").expect("empty");
+    assert_eq!(
+        default.page_timeout,
+        Some(ocrloom_ocr::DEFAULT_PAGE_TIMEOUT)
+    );
+    assert!(serde_json::from_str::<Settings>(r#"{"page_timeout_secs": -1}"#).is_err());
+}
+
+#[test]
 fn a_failing_page_is_an_error_value() {
     let engine = FakeEngine::new(["x"]).failing_on(5);
     let (r, _) = run(engine, 10, 2, &CancelToken::new(), |_| {});

@@ -2,10 +2,13 @@
 //! `OMP_THREAD_LIMIT=1` for speed, as the project's test command does).
 
 use ocrloom_ocr::score::score_page;
-use ocrloom_ocr::{Engine, Languages, PageResult, Settings, Tessdata, TesseractEngine};
+use ocrloom_ocr::{
+    CancelToken, Engine, Languages, OcrError, PageResult, Recognizer, Settings, Tessdata,
+    TesseractEngine,
+};
 use ocrloom_raster::{Document, Page, PageImage};
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ocr")
@@ -212,4 +215,67 @@ fn blank_page_skips_recognition() {
         .expect("blank page");
     assert!(r.blocks.is_empty());
     assert_eq!((r.width, r.height, r.text().as_str()), (w, h, ""));
+}
+
+#[test]
+fn a_page_over_its_time_limit_fails_with_timeout() {
+    let (page, gt) = load("phototest.tif");
+    let short = Settings {
+        page_timeout: Some(std::time::Duration::from_millis(1)),
+        ..Settings::default()
+    };
+    let t = std::time::Instant::now();
+    let e = engine()
+        .recognize(&page, &short)
+        .expect_err("1 ms is too short for a page");
+    eprintln!("1 ms page limit: failed after {:?}", t.elapsed());
+    assert_eq!(e.code(), "timeout");
+    assert!(matches!(e, OcrError::Timeout { .. }), "{e}");
+    assert!(e.to_string().contains("0.001 s"), "{e}");
+    // Through the page-parallel driver: the page's error, code `timeout`.
+    let rec = Recognizer::new(Arc::new(engine().clone()), Some(1)).expect("pool");
+    let e = rec
+        .recognize_pages(
+            [Ok(page.clone())],
+            &short,
+            &CancelToken::new(),
+            Some(1),
+            |_| {},
+        )
+        .expect_err("times out");
+    assert_eq!((e.code(), e.page()), ("timeout", Some(0)), "{e}");
+    // The engine is fine afterwards, and the default limit does not cut a
+    // normal page.
+    let r = engine()
+        .recognize(&page, &Settings::default())
+        .expect("recognizes");
+    assert!(cer(&r, &gt, "tesseract-test") < 3.0);
+}
+
+#[test]
+fn cancelling_stops_tesseract_mid_page() {
+    let (page, _) = load("phototest.tif");
+    let settings = Settings::default();
+    let rec = Recognizer::new(Arc::new(engine().clone()), Some(1)).expect("pool");
+    let run = |cancel: &CancelToken| {
+        rec.recognize_pages([Ok(page.clone())], &settings, cancel, Some(1), |_| {})
+    };
+    let t = std::time::Instant::now();
+    run(&CancelToken::new()).expect("recognizes");
+    let full = t.elapsed();
+    // Raised while the page is being recognized: no page boundary to wait for.
+    let cancel = CancelToken::new();
+    let raiser = cancel.clone();
+    let at = full / 2;
+    let thread = std::thread::spawn(move || {
+        std::thread::sleep(at);
+        raiser.cancel();
+    });
+    let t = std::time::Instant::now();
+    let e = run(&cancel).expect_err("cancelled");
+    let stopped = t.elapsed();
+    thread.join().expect("joined");
+    eprintln!("page {full:?}; cancelled at {at:?}, stopped after {stopped:?}");
+    assert_eq!(e.code(), "cancelled");
+    assert!(stopped < full, "{stopped:?} vs {full:?}");
 }

@@ -16,6 +16,16 @@ impl Oriented {
         Oriented(o.unwrap_or(Orientation::NoTransforms))
     }
 
+    /// A clockwise turn by `degrees` (0, 90, 180, 270; others: none).
+    pub(crate) fn turned(degrees: u16) -> Self {
+        Oriented(match degrees {
+            90 => Orientation::Rotate90,
+            180 => Orientation::Rotate180,
+            270 => Orientation::Rotate270,
+            _ => Orientation::NoTransforms,
+        })
+    }
+
     /// True when the displayed image has width and height swapped.
     pub(crate) fn swaps_axes(self) -> bool {
         use Orientation::*;
@@ -97,6 +107,9 @@ fn open<'a>(
     format: Format,
     limits: &Limits,
 ) -> Result<(Box<dyn ImageDecoder + 'a>, Oriented), Error> {
+    if format == Format::Png {
+        check_png_palette(bytes)?;
+    }
     let reader = ImageReader::with_format(Cursor::new(bytes), image_format(format));
     let mut decoder = reader.into_decoder().map_err(image_error)?;
     let (w, h) = decoder.dimensions();
@@ -106,6 +119,30 @@ fn open<'a>(
     decoder.set_limits(il).map_err(image_error)?;
     let o = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     Ok((Box::new(decoder), Oriented(o)))
+}
+
+/// Refuses a palette (PLTE chunk) that is not a whole number of RGB entries,
+/// which the PNG spec forbids and `png` 0.18.1 does not check: its palette
+/// expansion then panics (image-rs/image-png#694).
+fn check_png_palette(bytes: &[u8]) -> Result<(), Error> {
+    let mut pos = 8;
+    while let Some(head) = bytes.get(pos..pos + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        match &head[4..8] {
+            b"PLTE" if len % 3 != 0 => {
+                return Err(Error::Corrupt(format!(
+                    "PNG: a palette of {len} bytes is not a whole number of RGB entries"
+                )))
+            }
+            b"IEND" => break,
+            _ => {}
+        }
+        let Some(next) = pos.checked_add(len).and_then(|p| p.checked_add(12)) else {
+            break;
+        };
+        pos = next;
+    }
+    Ok(())
 }
 
 /// Facts about the single page of an image file, from its header.

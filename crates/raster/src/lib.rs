@@ -76,7 +76,8 @@ pub struct PageInfo {
     /// The unit of `width` and `height`.
     pub unit: Unit,
     /// The resolution of the image itself, or for a PDF page that of its
-    /// dominant (largest) image; `None` when the file does not say.
+    /// scan (its largest image, when that covers at least a quarter of the
+    /// page); `None` when the file does not say.
     pub dpi: Option<Dpi>,
     /// Clockwise rotation in degrees (0, 90, 180, 270) applied for display:
     /// the PDF `/Rotate` entry or the image's orientation tag.
@@ -272,7 +273,7 @@ impl Document {
     /// Like [`Document::stream`], for the pages at `indices` only (in that
     /// order), so pages that need no work are never rendered.
     pub fn stream_pages(&self, indices: Vec<usize>, dpi: RenderDpi) -> PageStream {
-        PageStream::new(self.clone(), indices, dpi, 2)
+        PageStream::new(self.clone(), indices, dpi, 1)
     }
 
     /// The text a PDF page already carries (empty for images and pages

@@ -1,12 +1,18 @@
 //! PDF pages through PDFium: page list, per-page facts and rendering.
 
+use crate::bitmap::{self, Oriented};
 use crate::pdfium::pdfium;
-use crate::{Document, Dpi, Error, OpenOptions, Page, PageImage, PageInfo, RenderDpi, Unit};
+use crate::{
+    Document, Dpi, Error, Limits, OpenOptions, Page, PageImage, PageInfo, RenderDpi, Unit,
+};
 use pdfium_render::prelude::*;
 
 /// Below this resolution no text is readable: a page so large that the pixel
 /// limit forces it lower is refused rather than rendered into a sliver.
 const MIN_READABLE_DPI: f32 = 50.0;
+
+/// The share of the page an image must cover to count as the page's scan.
+const MIN_SCAN_COVERAGE: f32 = 0.25;
 
 /// Nested form XObjects deeper than this are not searched for images or text.
 const MAX_FORM_DEPTH: usize = 8;
@@ -66,12 +72,19 @@ fn page_info(index: usize, page: &PdfPage) -> PageInfo {
     };
     let mut scan = Scan::default();
     scan.objects(page.objects().iter(), 0);
+    let (width, height) = (page.width().value, page.height().value);
+    // Only an image covering a good part of the page is its scan; the
+    // resolution of a logo on a vector page says nothing about the page.
+    let page_area = (width * height).abs();
+    let dpi = scan
+        .image_dpi
+        .filter(|_| scan.image_area >= MIN_SCAN_COVERAGE * page_area);
     PageInfo {
         index,
-        width: page.width().value,
-        height: page.height().value,
+        width,
+        height,
         unit: Unit::Pt,
-        dpi: scan.image_dpi,
+        dpi,
         rotation,
         has_text: scan.has_text,
     }
@@ -177,6 +190,11 @@ fn render_page(
             info.index + 1
         )));
     }
+    if let RenderDpi::Native { max, .. } = dpi {
+        if let Some(page) = scan_pixels(&page, info, limits, max) {
+            return Ok(page);
+        }
+    }
     let mut dpi = dpi.for_page(info).min(limits.max_dpi as f32);
     // A page too large for the pixel limit at this resolution is rendered
     // smaller rather than refused: its text is still there to read.
@@ -215,7 +233,7 @@ fn render_page(
             one_line(&e)
         ))
     })?;
-    let image = bgra_to_page_image(&bitmap)?;
+    let image = bitmap_to_page_image(&bitmap)?;
     let dpi = Dpi {
         x: image.width() as f32 / width_in,
         y: image.height() as f32 / height_in,
@@ -227,28 +245,119 @@ fn render_page(
     })
 }
 
-/// Copies a BGRA bitmap row by row (its stride may exceed width x 4), as grey
-/// when every pixel is grey.
-fn bgra_to_page_image(bitmap: &PdfBitmap) -> Result<PageImage, Error> {
+/// The pixels of a scanned page as they are stored, without rendering: for
+/// a page that is one upright image covering the page, at most `max_dpi`.
+/// Rendering would resample them (PDFium filters even at the image's own
+/// resolution), which costs time and memory and blurs the glyphs. `None`
+/// for any other page, or when the decoded image does not look like a
+/// thumbnail rendering of the page (image masks, decode arrays, clipping:
+/// whatever this shortcut does not model), so the page is rendered instead.
+fn scan_pixels(page: &PdfPage, info: &PageInfo, limits: &Limits, max_dpi: f32) -> Option<Page> {
+    let objects = page.objects();
+    if objects.len() != 1 {
+        return None;
+    }
+    let object = objects.get(0).ok()?;
+    let image = object.as_image_object()?;
+    let m = image.matrix().ok()?;
+    // Unrotated page size: the image is placed in the page's own space.
+    let (pw, ph) = match info.rotation {
+        90 | 270 => (info.height, info.width),
+        _ => (info.width, info.height),
+    };
+    let near = |a: f32, b: f32| (a - b).abs() <= 0.01 * b.max(1.0);
+    if m.b() != 0.0 || m.c() != 0.0 || !near(m.a(), pw) || !near(m.d(), ph) {
+        return None;
+    }
+    let (iw, ih) = (image.width().ok()?, image.height().ok()?);
+    let (iw, ih) = (u32::try_from(iw).ok()?, u32::try_from(ih).ok()?);
+    let dpi = iw as f32 / (pw / 72.0);
+    if !(MIN_READABLE_DPI..=max_dpi).contains(&dpi) || limits.check_image(iw, ih, 4).is_err() {
+        return None;
+    }
+    let bitmap = image.get_raw_bitmap().ok()?;
+    let stored = bitmap_to_page_image(&bitmap).ok()?;
+    drop(bitmap);
+    let image = bitmap::orient(stored, Oriented::turned(info.rotation));
+    if !looks_like_render(page, &image) {
+        tracing::debug!(page = info.index + 1, "scan pixels differ from rendering");
+        return None;
+    }
+    tracing::debug!(page = info.index + 1, dpi, "scan pixels used as stored");
+    let (width_in, height_in) = (info.width / 72.0, info.height / 72.0);
+    Some(Page {
+        info: info.clone(),
+        dpi: Some(Dpi {
+            x: image.width() as f32 / width_in,
+            y: image.height() as f32 / height_in,
+        }),
+        image,
+    })
+}
+
+/// Whether `image` shows what PDFium renders for the page: both reduced to
+/// a thumbnail, the mean grey difference stays within resampling noise.
+fn looks_like_render(page: &PdfPage, image: &PageImage) -> bool {
+    const SIDE: u32 = 128;
+    const MAX_MEAN_DIFF: f64 = 12.0;
+    let (w, h) = (image.width(), image.height());
+    let (tw, th) = if w >= h {
+        (SIDE, (SIDE * h / w).max(1))
+    } else {
+        ((SIDE * w / h).max(1), SIDE)
+    };
+    let config = PdfRenderConfig::new().set_target_size(tw as i32, th as i32);
+    let Ok(thumb) = page
+        .render_with_config(&config)
+        .ok()
+        .and_then(|b| bitmap_to_page_image(&b).ok())
+        .map(|i| i.to_gray())
+        .ok_or(())
+    else {
+        return false;
+    };
+    let small = image::imageops::thumbnail(&image.to_gray(), thumb.width(), thumb.height());
+    if small.dimensions() != thumb.dimensions() {
+        return false;
+    }
+    let diff: u64 = small
+        .as_raw()
+        .iter()
+        .zip(thumb.as_raw())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    (diff as f64 / small.as_raw().len() as f64) <= MAX_MEAN_DIFF
+}
+
+/// Copies a PDFium bitmap (grey, BGR, BGRx or BGRA) row by row (its stride
+/// may exceed the row), as grey when every pixel is grey.
+fn bitmap_to_page_image(bitmap: &PdfBitmap) -> Result<PageImage, Error> {
     let (w, h) = (
         bitmap.width().max(0) as usize,
         bitmap.height().max(0) as usize,
     );
+    let bpp = match bitmap.format() {
+        Ok(PdfBitmapFormat::Gray) => 1,
+        Ok(PdfBitmapFormat::BGR) => 3,
+        Ok(PdfBitmapFormat::BGRx | PdfBitmapFormat::BGRA) => 4,
+        Err(_) => return Err(Error::Corrupt("PDFium bitmap of unknown format".into())),
+    };
     let raw = bitmap.as_raw_bytes();
     let stride = raw.len().checked_div(h).unwrap_or(0);
-    if w == 0 || h == 0 || stride < w * 4 {
+    if w == 0 || h == 0 || stride < w * bpp {
         return Err(Error::Corrupt("PDFium rendered an empty bitmap".into()));
     }
-    let rows = || raw.chunks_exact(stride).map(|row| &row[..w * 4]);
-    let gray = rows().all(|row| row.chunks_exact(4).all(|p| p[0] == p[1] && p[1] == p[2]));
+    let rows = || raw.chunks_exact(stride).map(|row| &row[..w * bpp]);
+    let gray =
+        bpp == 1 || rows().all(|row| row.chunks_exact(bpp).all(|p| p[0] == p[1] && p[1] == p[2]));
     if gray {
         let data: Vec<u8> = rows()
-            .flat_map(|row| row.chunks_exact(4).map(|p| p[0]))
+            .flat_map(|row| row.chunks_exact(bpp).map(|p| p[0]))
             .collect();
         image::GrayImage::from_raw(w as u32, h as u32, data).map(PageImage::Gray)
     } else {
         let data: Vec<u8> = rows()
-            .flat_map(|row| row.chunks_exact(4).flat_map(|p| [p[2], p[1], p[0]]))
+            .flat_map(|row| row.chunks_exact(bpp).flat_map(|p| [p[2], p[1], p[0]]))
             .collect();
         image::RgbImage::from_raw(w as u32, h as u32, data).map(PageImage::Rgb)
     }

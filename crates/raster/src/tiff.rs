@@ -124,13 +124,28 @@ pub(crate) fn render(bytes: &[u8], limits: &Limits, info: &PageInfo) -> Result<P
     // bit-reversed fill order, ...) libtiff may: try it, and report the
     // first error when neither can.
     let image = match decoded {
+        Ok(image) => orient(image, Oriented::from_tiff(orientation)),
         Err(first @ (Error::Unsupported(_) | Error::Corrupt(_))) => {
             tracing::debug!(%first, "TIFF page not read by the Rust decoder: trying Leptonica");
-            crate::leptonica::decode_tiff_page(bytes, info.index).map_err(|_| first)?
+            // Leptonica applies the orientation tag itself: its page is
+            // already upright (turning it again put G3 faxes on their side).
+            let image = crate::leptonica::decode_tiff_page(bytes, info.index).map_err(|_| first)?;
+            // The two readers may disagree on a damaged directory: keep the
+            // size the page list promised, or fail.
+            if (image.width() as f32, image.height() as f32) != (info.width, info.height) {
+                return Err(Error::Corrupt(format!(
+                    "TIFF: page {} decodes to {}x{} pixels, its directory says {}x{}",
+                    info.index + 1,
+                    image.width(),
+                    image.height(),
+                    info.width,
+                    info.height
+                )));
+            }
+            image
         }
-        other => other?,
+        Err(e) => return Err(e),
     };
-    let image = orient(image, Oriented::from_tiff(orientation));
     Ok(Page {
         info: info.clone(),
         image,

@@ -145,6 +145,15 @@ const GOLDEN: &[Row] = &[
         false,
     ),
     (
+        "raster/orientation-6-g3.tif",
+        Format::Tiff,
+        1,
+        (590.0, 88.0),
+        Some((96.0, 96.0)),
+        90,
+        false,
+    ),
+    (
         "raster/same-page.tif",
         Format::Tiff,
         1,
@@ -282,6 +291,17 @@ fn tiff_orientation_tag_turns_the_page_upright() {
         differing(&a, &b),
         a.len()
     );
+}
+
+#[test]
+fn tiff_pages_read_by_libtiff_are_turned_once() {
+    // The same page as CCITT G3, which the Rust decoder hands to Leptonica;
+    // Leptonica applies the orientation tag itself.
+    // (Its page list is checked in GOLDEN.)
+    let g3 = render_all(&open("raster/orientation-6-g3.tif"), 0.0).remove(0);
+    let g4 = render_all(&open("raster/orientation-6.tif"), 0.0).remove(0);
+    assert_eq!((g3.image.width(), g3.image.height()), (590, 88));
+    assert_eq!(differing(&g3.image.to_gray(), &g4.image.to_gray()), 0);
 }
 
 #[test]

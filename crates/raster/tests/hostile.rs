@@ -4,21 +4,26 @@
 mod common;
 
 use common::{fixture, fixtures};
-use ocrloom_raster::{Document, Error, Limits, OpenOptions, RenderDpi};
+use ocrloom_raster::{Document, Error, Format, Limits, OpenOptions, RenderDpi};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How many files `fixtures/malformed/` holds (see fixtures/README.md).
-const MALFORMED_FILES: usize = 72;
+const MALFORMED_FILES: usize = 74;
 /// Per-file time bound, generous for a loaded 2-core machine.
 const BOUND: Duration = Duration::from_secs(20);
 
 /// Opens and renders every page; the outcome is either all pages or an error code.
+/// Image pages must come out at the size the page list promised.
 fn outcome(bytes: Vec<u8>) -> Result<usize, &'static str> {
     let doc = Document::open(bytes, &OpenOptions::default()).map_err(|e| e.code())?;
     let mut n = 0;
     for page in doc.stream(RenderDpi::Fixed(150.0)) {
-        page.map_err(|e| e.code())?;
+        let page = page.map_err(|e| e.code())?;
+        if doc.format() != Format::Pdf {
+            let size = (page.image.width() as f32, page.image.height() as f32);
+            assert_eq!(size, (page.info.width, page.info.height), "page {n}");
+        }
         n += 1;
     }
     Ok(n)
