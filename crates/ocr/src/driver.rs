@@ -132,9 +132,8 @@ impl Recognizer {
     /// in page order.
     ///
     /// Pages are pulled from the iterator on the calling thread only as
-    /// workers free up (one per worker in flight, plus one ready for the
-    /// first to finish), so memory stays
-    /// bounded whatever the document length. `progress` is called on the
+    /// workers free up (one page per worker; a page stream renders the next
+    /// one meanwhile), so memory stays bounded whatever the document length. `progress` is called on the
     /// calling thread after each page. The first failing page (render error,
     /// engine error, [`Settings::page_timeout`] exceeded, or panic) stops the
     /// run, including the other pages being recognized, and is returned as
@@ -153,7 +152,7 @@ impl Recognizer {
     where
         I: IntoIterator<Item = Result<Page, ocrloom_raster::Error>>,
     {
-        let max_in_flight = self.jobs() + 1;
+        let max_in_flight = self.jobs();
         let settings = Arc::new(settings.clone());
         // Set on the first failure so queued pages are skipped quickly; kept
         // apart from the caller's token, which we must not cancel.

@@ -382,6 +382,7 @@ impl Engine for TesseractEngine {
             gray
         };
         let ppi = (dpi * factor).round().clamp(70.0, 4800.0) as i32;
+        tracing::debug!(page = index, text_h, factor, ppi, "prepared");
 
         // Read first: a page that reads clearly as it is is upright, and the
         // read is the result. OSD costs about half a recognition, so this

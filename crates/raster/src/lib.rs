@@ -273,7 +273,7 @@ impl Document {
     /// Like [`Document::stream`], for the pages at `indices` only (in that
     /// order), so pages that need no work are never rendered.
     pub fn stream_pages(&self, indices: Vec<usize>, dpi: RenderDpi) -> PageStream {
-        PageStream::new(self.clone(), indices, dpi, 1)
+        PageStream::new(self.clone(), indices, dpi, 0)
     }
 
     /// The text a PDF page already carries (empty for images and pages

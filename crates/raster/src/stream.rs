@@ -5,7 +5,9 @@ use crate::{pdf, Document, Error, Format, Page, RenderDpi};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread::JoinHandle;
 
-/// The pages of a document in order, rendered ahead by at most a few pages.
+/// The pages of a document in order, rendered ahead of the consumer: the
+/// renderer holds at most one finished page until the consumer takes it,
+/// plus `ahead` more in the queue.
 ///
 /// An iterator of `Result<Page, Error>`; after an error it ends. Dropping it
 /// stops the renderer at its next page.
@@ -19,7 +21,7 @@ pub struct PageStream {
 impl PageStream {
     pub(crate) fn new(doc: Document, indices: Vec<usize>, dpi: RenderDpi, ahead: usize) -> Self {
         let left = indices.len();
-        let (tx, rx) = sync_channel(ahead.max(1));
+        let (tx, rx) = sync_channel(ahead);
         let worker = std::thread::Builder::new()
             .name("ocrloom-render".into())
             .spawn(move || {
