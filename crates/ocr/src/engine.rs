@@ -408,9 +408,7 @@ impl Engine for TesseractEngine {
                     scale: factor,
                     rot: 0,
                 };
-                let mut result = build(index, w, h, dpi, 0, l, frame, raw);
-                result.update_mean_confidence();
-                return Ok(result);
+                return Ok(build(index, dpi, l, frame, raw));
             }
             first = Some(raw);
         }
@@ -497,9 +495,7 @@ impl Engine for TesseractEngine {
             scale: factor,
             rot,
         };
-        let mut result = build(index, w, h, dpi, rot, &lang, frame, raw);
-        result.update_mean_confidence();
-        Ok(result)
+        Ok(build(index, dpi, &lang, frame, raw))
     }
 }
 
@@ -671,18 +667,11 @@ impl TesseractEngine {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build(
-    index: usize,
-    w: u32,
-    h: u32,
-    dpi: f32,
-    rot: u16,
-    lang: &str,
-    frame: Frame,
-    raw: Vec<RawBlock>,
-) -> PageResult {
-    let mut result = PageResult::empty(index, w, h, dpi);
+/// The page result from Tesseract's blocks, mapped back to the input image
+/// through `frame`.
+fn build(index: usize, dpi: f32, lang: &str, frame: Frame, raw: Vec<RawBlock>) -> PageResult {
+    let rot = frame.rot;
+    let mut result = PageResult::empty(index, frame.w, frame.h, dpi);
     result.orientation = rot;
     result.language = lang.to_string();
     // Skew of the block with the most words stands for the page.
@@ -747,6 +736,7 @@ fn build(
         }
         result.blocks.push(block);
     }
+    result.update_mean_confidence();
     result
 }
 

@@ -150,7 +150,8 @@ fn a_page_over_the_time_limit_fails_with_timeout() {
         )
         .expect_err("times out");
     assert_eq!(e.code(), "timeout");
-    assert_eq!(e.page(), Some(0));
+    // Pages 0 and 1 start together on the two workers: either times out first.
+    assert!(matches!(e.page(), Some(0 | 1)), "{:?}", e.page());
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     // Settings round-trip through JSON with the limit in seconds.
     let json = serde_json::to_value(&settings).expect("json");
