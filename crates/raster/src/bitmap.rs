@@ -129,7 +129,7 @@ fn check_png_palette(bytes: &[u8]) -> Result<(), Error> {
     while let Some(head) = bytes.get(pos..pos + 8) {
         let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
         match &head[4..8] {
-            b"PLTE" if len % 3 != 0 => {
+            b"PLTE" if !len.is_multiple_of(3) => {
                 return Err(Error::Corrupt(format!(
                     "PNG: a palette of {len} bytes is not a whole number of RGB entries"
                 )))
