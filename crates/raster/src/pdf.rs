@@ -19,24 +19,56 @@ const MAX_FORM_DEPTH: usize = 8;
 
 /// Opens `bytes` with the user's password, or the empty one.
 fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, Error> {
-    let doc = pdfium()?
-        .load_pdf_from_byte_slice(bytes, options.password.as_deref())
-        .map_err(|e| match e {
-            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
-                Error::Encrypted
-            }
-            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
-                Error::Unsupported("PDF security handler".into())
-            }
-            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
-                Error::Corrupt("the PDF is damaged beyond repair".into())
-            }
-            other => Error::Corrupt(format!("PDFium cannot open the PDF: {}", one_line(&other))),
-        })?;
+    let pdfium = pdfium()?;
+    let password = options.password.as_deref();
+    let loaded = match without_page_labels(bytes) {
+        Some(renamed) => pdfium.load_pdf_from_byte_vec(renamed, password),
+        None => pdfium.load_pdf_from_byte_slice(bytes, password),
+    };
+    let doc = loaded.map_err(|e| match e {
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+            Error::Encrypted
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
+            Error::Unsupported("PDF security handler".into())
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+            Error::Corrupt("the PDF is damaged beyond repair".into())
+        }
+        other => Error::Corrupt(format!("PDFium cannot open the PDF: {}", one_line(&other))),
+    })?;
     options
         .limits
         .check_pages(usize::try_from(doc.pages().len()).unwrap_or(0))?;
     Ok(doc)
+}
+
+/// The key of the page-label tree, and what it is renamed to.
+const PAGE_LABELS: &[u8] = b"/PageLabels";
+const RENAMED_LABELS: &[u8] = b"/PageLabelz";
+
+/// `bytes` with every `/PageLabels` key renamed, or `None` when there is
+/// none. PDFium walks a page-label number tree without a depth limit (a tree
+/// whose `/Kids` holds itself overflows the stack and kills the process:
+/// `fuzz/known-crashes/`), and pdfium-render reads the label of every page
+/// it loads. ocrloom never shows labels, so PDFium gets a copy without them;
+/// the new name has the same length, so every offset still holds. (A tree
+/// inside a compressed object stream is out of reach of this.)
+fn without_page_labels(bytes: &[u8]) -> Option<Vec<u8>> {
+    let first = bytes
+        .windows(PAGE_LABELS.len())
+        .position(|w| w == PAGE_LABELS)?;
+    let mut copy = bytes.to_vec();
+    let mut i = first;
+    while i + PAGE_LABELS.len() <= copy.len() {
+        if &copy[i..i + PAGE_LABELS.len()] == PAGE_LABELS {
+            copy[i..i + PAGE_LABELS.len()].copy_from_slice(RENAMED_LABELS);
+            i += PAGE_LABELS.len();
+        } else {
+            i += 1;
+        }
+    }
+    Some(copy)
 }
 
 /// Facts about every page, without rendering any.
