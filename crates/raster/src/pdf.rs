@@ -43,32 +43,55 @@ fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, E
     Ok(doc)
 }
 
-/// The key of the page-label tree, and what it is renamed to.
-const PAGE_LABELS: &[u8] = b"/PageLabels";
-const RENAMED_LABELS: &[u8] = b"/PageLabelz";
-
 /// `bytes` with every `/PageLabels` key renamed, or `None` when there is
 /// none. PDFium walks a page-label number tree without a depth limit (a tree
 /// whose `/Kids` holds itself overflows the stack and kills the process:
-/// `fuzz/known-crashes/`), and pdfium-render reads the label of every page
-/// it loads. ocrloom never shows labels, so PDFium gets a copy without them;
-/// the new name has the same length, so every offset still holds. (A tree
-/// inside a compressed object stream is out of reach of this.)
+/// `fixtures/malformed/fuzz-75b980e0...pdf`), and pdfium-render reads the
+/// label of every page it loads. ocrloom never shows labels, so PDFium gets
+/// a copy in which every name that spells `PageLabels` (`#xx` escapes
+/// decoded) has its first byte replaced: same length, so every offset still
+/// holds. (A tree inside a compressed object stream is out of reach of this;
+/// see `fuzz/known-crashes/`.)
 fn without_page_labels(bytes: &[u8]) -> Option<Vec<u8>> {
-    let first = bytes
-        .windows(PAGE_LABELS.len())
-        .position(|w| w == PAGE_LABELS)?;
+    let hits: Vec<usize> = (0..bytes.len())
+        .filter(|&i| bytes[i] == b'/' && spells_page_labels(&bytes[i + 1..]))
+        .collect();
+    if hits.is_empty() {
+        return None;
+    }
     let mut copy = bytes.to_vec();
-    let mut i = first;
-    while i + PAGE_LABELS.len() <= copy.len() {
-        if &copy[i..i + PAGE_LABELS.len()] == PAGE_LABELS {
-            copy[i..i + PAGE_LABELS.len()].copy_from_slice(RENAMED_LABELS);
-            i += PAGE_LABELS.len();
-        } else {
-            i += 1;
-        }
+    for i in hits {
+        copy[i + 1] = b'X';
     }
     Some(copy)
+}
+
+/// Whether the PDF name at the start of `rest` (after its `/`) is
+/// `PageLabels`, reading `#xx` escapes.
+fn spells_page_labels(rest: &[u8]) -> bool {
+    const KEY: &[u8] = b"PageLabels";
+    let is_end = |b: u8| b.is_ascii_whitespace() || b"/[]<>(){}%".contains(&b);
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let (mut i, mut k) = (0, 0);
+    while let Some(&b) = rest.get(i) {
+        if is_end(b) {
+            break;
+        }
+        let (c, len) = match (
+            b,
+            rest.get(i + 1).copied().and_then(hex),
+            rest.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'#', Some(h), Some(l)) => (h * 16 + l, 3),
+            _ => (b, 1),
+        };
+        if KEY.get(k) != Some(&c) {
+            return false;
+        }
+        k += 1;
+        i += len;
+    }
+    k == KEY.len()
 }
 
 /// Facts about every page, without rendering any.
