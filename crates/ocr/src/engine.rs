@@ -134,24 +134,21 @@ impl Preprocess {
 /// Implementations are shared between worker threads (`Send + Sync`) and
 /// called concurrently for different pages.
 pub trait Engine: Send + Sync {
-    /// Recognizes one page. Boxes in the result are in the pixels of
-    /// `page.image`; `PageResult::index` is `page.info.index`.
-    fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError>;
-
-    /// Like [`Engine::recognize`], and stops early with
-    /// [`OcrError::Cancelled`] once `cancel` is raised. The
-    /// [`crate::Recognizer`] calls this one. The default checks `cancel`
-    /// only before starting; engines that can stop mid-page override it.
+    /// Recognizes one page, stopping early with [`OcrError::Cancelled`]
+    /// once `cancel` is raised (or [`OcrError::Timeout`] past
+    /// [`Settings::page_timeout`]). Boxes in the result are in the pixels
+    /// of `page.image`; `PageResult::index` is `page.info.index`. The
+    /// [`crate::Recognizer`] calls this one.
     fn recognize_cancellable(
         &self,
         page: &Page,
         settings: &Settings,
         cancel: &CancelToken,
-    ) -> Result<PageResult, OcrError> {
-        if cancel.is_cancelled() {
-            return Err(OcrError::Cancelled);
-        }
-        self.recognize(page, settings)
+    ) -> Result<PageResult, OcrError>;
+
+    /// [`Engine::recognize_cancellable`] without a way to cancel.
+    fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
+        self.recognize_cancellable(page, settings, &CancelToken::new())
     }
 
     /// A short name for logs and reports.
@@ -330,10 +327,6 @@ fn effective_dpi(page: &Page, text_h: Option<f32>) -> f32 {
 impl Engine for TesseractEngine {
     fn name(&self) -> &str {
         "tesseract"
-    }
-
-    fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
-        self.recognize_cancellable(page, settings, &CancelToken::new())
     }
 
     fn recognize_cancellable(
@@ -793,10 +786,6 @@ impl FakeEngine {
 impl Engine for FakeEngine {
     fn name(&self) -> &str {
         "fake"
-    }
-
-    fn recognize(&self, page: &Page, settings: &Settings) -> Result<PageResult, OcrError> {
-        self.recognize_cancellable(page, settings, &CancelToken::new())
     }
 
     fn recognize_cancellable(

@@ -17,26 +17,23 @@ const MIN_SCAN_COVERAGE: f32 = 0.25;
 /// Nested form XObjects deeper than this are not searched for images or text.
 const MAX_FORM_DEPTH: usize = 8;
 
-/// Opens `bytes` with the user's password, or the empty one.
+/// Opens `bytes` (a document's `pdfium_bytes`: without page labels) with
+/// the user's password, or the empty one.
 fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, Error> {
-    let pdfium = pdfium()?;
-    let password = options.password.as_deref();
-    let loaded = match without_page_labels(bytes) {
-        Some(renamed) => pdfium.load_pdf_from_byte_vec(renamed, password),
-        None => pdfium.load_pdf_from_byte_slice(bytes, password),
-    };
-    let doc = loaded.map_err(|e| match e {
-        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
-            Error::Encrypted
-        }
-        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
-            Error::Unsupported("PDF security handler".into())
-        }
-        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
-            Error::Corrupt("the PDF is damaged beyond repair".into())
-        }
-        other => Error::Corrupt(format!("PDFium cannot open the PDF: {}", one_line(&other))),
-    })?;
+    let doc = pdfium()?
+        .load_pdf_from_byte_slice(bytes, options.password.as_deref())
+        .map_err(|e| match e {
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+                Error::Encrypted
+            }
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
+                Error::Unsupported("PDF security handler".into())
+            }
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+                Error::Corrupt("the PDF is damaged beyond repair".into())
+            }
+            other => Error::Corrupt(format!("PDFium cannot open the PDF: {}", one_line(&other))),
+        })?;
     options
         .limits
         .check_pages(usize::try_from(doc.pages().len()).unwrap_or(0))?;
@@ -52,7 +49,7 @@ fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, E
 /// decoded) has its first byte replaced: same length, so every offset still
 /// holds. (A tree inside a compressed object stream is out of reach of this;
 /// see `fuzz/known-crashes/`.)
-fn without_page_labels(bytes: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn without_page_labels(bytes: &[u8]) -> Option<Vec<u8>> {
     let hits: Vec<usize> = (0..bytes.len())
         .filter(|&i| bytes[i] == b'/' && spells_page_labels(&bytes[i + 1..]))
         .collect();
@@ -202,7 +199,7 @@ pub(crate) fn render_each(
     dpi: RenderDpi,
     sink: &mut impl FnMut(Result<Page, Error>) -> bool,
 ) {
-    let pdf = match load(&doc.bytes, &doc.options) {
+    let pdf = match load(&doc.pdfium_bytes, &doc.options) {
         Ok(pdf) => pdf,
         Err(e) => {
             sink(Err(e));
