@@ -220,7 +220,10 @@ impl Document {
             _ => bytes.clone(),
         };
         let pages = match format {
-            Format::Pdf => pdf::page_infos(&pdfium_bytes, options)?,
+            Format::Pdf => {
+                pdf::check_packed_page_labels(&pdfium_bytes, options.password.as_deref())?;
+                pdf::page_infos(&pdfium_bytes, options)?
+            }
             Format::Tiff => tiff::page_infos(&bytes, &options.limits)?,
             Format::Jpeg | Format::Png | Format::Bmp => {
                 vec![bitmap::page_info(&bytes, format, &options.limits)?]

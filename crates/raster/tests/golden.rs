@@ -45,6 +45,16 @@ const GOLDEN: &[Row] = &[
         0,
         true,
     ),
+    // A sound page-label tree inside an object stream: checked, then opened.
+    (
+        "raster/page-labels-objstm.pdf",
+        Format::Pdf,
+        1,
+        (200.0, 200.0),
+        None,
+        0,
+        false,
+    ),
     (
         "raster/same-page.pdf",
         Format::Pdf,
