@@ -5,7 +5,7 @@ use crate::ocr::{
     CancelToken, DocumentResult, Engine, OcrError, Progress, Recognizer, Settings, Tessdata,
     TesseractEngine,
 };
-use crate::raster::{self, Document, OpenOptions, RenderDpi};
+use crate::raster::{self, Document, OpenOptions, PageText, RenderDpi};
 use crate::writers::{self, OutputFormat, WriteOptions};
 use std::sync::Arc;
 
@@ -15,7 +15,11 @@ pub enum TextPages {
     /// Keep their text and do not OCR them (the default).
     #[default]
     Skip,
-    /// Rasterize and OCR them like every other page.
+    /// OCR again the pages whose only text is invisible (an earlier OCR
+    /// layer, which the new one replaces); keep pages whose text shows.
+    Redo,
+    /// Rasterize and OCR them like every other page (an earlier invisible
+    /// layer is replaced; text that shows stays, under the new layer).
     Force,
 }
 
@@ -176,7 +180,11 @@ impl Pipeline {
         let todo: Vec<usize> = document
             .pages()
             .iter()
-            .filter(|p| options.text_pages == TextPages::Force || !p.has_text)
+            .filter(|p| match options.text_pages {
+                TextPages::Skip => p.text == PageText::None,
+                TextPages::Redo => p.text != PageText::Visible,
+                TextPages::Force => true,
+            })
             .map(|p| p.index)
             .collect();
         let total = todo.len();

@@ -1,7 +1,7 @@
 //! `ocrloom info`: what a document holds, without rendering it.
 
 use crate::Failure;
-use ocrloom::raster::{Document, OpenOptions, PageInfo};
+use ocrloom::raster::{Document, OpenOptions, PageInfo, PageText};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -65,7 +65,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
             unit,
             dpi,
             p.rotation,
-            if p.has_text { "yes" } else { "no" }
+            match p.text {
+                PageText::None => "no",
+                PageText::Invisible => "hidden",
+                PageText::Visible => "yes",
+            }
         );
     }
     Ok(())

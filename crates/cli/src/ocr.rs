@@ -27,9 +27,14 @@ pub struct Args {
     /// OCR worker threads (default: one per core).
     #[arg(long, short)]
     jobs: Option<usize>,
-    /// Also OCR PDF pages that already carry text.
+    /// Also OCR PDF pages that already carry text (an earlier invisible
+    /// OCR layer is replaced; text that shows stays).
     #[arg(long)]
     force_ocr: bool,
+    /// OCR again PDF pages whose only text is an earlier invisible OCR
+    /// layer, replacing it; pages whose text shows are kept as they are.
+    #[arg(long, conflicts_with = "force_ocr")]
+    redo_ocr: bool,
     /// Password of an encrypted PDF.
     #[arg(long)]
     password: Option<String>,
@@ -64,6 +69,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     options.settings.page_timeout = args.page_timeout.0;
     if args.force_ocr {
         options.text_pages = TextPages::Force;
+    } else if args.redo_ocr {
+        options.text_pages = TextPages::Redo;
     }
     let bytes = read_input(&args.input, &options.open.limits)?;
     let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;

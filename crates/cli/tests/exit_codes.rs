@@ -33,7 +33,7 @@ fn info_prints_json_for_a_good_file() {
     assert_eq!(pages.len(), 3);
     assert_eq!(pages[0]["width"], 1850.0);
     assert_eq!(pages[0]["dpi"]["x"], 300.0);
-    assert_eq!(pages[0]["has_text"], false);
+    assert_eq!(pages[0]["text"], "none");
 }
 
 #[test]

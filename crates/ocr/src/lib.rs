@@ -15,12 +15,12 @@
 //!
 //! ```
 //! use ocrloom_ocr::{CancelToken, FakeEngine, Recognizer, Settings};
-//! use ocrloom_raster::{Page, PageImage, PageInfo, Unit};
+//! use ocrloom_raster::{Page, PageImage, PageInfo, PageText, Unit};
 //! use std::sync::Arc;
 //!
 //! let page = |index| Ok(Page {
 //!     info: PageInfo { index, width: 20.0, height: 20.0, unit: Unit::Px,
-//!                      dpi: None, rotation: 0, has_text: false },
+//!                      dpi: None, rotation: 0, text: PageText::None },
 //!     image: PageImage::Gray(image::GrayImage::new(20, 20)),
 //!     dpi: None,
 //! });

@@ -2,7 +2,7 @@
 //! failures and panics.
 
 use ocrloom_ocr::{CancelToken, FakeEngine, OcrError, Recognizer, Settings};
-use ocrloom_raster::{Page, PageImage, PageInfo, Unit};
+use ocrloom_raster::{Page, PageImage, PageInfo, PageText, Unit};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ fn page(index: usize) -> Result<Page, ocrloom_raster::Error> {
             unit: Unit::Px,
             dpi: None,
             rotation: 0,
-            has_text: false,
+            text: PageText::None,
         },
         image: PageImage::Gray(image::GrayImage::new(40, 30)),
         dpi: None,

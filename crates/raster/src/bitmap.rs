@@ -1,7 +1,7 @@
 //! Single-image inputs (JPEG, PNG, BMP) through the `image` crate, and the
 //! orientation handling shared with TIFF.
 
-use crate::{Dpi, Error, Format, Limits, Page, PageImage, PageInfo, Unit};
+use crate::{Dpi, Error, Format, Limits, Page, PageImage, PageInfo, PageText, Unit};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader};
 use std::io::Cursor;
@@ -166,7 +166,7 @@ pub(crate) fn page_info(bytes: &[u8], format: Format, limits: &Limits) -> Result
         unit: Unit::Px,
         dpi,
         rotation: o.rotation(),
-        has_text: false,
+        text: PageText::None,
     })
 }
 

@@ -64,6 +64,20 @@ pub enum Unit {
     Pt,
 }
 
+/// The text a page already carries (PDF only).
+// Ordered by how much text shows: a page's is the most of its objects'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageText {
+    /// No text: a scan, or vector drawing only.
+    #[default]
+    None,
+    /// Only text drawn invisibly (rendering mode 3): an earlier OCR layer.
+    Invisible,
+    /// Text that shows: a born-digital page, or a scan with visible notes.
+    Visible,
+}
+
 /// What is known about a page without rendering it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PageInfo {
@@ -82,8 +96,8 @@ pub struct PageInfo {
     /// Clockwise rotation in degrees (0, 90, 180, 270) applied for display:
     /// the PDF `/Rotate` entry or the image's orientation tag.
     pub rotation: u16,
-    /// True when the page already carries text (PDF only).
-    pub has_text: bool,
+    /// The text the page already carries.
+    pub text: PageText,
 }
 
 /// Pixels of one page, upright as displayed.

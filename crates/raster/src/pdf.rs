@@ -3,7 +3,7 @@
 use crate::bitmap::{self, Oriented};
 use crate::pdfium::pdfium;
 use crate::{
-    Document, Dpi, Error, Limits, OpenOptions, Page, PageImage, PageInfo, RenderDpi, Unit,
+    Document, Dpi, Error, Limits, OpenOptions, Page, PageImage, PageInfo, PageText, RenderDpi, Unit,
 };
 use pdfium_render::prelude::*;
 
@@ -236,14 +236,14 @@ fn page_info(index: usize, page: &PdfPage) -> PageInfo {
         unit: Unit::Pt,
         dpi,
         rotation,
-        has_text: scan.has_text,
+        text: scan.text,
     }
 }
 
 /// What a walk over a page's objects found.
 #[derive(Default)]
 struct Scan {
-    has_text: bool,
+    text: PageText,
     /// Resolution of the image covering the largest area so far, and that area.
     image_dpi: Option<Dpi>,
     image_area: f32,
@@ -253,7 +253,13 @@ impl Scan {
     fn objects<'a>(&mut self, objects: impl Iterator<Item = PdfPageObject<'a>>, depth: usize) {
         for object in objects {
             match &object {
-                PdfPageObject::Text(_) => self.has_text = true,
+                PdfPageObject::Text(text) => {
+                    let seen = match text.render_mode() {
+                        PdfPageTextRenderMode::Invisible => PageText::Invisible,
+                        _ => PageText::Visible,
+                    };
+                    self.text = self.text.max(seen);
+                }
                 PdfPageObject::Image(image) => self.image(image),
                 PdfPageObject::XObjectForm(form) if depth < MAX_FORM_DEPTH => {
                     self.objects(form.iter(), depth + 1)

@@ -3,7 +3,7 @@
 //! resolution tags. IFD loops are detected by the decoder.
 
 use crate::bitmap::{orient, Oriented};
-use crate::{Dpi, Error, Limits, Page, PageImage, PageInfo, Unit};
+use crate::{Dpi, Error, Limits, Page, PageImage, PageInfo, PageText, Unit};
 use std::io::Cursor;
 use tiff::decoder::{Decoder, DecodingResult};
 use tiff::tags::Tag;
@@ -67,7 +67,7 @@ fn page_info(dec: &mut TiffDecoder, index: usize, limits: &Limits) -> Result<Pag
         unit: Unit::Px,
         dpi,
         rotation: o.rotation(),
-        has_text: false,
+        text: PageText::None,
     })
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{fixture, open, render_all};
-use ocrloom_raster::{Document, Error, Format, OpenOptions, PageImage, Unit};
+use ocrloom_raster::{Document, Error, Format, OpenOptions, PageImage, PageText, Unit};
 
 /// file, format, pages, (width, height) of page 1 as displayed, DPI of page 1, rotation, has text
 type Row = (
@@ -14,7 +14,7 @@ type Row = (
     (f32, f32),
     Option<(f32, f32)>,
     u16,
-    bool,
+    PageText,
 );
 
 const GOLDEN: &[Row] = &[
@@ -25,7 +25,7 @@ const GOLDEN: &[Row] = &[
         (462.24, 772.56),
         Some((300.0, 300.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/rotated-pages.pdf",
@@ -34,7 +34,7 @@ const GOLDEN: &[Row] = &[
         (792.0, 612.0),
         None,
         90,
-        true,
+        PageText::Visible,
     ),
     (
         "raster/has-text.pdf",
@@ -43,7 +43,7 @@ const GOLDEN: &[Row] = &[
         (718.5, 300.0),
         Some((96.0, 96.0)),
         0,
-        true,
+        PageText::Invisible,
     ),
     // A sound page-label tree inside an object stream: checked, then opened.
     (
@@ -53,7 +53,7 @@ const GOLDEN: &[Row] = &[
         (200.0, 200.0),
         None,
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/same-page.pdf",
@@ -62,7 +62,7 @@ const GOLDEN: &[Row] = &[
         (230.4, 172.8),
         Some((200.0, 200.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/encrypted-empty-password.pdf",
@@ -71,7 +71,7 @@ const GOLDEN: &[Row] = &[
         (612.0, 792.0),
         None,
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/g4-3pages.tif",
@@ -80,7 +80,7 @@ const GOLDEN: &[Row] = &[
         (1850.0, 2621.0),
         Some((300.0, 300.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/fax3.tif",
@@ -89,7 +89,7 @@ const GOLDEN: &[Row] = &[
         (16.0, 16.0),
         None,
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/palette-3pages.tif",
@@ -98,7 +98,7 @@ const GOLDEN: &[Row] = &[
         (10.0, 10.0),
         None,
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/gray16-deflate.tif",
@@ -107,7 +107,7 @@ const GOLDEN: &[Row] = &[
         (64.0, 64.0),
         None,
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/bigtiff.tif",
@@ -116,7 +116,7 @@ const GOLDEN: &[Row] = &[
         (128.0, 128.0),
         Some((96.0, 96.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/jpeg.tif",
@@ -125,7 +125,7 @@ const GOLDEN: &[Row] = &[
         (128.0, 128.0),
         Some((96.0, 96.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/lzw.tif",
@@ -134,7 +134,7 @@ const GOLDEN: &[Row] = &[
         (128.0, 128.0),
         Some((96.0, 96.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/orientation-1.tif",
@@ -143,7 +143,7 @@ const GOLDEN: &[Row] = &[
         (590.0, 88.0),
         Some((96.0, 96.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/orientation-6.tif",
@@ -152,7 +152,7 @@ const GOLDEN: &[Row] = &[
         (590.0, 88.0),
         Some((96.0, 96.0)),
         90,
-        false,
+        PageText::None,
     ),
     (
         "raster/orientation-6-g3.tif",
@@ -161,7 +161,7 @@ const GOLDEN: &[Row] = &[
         (590.0, 88.0),
         Some((96.0, 96.0)),
         90,
-        false,
+        PageText::None,
     ),
     (
         "raster/same-page.tif",
@@ -170,7 +170,7 @@ const GOLDEN: &[Row] = &[
         (640.0, 480.0),
         Some((200.0, 200.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/same-page.png",
@@ -179,7 +179,7 @@ const GOLDEN: &[Row] = &[
         (640.0, 480.0),
         Some((200.0, 200.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/letter-72dpi.jpg",
@@ -188,7 +188,7 @@ const GOLDEN: &[Row] = &[
         (934.0, 1170.0),
         Some((72.0, 72.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/nonsquare.bmp",
@@ -197,7 +197,7 @@ const GOLDEN: &[Row] = &[
         (127.0, 32.0),
         Some((72.0, 36.0)),
         0,
-        false,
+        PageText::None,
     ),
     (
         "raster/os2.bmp",
@@ -206,7 +206,7 @@ const GOLDEN: &[Row] = &[
         (127.0, 64.0),
         None,
         0,
-        false,
+        PageText::None,
     ),
 ];
 
@@ -216,7 +216,7 @@ fn close(a: f32, b: f32) -> bool {
 
 #[test]
 fn every_fixture_matches_its_golden_row() {
-    for &(file, format, pages, (w, h), dpi, rotation, has_text) in GOLDEN {
+    for &(file, format, pages, (w, h), dpi, rotation, text) in GOLDEN {
         let doc = open(file);
         assert_eq!(doc.format(), format, "{file}");
         assert_eq!(doc.pages().len(), pages, "{file}");
@@ -230,7 +230,7 @@ fn every_fixture_matches_its_golden_row() {
         let got = p.dpi.map(|d| (d.x.round(), d.y.round()));
         assert_eq!(got, dpi, "{file}");
         assert_eq!(p.rotation, rotation, "{file}");
-        assert_eq!(p.has_text, has_text, "{file}");
+        assert_eq!(p.text, text, "{file}");
         assert_eq!(
             p.unit,
             if format == Format::Pdf {

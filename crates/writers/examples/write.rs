@@ -8,7 +8,7 @@
 //! Prints the time spent writing the PDF.
 
 use ocrloom_ocr::DocumentResult;
-use ocrloom_raster::{Document, OpenOptions};
+use ocrloom_raster::{Document, OpenOptions, PageText};
 use ocrloom_writers::{write, OutputFormat, WriteOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,9 +18,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let doc = Document::open_path(std::path::Path::new(input), &OpenOptions::default())?;
     let mut result: DocumentResult = serde_json::from_slice(&std::fs::read(result)?)?;
-    result
-        .pages
-        .retain(|p| doc.pages().get(p.index).is_some_and(|i| !i.has_text));
+    result.pages.retain(|p| {
+        doc.pages()
+            .get(p.index)
+            .is_some_and(|i| i.text == PageText::None)
+    });
     let options = WriteOptions {
         source_name: std::path::Path::new(input)
             .file_name()

@@ -23,13 +23,16 @@
 //!   every new string and stream is encrypted with the document's own key
 //!   and crypt filters; the trailer keeps `/Encrypt` and `/ID`. AES needs a
 //!   random IV, so output of AES-encrypted inputs is not byte-deterministic.
-//! - **Redo**: a layer this crate wrote earlier (recognised by its marker) is
-//!   dropped from `/Contents` when a page gets a new one. Invisible text of
-//!   other producers is left alone.
+//! - **One layer per page**: when a page gets a new layer, a layer this
+//!   crate wrote earlier (recognised by its marker) is dropped from
+//!   `/Contents`, and the invisible text of other producers is cut from the
+//!   page's content (`strip.rs`): the page's streams are then replaced by one
+//!   new stream. Searching finds each word once.
 
 use crate::font::{self, CodeMap};
 use crate::layer::{self, Affine, Prefixed};
 use crate::serialize::{self, Entry, ObjectWriter, RealTexts};
+use crate::strip;
 use crate::WriteError;
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 use ocrloom_ocr::PageResult;
@@ -38,6 +41,9 @@ use std::io::Write;
 
 /// The key marking streams this crate added to a page.
 const MARKER: &[u8] = b"OCRLoom";
+
+/// Largest decoded page content searched for an earlier invisible layer.
+const MAX_CONTENT: usize = 64 << 20;
 
 /// Deepest page-tree chain searched for inherited attributes.
 const MAX_INHERIT_DEPTH: usize = 64;
@@ -300,6 +306,7 @@ impl Grafter<'_> {
             };
             font_dict.set(format!("{prefix}{k}"), Object::Reference((id, 0)));
         }
+        let forms = resources.get(b"XObject").ok().and_then(|o| self.dict(o));
         let mut new_resources = resources;
         new_resources.set("Font", Object::Dictionary(font_dict));
         let resources_obj = match self.inherited(page, b"Resources") {
@@ -330,6 +337,7 @@ impl Grafter<'_> {
             _ => Vec::new(),
         };
         let original: Vec<Object> = original.into_iter().filter(|o| !self.is_ours(o)).collect();
+        let original = self.without_invisible_text(original, forms.as_ref());
         let layer_id = self.new_id();
         let mut layer_dict = Dictionary::new();
         layer_dict.set(MARKER, Object::Name(b"TextLayer".to_vec()));
@@ -348,6 +356,48 @@ impl Grafter<'_> {
         new_page.set("Resources", resources_obj);
         self.objects.push((page_id, Object::Dictionary(new_page)));
         Ok(true)
+    }
+
+    /// The page's content streams, or one new stream with their content
+    /// without an earlier invisible text layer (see `strip.rs`). Content that
+    /// cannot be decoded is left as it is.
+    fn without_invisible_text(
+        &mut self,
+        original: Vec<Object>,
+        forms: Option<&Dictionary>,
+    ) -> Vec<Object> {
+        let plain = |obj: &Object| match self.doc.dereference(obj) {
+            Ok((_, Object::Stream(s))) => s.get_plain_content_with_limit(MAX_CONTENT).ok(),
+            _ => None,
+        };
+        let mut content = Vec::new();
+        for obj in &original {
+            let Some(bytes) = plain(obj) else {
+                return original;
+            };
+            // Streams are joined as if one: a token never spans two of them.
+            content.extend_from_slice(&bytes);
+            content.push(b'\n');
+        }
+        let hidden_form = |name: &[u8]| {
+            let Some(obj) = forms.and_then(|f| f.get(name).ok()) else {
+                return false;
+            };
+            match self.doc.dereference(obj) {
+                Ok((_, Object::Stream(s)))
+                    if s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form") =>
+                {
+                    plain(obj).is_some_and(|c| strip::is_invisible_text_only(&c))
+                }
+                _ => false,
+            }
+        };
+        let Some(stripped) = strip::drop_invisible_text(&content, hidden_form) else {
+            return original;
+        };
+        let id = self.new_id();
+        self.push(id, flate_stream(Dictionary::new(), &stripped, 6));
+        vec![Object::Reference((id, 0))]
     }
 
     /// True for a content stream this crate added (a layer or a q/Q wrapper).

@@ -52,6 +52,7 @@ pub mod images;
 mod json;
 mod layer;
 mod serialize;
+mod strip;
 mod text;
 
 pub use graft::GraftStats;

@@ -3,7 +3,7 @@
 
 use crate::WriteError;
 use ocrloom_ocr::PageResult;
-use ocrloom_raster::Document;
+use ocrloom_raster::{Document, PageText};
 use std::io::Write;
 
 /// Writes every page, ending with a newline: the recognized text, or for a
@@ -19,7 +19,7 @@ pub(crate) fn write(
         .zip(doc.pages())
         .map(|(result, info)| match result {
             Some(r) => Ok(r.text()),
-            None if info.has_text => Ok(doc
+            None if info.text != PageText::None => Ok(doc
                 .page_text(info.index)?
                 .replace("\r\n", "\n")
                 .trim_end()

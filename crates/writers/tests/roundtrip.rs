@@ -306,3 +306,59 @@ fn turned_text_lands_on_its_boxes() {
         let _ = std::fs::remove_file(path);
     }
 }
+
+/// The words `pdftotext` finds on page 1 of `pdf`.
+fn words(pdf: &Path) -> Vec<String> {
+    words_with_boxes(pdf, 0)
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect()
+}
+
+/// Pixels of page 1 at 72 DPI, as poppler renders it.
+fn pixels(pdf: &Path) -> Vec<u8> {
+    let out = Command::new("pdftoppm")
+        .args(["-r", "72", "-f", "1", "-l", "1"])
+        .arg(pdf)
+        .output()
+        .expect("pdftoppm is required for this test");
+    assert!(out.status.success() && !out.stdout.is_empty());
+    out.stdout
+}
+
+#[test]
+fn an_earlier_invisible_layer_is_replaced_by_the_new_one() {
+    // Two producers' layers: text in the page's own content (Ghostscript,
+    // via OCRmyPDF's test file) and a form XObject (OCRmyPDF's graft).
+    for (input, old_word) in [
+        ("../raster/has-text.pdf", "Percentage"),
+        ("ocrmypdf-layer.pdf", "quick"),
+    ] {
+        let path = fixture(input);
+        let doc = Document::open_path(&path, &OpenOptions::default()).expect("open");
+        let info = &doc.pages()[0];
+        assert!(words(&path).iter().any(|w| w == old_word), "{input}");
+        let (w, h) = (
+            (info.width / 72.0 * 150.0).round() as u32,
+            (info.height / 72.0 * 150.0).round() as u32,
+        );
+        let result = DocumentResult {
+            pages: vec![sample_page(0, w, h)],
+            ..Default::default()
+        };
+        let (_, out) = write_pdf(input, &result, "redo.pdf");
+        let found = words(&out);
+        assert_eq!(
+            found.len(),
+            6,
+            "{input}: only the new layer's words: {found:?}"
+        );
+        assert!(found.iter().any(|w| w == "Zürich"), "{input}: {found:?}");
+        assert_eq!(
+            pixels(&path),
+            pixels(&out),
+            "{input}: the page looks the same"
+        );
+        let _ = std::fs::remove_file(out);
+    }
+}
