@@ -212,9 +212,6 @@ pub struct OpenOptions {
 #[derive(Debug, Clone)]
 pub struct Document {
     bytes: Arc<[u8]>,
-    /// What PDFium reads: `bytes`, or for a PDF with page labels a copy
-    /// without them (see `pdf::without_page_labels`), made once per document.
-    pdfium_bytes: Arc<[u8]>,
     format: Format,
     options: OpenOptions,
     pages: Vec<PageInfo>,
@@ -227,17 +224,8 @@ impl Document {
         let bytes: Arc<[u8]> = bytes.into();
         options.limits.check_file_size(bytes.len() as u64)?;
         let format = ocrloom_detect::detect(&bytes)?;
-        let pdfium_bytes = match format {
-            Format::Pdf => {
-                pdf::without_page_labels(&bytes).map_or_else(|| bytes.clone(), Arc::from)
-            }
-            _ => bytes.clone(),
-        };
         let pages = match format {
-            Format::Pdf => {
-                pdf::check_packed_page_labels(&pdfium_bytes, options.password.as_deref())?;
-                pdf::page_infos(&pdfium_bytes, options)?
-            }
+            Format::Pdf => pdf::page_infos(&bytes, options)?,
             Format::Tiff => tiff::page_infos(&bytes, &options.limits)?,
             Format::Jpeg | Format::Png | Format::Bmp => {
                 vec![bitmap::page_info(&bytes, format, &options.limits)?]
@@ -249,7 +237,6 @@ impl Document {
         options.limits.check_pages(pages.len())?;
         Ok(Document {
             bytes,
-            pdfium_bytes,
             format,
             options: options.clone(),
             pages,
@@ -283,7 +270,7 @@ impl Document {
     pub fn render(&self, index: usize, dpi: RenderDpi) -> Result<Page, Error> {
         let info = self.pages.get(index).ok_or(Error::NoSuchPage(index))?;
         match self.format {
-            Format::Pdf => pdf::render(&self.pdfium_bytes, &self.options, info, dpi),
+            Format::Pdf => pdf::render(&self.bytes, &self.options, info, dpi),
             Format::Tiff => tiff::render(&self.bytes, &self.options.limits, info),
             _ => bitmap::render(&self.bytes, self.format, &self.options.limits, info),
         }
@@ -308,7 +295,7 @@ impl Document {
     pub fn page_text(&self, index: usize) -> Result<String, Error> {
         let info = self.pages.get(index).ok_or(Error::NoSuchPage(index))?;
         match self.format {
-            Format::Pdf => pdf::text(&self.pdfium_bytes, &self.options, info),
+            Format::Pdf => pdf::text(&self.bytes, &self.options, info),
             _ => Ok(String::new()),
         }
     }

@@ -17,8 +17,7 @@ const MIN_SCAN_COVERAGE: f32 = 0.25;
 /// Nested form XObjects deeper than this are not searched for images or text.
 const MAX_FORM_DEPTH: usize = 8;
 
-/// Opens `bytes` (a document's `pdfium_bytes`: without page labels) with
-/// the user's password, or the empty one.
+/// Opens `bytes` with the user's password, or the empty one.
 fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, Error> {
     let doc = pdfium()?
         .load_pdf_from_byte_slice(bytes, options.password.as_deref())
@@ -38,155 +37,6 @@ fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, E
         .limits
         .check_pages(usize::try_from(doc.pages().len()).unwrap_or(0))?;
     Ok(doc)
-}
-
-/// `bytes` with every `/PageLabels` key renamed, or `None` when there is
-/// none. PDFium walks a page-label number tree without a depth limit (a tree
-/// whose `/Kids` holds itself overflows the stack and kills the process:
-/// `fixtures/malformed/fuzz-75b980e0...pdf`), and pdfium-render reads the
-/// label of every page it loads. ocrloom never shows labels, so PDFium gets
-/// a copy in which every name that spells `PageLabels` (`#xx` escapes
-/// decoded) has its first byte replaced: same length, so every offset still
-/// holds. Keys inside compressed object streams are out of reach of this;
-/// [`check_packed_page_labels`] looks at those.
-pub(crate) fn without_page_labels(bytes: &[u8]) -> Option<Vec<u8>> {
-    let hits = names(bytes, b"PageLabels");
-    if hits.is_empty() {
-        return None;
-    }
-    let mut copy = bytes.to_vec();
-    for i in hits {
-        copy[i + 1] = b'X';
-    }
-    Some(copy)
-}
-
-/// The offsets of the `/` of every name in `bytes` that spells `key`.
-fn names(bytes: &[u8], key: &[u8]) -> Vec<usize> {
-    (0..bytes.len())
-        .filter(|&i| bytes[i] == b'/' && spells(&bytes[i + 1..], key))
-        .collect()
-}
-
-/// Whether the PDF name at the start of `rest` (after its `/`) is `key`,
-/// reading `#xx` escapes.
-fn spells(rest: &[u8], key: &[u8]) -> bool {
-    let is_end = |b: u8| b.is_ascii_whitespace() || b"/[]<>(){}%".contains(&b);
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let (mut i, mut k) = (0, 0);
-    while let Some(&b) = rest.get(i) {
-        if is_end(b) {
-            break;
-        }
-        let (c, len) = match (
-            b,
-            rest.get(i + 1).copied().and_then(hex),
-            rest.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'#', Some(h), Some(l)) => (h * 16 + l, 3),
-            _ => (b, 1),
-        };
-        if key.get(k) != Some(&c) {
-            return false;
-        }
-        k += 1;
-        i += len;
-    }
-    k == key.len()
-}
-
-/// Page-label trees nested deeper than this are refused (PDFium's own walk
-/// of such trees is recursive).
-const MAX_LABEL_DEPTH: usize = 32;
-
-/// Page-label trees with more nodes than this are refused: shared kids can
-/// make a small file stand for a tree with billions of nodes.
-const MAX_LABEL_NODES: usize = 100_000;
-
-/// Refuses `bytes` (what PDFium will read) when a page-label tree that
-/// [`without_page_labels`] cannot see, because it sits in a compressed
-/// object stream, loops, nests deeper than [`MAX_LABEL_DEPTH`] or has more
-/// than [`MAX_LABEL_NODES`] nodes: PDFium would overflow its stack
-/// (`fixtures/malformed/fuzz-c0b9012f...pdf`) or walk it for hours. Only
-/// documents with object streams pay for this: they are read once more, by
-/// lopdf, and every dictionary with a `/PageLabels` key is checked,
-/// whichever one is the catalog. A document lopdf cannot read is let
-/// through: PDFium is more lenient, and refusing it would lose real files.
-pub(crate) fn check_packed_page_labels(bytes: &[u8], password: Option<&str>) -> Result<(), Error> {
-    if names(bytes, b"ObjStm").is_empty() {
-        return Ok(());
-    }
-    let options = match password {
-        Some(p) => lopdf::LoadOptions::with_password(p),
-        None => lopdf::LoadOptions::default(),
-    };
-    let doc = match lopdf::Document::load_mem_with_options(bytes, options) {
-        Ok(doc) => doc,
-        Err(e) => {
-            tracing::debug!(error = %e, "lopdf cannot read the PDF; page labels unchecked");
-            return Ok(());
-        }
-    };
-    let holders = doc.objects.values().filter_map(|object| match object {
-        lopdf::Object::Dictionary(d) => Some(d),
-        lopdf::Object::Stream(s) => Some(&s.dict),
-        _ => None,
-    });
-    for holder in holders {
-        if let Ok(tree) = holder.get(b"PageLabels") {
-            label_tree_is_sound(&doc, tree, &mut Vec::new(), &mut 0)?;
-        }
-    }
-    Ok(())
-}
-
-/// Walks a number tree's `/Kids`, with `path` the nodes above `node` and
-/// `seen` the number of nodes visited so far.
-fn label_tree_is_sound(
-    doc: &lopdf::Document,
-    node: &lopdf::Object,
-    path: &mut Vec<lopdf::ObjectId>,
-    seen: &mut usize,
-) -> Result<(), Error> {
-    let bad = |what: &str| Err(Error::Corrupt(format!("the page-label tree {what}")));
-    *seen += 1;
-    if *seen > MAX_LABEL_NODES {
-        return bad("is too large");
-    }
-    if path.len() > MAX_LABEL_DEPTH {
-        return bad("is nested too deep");
-    }
-    let (id, node) = match node {
-        lopdf::Object::Reference(id) => match doc.get_object(*id) {
-            Ok(target) => (Some(*id), target),
-            Err(_) => return Ok(()),
-        },
-        direct => (None, direct),
-    };
-    if let Some(id) = id {
-        if path.contains(&id) {
-            return bad("contains itself");
-        }
-        path.push(id);
-    }
-    let kids = match node {
-        lopdf::Object::Dictionary(d) => d.get(b"Kids").ok(),
-        lopdf::Object::Stream(s) => s.dict.get(b"Kids").ok(),
-        _ => None,
-    };
-    let kids = match kids {
-        Some(lopdf::Object::Reference(r)) => doc.get_object(*r).ok(),
-        other => other,
-    };
-    if let Some(lopdf::Object::Array(kids)) = kids {
-        for kid in kids {
-            label_tree_is_sound(doc, kid, path, seen)?;
-        }
-    }
-    if id.is_some() {
-        path.pop();
-    }
-    Ok(())
 }
 
 /// Facts about every page, without rendering any.
@@ -303,7 +153,7 @@ pub(crate) fn render_each(
     dpi: RenderDpi,
     sink: &mut impl FnMut(Result<Page, Error>) -> bool,
 ) {
-    let pdf = match load(&doc.pdfium_bytes, &doc.options) {
+    let pdf = match load(&doc.bytes, &doc.options) {
         Ok(pdf) => pdf,
         Err(e) => {
             sink(Err(e));

@@ -1,7 +1,9 @@
 //! Finding and binding the PDFium library, once per process.
 
 use crate::Error;
-use pdfium_render::prelude::Pdfium;
+use pdfium_render::prelude::{Pdfium, PdfiumLibraryBindings};
+use std::io::Write;
+use std::os::fd::FromRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -56,20 +58,60 @@ fn candidates() -> Vec<PathBuf> {
     out
 }
 
+/// `libpdfium-nolabels.so`, built from `no_labels.c` by `build.rs`.
+const NO_LABELS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libpdfium-nolabels.so"));
+
+/// Loads PDFium, then binds it through `libpdfium-nolabels.so`, whose one
+/// function replaces PDFium's page-label lookup (see `no_labels.c`): that
+/// library needs `libpdfium.so`, and the PDFium loaded first meets the need
+/// by its soname. When that fails (a PDFium with another soname, no
+/// `/proc`), PDFium is bound directly, with a warning.
 fn bind() -> Result<Pdfium, String> {
-    let bindings = match pdfium_library() {
-        Some(path) => {
-            tracing::debug!(path = %path.display(), "binding PDFium");
-            Pdfium::bind_to_library(&path)
-                .map_err(|e| format!("cannot load PDFium from {}: {e}", path.display()))
+    let path = pdfium_library();
+    // SAFETY: loading PDFium runs its initialisers, which have no preconditions.
+    let pdfium = match &path {
+        Some(p) => unsafe { libloading::Library::new(p) },
+        None => unsafe { libloading::Library::new(Pdfium::pdfium_platform_library_name()) },
+    }
+    .map_err(|e| match &path {
+        Some(p) => format!("cannot load PDFium from {}: {e}", p.display()),
+        None => format!(
+            "PDFium was not found: set {PDFIUM_ENV} to the path of libpdfium.so, \
+             or run scripts/setup.sh, which unpacks it into {VENDOR_DIR}/ \
+             (from the pinned pypdfium2 wheel on PyPI)"
+        ),
+    })?;
+    tracing::debug!(path = ?path, "PDFium loaded");
+    let bindings = match bind_without_labels() {
+        Ok(bindings) => bindings,
+        Err(e) => {
+            tracing::warn!(
+                error = %e,
+                "PDFium is bound without the page-label guard: a crafted label tree can crash it"
+            );
+            match &path {
+                Some(p) => Pdfium::bind_to_library(p),
+                None => Pdfium::bind_to_system_library(),
+            }
+            .map_err(|e| format!("cannot bind PDFium: {e}"))?
         }
-        None => Pdfium::bind_to_system_library().map_err(|_| {
-            format!(
-                "PDFium was not found: set {PDFIUM_ENV} to the path of libpdfium.so, \
-                 or run scripts/setup.sh, which unpacks it into {VENDOR_DIR}/ \
-                 (from the pinned pypdfium2 wheel on PyPI)"
-            )
-        }),
-    }?;
+    };
+    // PDFium stays loaded for the life of the process: the binding uses it.
+    std::mem::forget(pdfium);
     Ok(Pdfium::new(bindings))
+}
+
+fn bind_without_labels() -> Result<Box<dyn PdfiumLibraryBindings>, String> {
+    // An anonymous in-memory file: no temporary folder (which may forbid
+    // code) and nothing left behind.
+    // SAFETY: a valid C string and flags; the descriptor is owned below.
+    let fd = unsafe { libc::memfd_create(c"ocrloom-pdfium-nolabels".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    // SAFETY: `fd` was just opened and nothing else owns it.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    file.write_all(NO_LABELS).map_err(|e| e.to_string())?;
+    // The descriptor can close once the library is loaded: the mapping stays.
+    Pdfium::bind_to_library(format!("/proc/self/fd/{fd}")).map_err(|e| e.to_string())
 }
