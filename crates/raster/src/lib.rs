@@ -218,8 +218,9 @@ pub struct Document {
 }
 
 impl Document {
-    /// Detects the format of `bytes`, checks them against the limits and reads
-    /// the page list (no page is decoded yet).
+    /// Detects the format of `bytes`, checks them against the limits, reads
+    /// the page list and checks that every page can be rendered (image pages
+    /// are decoded once, PDF pages checked against the limits).
     pub fn open(bytes: impl Into<Arc<[u8]>>, options: &OpenOptions) -> Result<Self, Error> {
         let bytes: Arc<[u8]> = bytes.into();
         options.limits.check_file_size(bytes.len() as u64)?;
@@ -235,12 +236,23 @@ impl Document {
             return Err(Error::Corrupt("the document has no pages".into()));
         }
         options.limits.check_pages(pages.len())?;
-        Ok(Document {
+        let doc = Document {
             bytes,
             format,
             options: options.clone(),
             pages,
-        })
+        };
+        // Image pages are decoded once here, so that a document that opens
+        // is one whose every page renders: corrupt or truncated data is
+        // refused now, not in the middle of a job. (Decoding costs ~1-2% of
+        // a page's OCR. PDF pages are checked against the limits instead:
+        // PDFium renders what it can of a damaged page.)
+        if format != Format::Pdf {
+            for index in 0..doc.pages.len() {
+                doc.render(index, RenderDpi::default())?;
+            }
+        }
+        Ok(doc)
     }
 
     /// Reads and opens the file at `path`, refusing it early when it is larger

@@ -46,7 +46,10 @@ pub(crate) fn page_infos(bytes: &[u8], options: &OpenOptions) -> Result<Vec<Page
     (0..pages.len())
         .map(|i| {
             let page = pages.get(i).map_err(|e| page_error(i, e))?;
-            Ok(page_info(i as usize, &page))
+            let info = page_info(i as usize, &page);
+            // A page that cannot be rendered is refused now, not mid-job.
+            dpi_cap(&info, &options.limits)?;
+            Ok(info)
         })
         .collect()
 }
@@ -180,15 +183,9 @@ pub(crate) fn text(bytes: &[u8], options: &OpenOptions, info: &PageInfo) -> Resu
     Ok(text.all())
 }
 
-fn render_page(
-    doc: &PdfDocument,
-    options: &OpenOptions,
-    info: &PageInfo,
-    dpi: RenderDpi,
-) -> Result<Page, Error> {
-    let limits = &options.limits;
-    let index = PdfPageIndex::try_from(info.index).map_err(|_| Error::NoSuchPage(info.index))?;
-    let page = doc.pages().get(index).map_err(|e| page_error(index, e))?;
+/// The highest resolution page `info` renders at within the pixel limit;
+/// an error for a page without area, or too large to render readably.
+fn dpi_cap(info: &PageInfo, limits: &Limits) -> Result<f32, Error> {
     let (width_in, height_in) = (info.width / 72.0, info.height / 72.0);
     if !(width_in > 0.0 && height_in > 0.0 && width_in.is_finite() && height_in.is_finite()) {
         return Err(Error::Corrupt(format!(
@@ -196,14 +193,6 @@ fn render_page(
             info.index + 1
         )));
     }
-    if let RenderDpi::Native { max, .. } = dpi {
-        if let Some(page) = scan_pixels(&page, info, limits, max) {
-            return Ok(page);
-        }
-    }
-    let mut dpi = dpi.for_page(info).min(limits.max_dpi as f32);
-    // A page too large for the pixel limit at this resolution is rendered
-    // smaller rather than refused: its text is still there to read.
     let pixels_per_dpi2 = f64::from(width_in) * f64::from(height_in);
     // (Slightly under the exact cap, so that rounding stays within it.)
     let cap = 0.999 * (limits.max_page_pixels as f64 / pixels_per_dpi2).sqrt() as f32;
@@ -213,6 +202,27 @@ fn render_page(
             info.index + 1
         )));
     }
+    Ok(cap)
+}
+
+fn render_page(
+    doc: &PdfDocument,
+    options: &OpenOptions,
+    info: &PageInfo,
+    dpi: RenderDpi,
+) -> Result<Page, Error> {
+    let limits = &options.limits;
+    let index = PdfPageIndex::try_from(info.index).map_err(|_| Error::NoSuchPage(info.index))?;
+    let page = doc.pages().get(index).map_err(|e| page_error(index, e))?;
+    let cap = dpi_cap(info, limits)?;
+    if let RenderDpi::Native { max, .. } = dpi {
+        if let Some(page) = scan_pixels(&page, info, limits, max) {
+            return Ok(page);
+        }
+    }
+    let mut dpi = dpi.for_page(info).min(limits.max_dpi as f32);
+    // A page too large for the pixel limit at this resolution is rendered
+    // smaller rather than refused: its text is still there to read.
     if dpi > cap {
         tracing::warn!(
             page = info.index + 1,
@@ -222,6 +232,7 @@ fn render_page(
         );
         dpi = cap;
     }
+    let (width_in, height_in) = (info.width / 72.0, info.height / 72.0);
     let (w, h) = (
         (width_in * dpi).round().max(1.0),
         (height_in * dpi).round().max(1.0),

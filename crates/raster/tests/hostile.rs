@@ -181,22 +181,21 @@ fn empty_and_foreign_inputs_name_the_problem() {
         Document::open(b"GIF89a\x01\x00\x01\x00".to_vec(), &OpenOptions::default()).unwrap_err();
     assert_eq!(e.code(), "unsupported_format");
     assert!(e.to_string().contains("GIF"), "{e}");
+    // Image data is decoded when the document opens: a document that opens
+    // renders every page.
     let mut truncated = fixture("raster/same-page.png");
     truncated.truncate(truncated.len() / 2);
-    let e = Document::open(truncated, &OpenOptions::default())
-        .and_then(|d| d.render(0, RenderDpi::default()))
-        .unwrap_err();
+    let e = Document::open(truncated, &OpenOptions::default()).unwrap_err();
     assert_eq!(e.code(), "corrupt_input");
 }
 
 #[test]
-fn absurd_pdf_page_sizes_are_refused() {
+fn absurd_pdf_page_sizes_are_refused_when_opened() {
     // poppler-85140-0: a page 2^31 points tall.
-    let doc = Document::open(
+    let e = Document::open(
         fixture("malformed/pdf_pdfjs_poppler-85140-0.pdf"),
         &OpenOptions::default(),
     )
-    .unwrap();
-    let e = doc.render(0, RenderDpi::default()).unwrap_err();
+    .unwrap_err();
     assert_eq!(e.code(), "limit_exceeded", "{e}");
 }
