@@ -33,10 +33,13 @@ fn main() {
     ]);
 }
 
-/// Runs the C compiler cargo would use, making a shared library.
+/// Runs the C compiler cargo would use, making a shared library. Only the
+/// compiler is taken from the environment, not its flags: a fuzzing build
+/// sets `CFLAGS=-fsanitize=...`, and a sanitized stub could not be loaded
+/// into the process.
 fn compile(args: &[&std::ffi::OsStr]) {
     let compiler = cc::Build::new().cargo_metadata(false).get_compiler();
-    let mut cmd: Command = compiler.to_command();
+    let mut cmd = Command::new(compiler.path());
     cmd.args(["-shared", "-fPIC", "-O2"]).args(args);
     let status = cmd.status().expect("the C compiler runs");
     assert!(status.success(), "{cmd:?} failed");
