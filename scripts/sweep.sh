@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Robustness sweep: runs `ocrloom COMMAND FILE ...` on every file under a
 # folder, each under a time and a memory cap, and prints one row per file
-# (exit code, error code, seconds, peak RSS) and a summary. Exit status 1 if
+# (exit code, error code, seconds, peak RSS; for `ocr` the words of text it
+# produced) and a summary. Exit status 1 if
 # any file exits other than 0 or 3, takes longer than the cap, or is killed.
 #
 #   scripts/sweep.sh DIR [info|render|ocr] [--seconds 60] [--memory-mib 1024]
@@ -27,8 +28,8 @@ fi
 export OMP_THREAD_LIMIT=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '%-60s %4s %-20s %8s %9s\n' file exit error seconds peak_MiB
-bad=0 n=0 worst_s=0 worst_m=0
+printf '%-60s %4s %-20s %8s %9s %6s\n' file exit error seconds peak_MiB words
+bad=0 n=0 worst_s=0 worst_m=0 textless=0
 declare -A exits=()
 while IFS= read -r -d '' f; do
   n=$((n + 1))
@@ -36,6 +37,7 @@ while IFS= read -r -d '' f; do
     ocr) args=(ocr "$f" -o "$tmp/out.txt") ;;
     *) args=("$cmd" "$f") ;;
   esac
+  rm -f "$tmp/out.txt"
   start=$(date +%s.%N)
   set +e
   # The memory cap is on address space (the kernel kills or allocation fails
@@ -49,13 +51,19 @@ while IFS= read -r -d '' f; do
   rss=$((rss_kib / 1024))
   code=$(grep -o '^error: [a-z_]*' "$tmp/err" | tail -1 | cut -d' ' -f2 || true)
   exits[$rc]=$(( ${exits[$rc]:-0} + 1 ))
+  words=-
+  if [[ $cmd == ocr && $rc == 0 ]]; then
+    words=$(wc -w < "$tmp/out.txt" 2>/dev/null || echo 0)
+    ((words > 0)) || textless=$((textless + 1))
+  fi
   flag=""
   if [[ $rc != 0 && $rc != 3 ]] || (( rss > memory )); then bad=$((bad + 1)); flag=" <-- FAIL"; fi
   (( $(echo "$secs > $worst_s" | bc) )) && worst_s=$secs
   (( rss > worst_m )) && worst_m=$rss
-  printf '%-60s %4s %-20s %8.2f %9s%s\n' "${f#"$dir"/}" "$rc" "${code:--}" "$secs" "$rss" "$flag"
+  printf '%-60s %4s %-20s %8.2f %9s %6s%s\n' "${f#"$dir"/}" "$rc" "${code:--}" "$secs" "$rss" "$words" "$flag"
 done < <(find "$dir" -type f ! -name '*.gt.txt' ! -name '*.md' ! -name '*.uzn' -print0 | sort -z)
 summary=""
 for k in "${!exits[@]}"; do summary+="exit $k: ${exits[$k]}  "; done
+[[ $cmd == ocr ]] && summary+="exit 0 without text: $textless  "
 echo "files: $n  $summary slowest: ${worst_s}s  peak RSS max: ${worst_m} MiB  failures: $bad"
 ((bad == 0))
