@@ -36,6 +36,7 @@ use crate::strip;
 use crate::WriteError;
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 use ocrloom_ocr::PageResult;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
@@ -366,8 +367,15 @@ impl Grafter<'_> {
         original: Vec<Object>,
         forms: Option<&Dictionary>,
     ) -> Vec<Object> {
+        // One budget for everything decoded here: a page cannot make this
+        // decode more than MAX_CONTENT, however many streams or forms it lists.
+        let budget = Cell::new(MAX_CONTENT);
         let plain = |obj: &Object| match self.doc.dereference(obj) {
-            Ok((_, Object::Stream(s))) => s.get_plain_content_with_limit(MAX_CONTENT).ok(),
+            Ok((_, Object::Stream(s))) => {
+                let bytes = s.get_plain_content_with_limit(budget.get()).ok()?;
+                budget.set(budget.get().saturating_sub(bytes.len()));
+                Some(bytes)
+            }
             _ => None,
         };
         let mut content = Vec::new();
@@ -379,18 +387,25 @@ impl Grafter<'_> {
             content.extend_from_slice(&bytes);
             content.push(b'\n');
         }
+        let seen: RefCell<HashMap<Vec<u8>, bool>> = RefCell::default();
         let hidden_form = |name: &[u8]| {
-            let Some(obj) = forms.and_then(|f| f.get(name).ok()) else {
-                return false;
-            };
-            match self.doc.dereference(obj) {
-                Ok((_, Object::Stream(s)))
-                    if s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form") =>
-                {
-                    plain(obj).is_some_and(|c| strip::is_invisible_text_only(&c))
-                }
-                _ => false,
+            if let Some(&hidden) = seen.borrow().get(name) {
+                return hidden;
             }
+            let hidden = match forms.and_then(|f| f.get(name).ok()) {
+                Some(obj) => match self.doc.dereference(obj) {
+                    Ok((_, Object::Stream(s)))
+                        if s.dict.get(b"Subtype").and_then(Object::as_name).ok()
+                            == Some(b"Form") =>
+                    {
+                        plain(obj).is_some_and(|c| strip::is_invisible_text_only(&c))
+                    }
+                    _ => false,
+                },
+                None => false,
+            };
+            seen.borrow_mut().insert(name.to_vec(), hidden);
+            hidden
         };
         let Some(stripped) = strip::drop_invisible_text(&content, hidden_form) else {
             return original;

@@ -344,7 +344,6 @@ fn an_earlier_invisible_layer_is_replaced_by_the_new_one() {
         );
         let result = DocumentResult {
             pages: vec![sample_page(0, w, h)],
-            ..Default::default()
         };
         let (_, out) = write_pdf(input, &result, "redo.pdf");
         let found = words(&out);
