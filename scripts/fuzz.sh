@@ -11,6 +11,10 @@
 # gitignored). Prints one line per target (executions, exec/s) and exits 1 if
 # any target crashed, leaked, hung past -timeout or went over -rss_limit_mb.
 #
+# FUZZ_RUNS=N and FUZZ_SEED=S make a run reproducible: N inputs per target
+# instead of SECONDS, from random seed S (CI uses this: a check of the seeds
+# and a fixed stretch of mutations, not exploration, which depends on speed).
+#
 # Stable Rust only: cargo-fuzz passes nightly flags (-Zsanitizer=address), so
 # the build runs with RUSTC_BOOTSTRAP=1. FUZZ_SANITIZER=none builds without
 # ASan. Reproduce a crash with
@@ -87,9 +91,11 @@ for t in "${targets[@]}"; do
     [ -e "$corpus/$sum" ] || cp "$f" "$corpus/$sum"
   done < <(seeds "$t")
   args=(
-    -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048
+    -timeout=20 -rss_limit_mb=2048
     -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/"
   )
+  if [ -n "${FUZZ_RUNS:-}" ]; then args+=(-runs="$FUZZ_RUNS"); else args+=(-max_total_time="$secs"); fi
+  [ -n "${FUZZ_SEED:-}" ] && args+=(-seed="$FUZZ_SEED")
   [ "$t" = json ] && args+=(-dict=fuzz/json.dict)
   log=fuzz/logs/$t.log
   rc=0
