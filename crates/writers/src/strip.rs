@@ -165,6 +165,15 @@ fn is_delimiter(b: u8) -> bool {
     b"()<>[]{}/%".contains(&b)
 }
 
+/// Where the run of regular characters (a name, number or operator) that
+/// starts at `i` ends.
+fn regular_end(content: &[u8], mut i: usize) -> usize {
+    while i < content.len() && !is_space(content[i]) && !is_delimiter(content[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// The operators of `content` with their operands; `None` for an inline
 /// image (its data is not tokens) or an unterminated string.
 fn operators(content: &[u8]) -> Option<Vec<Op>> {
@@ -210,16 +219,9 @@ fn operators(content: &[u8]) -> Option<Vec<Op>> {
                 i += content[i..].iter().position(|&c| c == b'>')? + 1;
             }
             b'[' | b']' | b'{' | b'}' | b'>' | b')' => i += 1,
-            b'/' => {
-                i += 1;
-                while i < content.len() && !is_space(content[i]) && !is_delimiter(content[i]) {
-                    i += 1;
-                }
-            }
+            b'/' => i = regular_end(content, i + 1),
             _ => {
-                while i < content.len() && !is_space(content[i]) && !is_delimiter(content[i]) {
-                    i += 1;
-                }
+                i = regular_end(content, i);
                 let token = &content[start..i];
                 let operand = token[0].is_ascii_digit()
                     || b"+-.".contains(&token[0])
