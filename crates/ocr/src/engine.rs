@@ -370,7 +370,7 @@ impl Engine for TesseractEngine {
             }
         }
         let scaled: Cow<GrayImage> = if factor != 1.0 {
-            Cow::Owned(preprocess::scale(&gray, factor))
+            Cow::Owned(preprocess::scale(&gray, factor)?)
         } else {
             gray
         };

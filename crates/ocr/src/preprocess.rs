@@ -4,6 +4,7 @@
 //! The steps are plain functions so that they can be measured and tested on
 //! their own; [`crate::TesseractEngine`] chains them.
 
+use crate::OcrError;
 use image::GrayImage;
 use ocrloom_raster::PageImage;
 use std::borrow::Cow;
@@ -286,10 +287,19 @@ pub fn text_crop(img: &GrayImage, text_h: f32, side: u32) -> GrayImage {
 }
 
 /// Resizes by `scale` (Catmull-Rom: sharp enough for glyph edges).
-pub fn scale(img: &GrayImage, scale: f32) -> GrayImage {
+pub fn scale(img: &GrayImage, scale: f32) -> Result<GrayImage, OcrError> {
+    use fast_image_resize::{images, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
     let w = ((img.width() as f32 * scale).round() as u32).max(1);
     let h = ((img.height() as f32 * scale).round() as u32).max(1);
-    image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom)
+    let internal = |e: &dyn std::fmt::Display| OcrError::Internal(format!("resize: {e}"));
+    let src = images::ImageRef::new(img.width(), img.height(), img.as_raw(), PixelType::U8)
+        .map_err(|e| internal(&e))?;
+    let mut dst = images::Image::new(w, h, PixelType::U8);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .map_err(|e| internal(&e))?;
+    GrayImage::from_raw(w, h, dst.into_vec()).ok_or_else(|| internal(&"buffer size"))
 }
 
 /// Rotates clockwise by a multiple of 90 degrees.
