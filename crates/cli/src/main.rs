@@ -25,6 +25,12 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How long PDFium may take to open a PDF or to render one of its pages;
+    /// past it the document is refused (`timeout`, exit code 3). PDFium runs
+    /// in a child process, so a PDF that would keep it busy forever (or
+    /// crash it) cannot take this process with it.
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "30")]
+    pdf_timeout: u64,
 }
 
 #[derive(Subcommand)]
@@ -39,6 +45,9 @@ enum Command {
     Eval(eval::Args),
     /// Serve the RenderOCR REST API (files, engines, jobs) on this machine.
     Serve(serve::Args),
+    /// Internal: serve one PDFium request on stdin/stdout (see `--pdf-timeout`).
+    #[command(hide = true)]
+    PdfiumWorker,
 }
 
 /// A failure with the exit code it maps to.
@@ -164,6 +173,21 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     ensure_single_threaded_openmp();
+    if let Command::PdfiumWorker = cli.command {
+        return match raster::serve_pdfium() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("PDFium worker: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    raster::isolate_pdfium(raster::Isolation {
+        // The running binary itself, even if its file was replaced since.
+        program: "/proc/self/exe".into(),
+        args: vec!["pdfium-worker".into()],
+        timeout: std::time::Duration::from_secs(cli.pdf_timeout),
+    });
     // Whatever a decoder does, the user gets an error line, never a panic trace
     // and exit code 101.
     std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
@@ -173,6 +197,7 @@ fn main() -> ExitCode {
         Command::Ocr(args) => ocr::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::PdfiumWorker => Ok(()),
     });
     let failure = match result {
         Ok(Ok(())) => return ExitCode::SUCCESS,

@@ -55,6 +55,37 @@ fn bad_input_exits_3_with_one_error_line() {
 }
 
 #[test]
+fn a_pdf_that_keeps_pdfium_busy_is_refused_with_timeout() {
+    let file = path("pdfium-hang/fuzz-f918d0f13d9d2aa65c301b9e92263abf31f24ad4.pdf");
+    let out_pdf = std::env::temp_dir().join(format!("ocrloom-hang-{}.pdf", std::process::id()));
+    let out_arg = out_pdf.to_string_lossy().into_owned();
+    for args in [
+        vec!["info", "--pdf-timeout", "2", &file],
+        vec!["ocr", "--pdf-timeout", "2", &file, "-o", &out_arg],
+    ] {
+        let started = std::time::Instant::now();
+        let out = ocrloom(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(
+            stderr
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .starts_with("error: timeout: "),
+            "{args:?}: {stderr}"
+        );
+        // The 2 s limit, plus starting the processes; nowhere near a hang.
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "{args:?}: {:?}",
+            started.elapsed()
+        );
+        assert!(!out_pdf.exists(), "no output for a refused input");
+    }
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(ocrloom(&[]).status.code(), Some(2));
     assert_eq!(ocrloom(&["info"]).status.code(), Some(2));

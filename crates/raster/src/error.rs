@@ -15,6 +15,10 @@ pub enum Error {
     /// The PDF is encrypted and no (correct) password was given.
     #[error("the PDF is encrypted and the password is missing or wrong")]
     Encrypted,
+    /// PDFium did not finish with the document in the time allowed (see
+    /// [`crate::isolate_pdfium`]).
+    #[error("{0}")]
+    Timeout(String),
     /// A resource limit would be exceeded.
     #[error("over a limit: {0}")]
     LimitExceeded(String),
@@ -41,6 +45,7 @@ impl Error {
             Error::Corrupt(_) | Error::NoSuchPage(_) => "corrupt_input",
             Error::Encrypted => "encrypted_pdf",
             Error::LimitExceeded(_) => "limit_exceeded",
+            Error::Timeout(_) => "timeout",
             Error::Pdfium(_) => "pdfium_unavailable",
             Error::Internal(_) => "internal",
             Error::Io(_) => "io_error",

@@ -23,6 +23,7 @@
 
 mod bitmap;
 mod error;
+mod isolate;
 mod leptonica;
 mod limits;
 mod pdf;
@@ -31,15 +32,16 @@ mod stream;
 mod tiff;
 
 pub use error::Error;
+pub use isolate::{isolate_pdfium, serve as serve_pdfium, Isolation};
 pub use limits::Limits;
 pub use ocrloom_detect::Format;
 pub use pdfium::pdfium_library;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A resolution in dots per inch, horizontally and vertically.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Dpi {
     /// Horizontal resolution.
     pub x: f32,
@@ -55,7 +57,7 @@ impl Dpi {
 }
 
 /// The unit of [`PageInfo::width`] and [`PageInfo::height`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     /// Pixels (image inputs).
@@ -66,7 +68,7 @@ pub enum Unit {
 
 /// The text a page already carries (PDF only).
 // Ordered by how much text shows: a page's is the most of its objects'.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PageText {
     /// No text: a scan, or vector drawing only.
@@ -79,7 +81,7 @@ pub enum PageText {
 }
 
 /// What is known about a page without rendering it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageInfo {
     /// Zero-based position in the document.
     pub index: usize,
@@ -164,7 +166,7 @@ pub struct Page {
 }
 
 /// At what resolution PDF pages are rendered (image inputs keep their pixels).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum RenderDpi {
     /// Every page at this resolution.
     Fixed(f32),
@@ -200,7 +202,7 @@ impl RenderDpi {
 }
 
 /// How to open a document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OpenOptions {
     /// Resource limits (on by default).
     pub limits: Limits,

@@ -5,7 +5,7 @@ use crate::Error;
 /// Each is checked before the memory it guards is allocated: file size before
 /// reading, page count after the page list is read, pixel counts after an
 /// image header is read and before the image is decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Largest input file in bytes (default 200 MB, as the hosted API).
     pub max_file_bytes: u64,

@@ -1,9 +1,10 @@
 //! PDF pages through PDFium: page list, per-page facts and rendering.
 
 use crate::bitmap::{self, Oriented};
+use crate::isolate;
 use crate::pdfium::pdfium;
 use crate::{
-    Document, Dpi, Error, Limits, OpenOptions, Page, PageImage, PageInfo, PageText, RenderDpi, Unit,
+    Dpi, Error, Limits, OpenOptions, Page, PageImage, PageInfo, PageText, RenderDpi, Unit,
 };
 use pdfium_render::prelude::*;
 
@@ -41,6 +42,9 @@ fn load<'a>(bytes: &'a [u8], options: &OpenOptions) -> Result<PdfDocument<'a>, E
 
 /// Facts about every page, without rendering any.
 pub(crate) fn page_infos(bytes: &[u8], options: &OpenOptions) -> Result<Vec<PageInfo>, Error> {
+    if let Some(iso) = isolate::active() {
+        return isolate::page_infos(iso, bytes, options);
+    }
     let doc = load(bytes, options)?;
     let pages = doc.pages();
     (0..pages.len())
@@ -144,31 +148,37 @@ pub(crate) fn render(
     info: &PageInfo,
     dpi: RenderDpi,
 ) -> Result<Page, Error> {
-    let doc = load(bytes, options)?;
-    render_page(&doc, options, info, dpi)
+    let mut page = Err(Error::Internal("no page rendered".into()));
+    render_each(bytes, options, std::slice::from_ref(info), dpi, &mut |p| {
+        page = p;
+        false
+    });
+    page
 }
 
-/// Renders the pages at `indices` in order, handing each to `sink` until it
-/// returns false; the document is opened once.
+/// Renders `pages` in order, handing each to `sink` until it returns false
+/// or a page fails; the document is opened once.
 pub(crate) fn render_each(
-    doc: &Document,
-    indices: &[usize],
+    bytes: &[u8],
+    options: &OpenOptions,
+    pages: &[PageInfo],
     dpi: RenderDpi,
-    sink: &mut impl FnMut(Result<Page, Error>) -> bool,
+    sink: &mut dyn FnMut(Result<Page, Error>) -> bool,
 ) {
-    let pdf = match load(&doc.bytes, &doc.options) {
+    if let Some(iso) = isolate::active() {
+        return isolate::render_each(iso, bytes, options, pages, dpi, sink);
+    }
+    let pdf = match load(bytes, options) {
         Ok(pdf) => pdf,
         Err(e) => {
             sink(Err(e));
             return;
         }
     };
-    for &i in indices {
-        let page = match doc.pages.get(i) {
-            Some(info) => render_page(&pdf, &doc.options, info, dpi),
-            None => Err(Error::NoSuchPage(i)),
-        };
-        if !sink(page) {
+    for info in pages {
+        let page = render_page(&pdf, options, info, dpi);
+        let failed = page.is_err();
+        if !sink(page) || failed {
             return;
         }
     }
@@ -176,6 +186,9 @@ pub(crate) fn render_each(
 
 /// The text layer of one page, as PDFium extracts it.
 pub(crate) fn text(bytes: &[u8], options: &OpenOptions, info: &PageInfo) -> Result<String, Error> {
+    if let Some(iso) = isolate::active() {
+        return isolate::text(iso, bytes, options, info);
+    }
     let doc = load(bytes, options)?;
     let index = PdfPageIndex::try_from(info.index).map_err(|_| Error::NoSuchPage(info.index))?;
     let page = doc.pages().get(index).map_err(|e| page_error(index, e))?;

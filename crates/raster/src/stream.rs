@@ -34,7 +34,17 @@ impl PageStream {
                 let _ =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match doc.format {
                         // One PDFium document for the whole stream.
-                        Format::Pdf => pdf::render_each(&doc, &indices, dpi, &mut send),
+                        Format::Pdf => {
+                            let pages: Vec<_> = indices
+                                .iter()
+                                .filter_map(|&i| doc.pages.get(i).cloned())
+                                .collect();
+                            if pages.len() == indices.len() {
+                                pdf::render_each(&doc.bytes, &doc.options, &pages, dpi, &mut send);
+                            } else {
+                                send(Err(Error::NoSuchPage(doc.pages.len())));
+                            }
+                        }
                         _ => {
                             for &i in &indices {
                                 if !send(doc.render(i, dpi)) {
