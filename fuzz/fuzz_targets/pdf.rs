@@ -1,7 +1,10 @@
 //! PDF through the raster crate (PDFium): inputs detected as PDF are opened,
 //! their first page rendered at a small resolution and its text extracted.
-//! PDFium itself is not instrumented: coverage guidance comes from the Rust
-//! side only, crashes inside it are still caught.
+//! As in the `ocrloom` binary, PDFium runs in a child process (this fuzzer
+//! again) under a time limit: a PDF that keeps it busy is a `timeout` error,
+//! as users get. PDFium itself is not instrumented: coverage guidance comes
+//! from the Rust side only; a crash in the child (ASan reports it there) or
+//! in the parent fails the run.
 #![no_main]
 
 mod common;

@@ -19,14 +19,22 @@ pub fn limits() -> Limits {
 /// The resolution PDF pages are rendered at (images keep their pixels).
 pub const PDF_DPI: f32 = 36.0;
 
-/// Error codes that mean "the input is bad" (as `crates/raster/tests/hostile.rs`).
-const BAD_INPUT: [&str; 5] = [
+/// Error codes that mean "the input is bad" (as `crates/raster/tests/hostile.rs`),
+/// and `timeout`: PDFium did not finish within [`PDFIUM_TIMEOUT`].
+const BAD_INPUT: [&str; 6] = [
     "corrupt_input",
     "unsupported_format",
     "encrypted_pdf",
     "limit_exceeded",
     "empty_input",
+    "timeout",
 ];
+
+/// The pdf target runs PDFium as the `ocrloom` binary does: in a child
+/// process (this fuzzer again, given this argument) with a time limit per
+/// step, well under libFuzzer's `-timeout` (scripts/fuzz.sh: 20 s).
+const PDFIUM_WORKER_ARG: &str = "ocrloom-pdfium-worker";
+const PDFIUM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn check_error(e: &Error) {
     assert!(
@@ -92,7 +100,8 @@ pub fn open_and_render_first_page(data: &[u8], want: Format) {
 }
 
 /// Exits (not a crash) when PDFium cannot be found: the PDF target would only
-/// see `pdfium_unavailable` errors and fuzz nothing.
+/// see `pdfium_unavailable` errors and fuzz nothing. Then sets up PDFium in a
+/// child process, or, in that child, serves its one request.
 #[allow(dead_code)] // only the pdf target calls it
 pub fn require_pdfium() {
     if ocrloom_raster::pdfium_library().is_none() {
@@ -102,4 +111,16 @@ pub fn require_pdfium() {
         );
         std::process::exit(2);
     }
+    if std::env::args().any(|a| a == PDFIUM_WORKER_ARG) {
+        // The child: serve one request and leave at once (no leak report of
+        // what PDFium keeps until exit, no libFuzzer run).
+        let code = i32::from(ocrloom_raster::serve_pdfium().is_err());
+        // SAFETY: ends the process; stdout was flushed by serve_pdfium.
+        unsafe { libc::_exit(code) };
+    }
+    ocrloom_raster::isolate_pdfium(ocrloom_raster::Isolation {
+        program: "/proc/self/exe".into(),
+        args: vec![PDFIUM_WORKER_ARG.into()],
+        timeout: PDFIUM_TIMEOUT,
+    });
 }
