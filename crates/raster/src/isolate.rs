@@ -295,15 +295,27 @@ fn unexpected() -> Error {
     Error::Internal("the PDFium process answered out of turn".into())
 }
 
+/// Sends `request` and returns its one answer (an error frame as the error).
+fn ask(
+    iso: &Isolation,
+    request: Request,
+    bytes: &[u8],
+    options: &OpenOptions,
+) -> Result<Frame, Error> {
+    let mut call = Call::start(iso, request, bytes, options)?;
+    match call.next()?.0 {
+        Frame::Error { code, message } => Err(error_from(&code, message)),
+        frame => Ok(frame),
+    }
+}
+
 pub(crate) fn page_infos(
     iso: &Isolation,
     bytes: &[u8],
     options: &OpenOptions,
 ) -> Result<Vec<PageInfo>, Error> {
-    let mut call = Call::start(iso, Request::Infos, bytes, options)?;
-    match call.next()?.0 {
+    match ask(iso, Request::Infos, bytes, options)? {
         Frame::Infos(infos) => Ok(infos),
-        Frame::Error { code, message } => Err(error_from(&code, message)),
         _ => Err(unexpected()),
     }
 }
@@ -314,11 +326,8 @@ pub(crate) fn text(
     options: &OpenOptions,
     page: &PageInfo,
 ) -> Result<String, Error> {
-    let request = Request::Text { page: page.clone() };
-    let mut call = Call::start(iso, request, bytes, options)?;
-    match call.next()?.0 {
+    match ask(iso, Request::Text { page: page.clone() }, bytes, options)? {
         Frame::Text(text) => Ok(text),
-        Frame::Error { code, message } => Err(error_from(&code, message)),
         _ => Err(unexpected()),
     }
 }
