@@ -187,6 +187,10 @@ fn main() -> ExitCode {
         program: "/proc/self/exe".into(),
         args: vec!["pdfium-worker".into()],
         timeout: std::time::Duration::from_secs(cli.pdf_timeout),
+        // A 60 MP page (the pixel limit) needs ~420 MB in the child: its
+        // bitmap and the copy sent back. A PDF that makes PDFium allocate
+        // without end is refused at this cap, not at the machine's.
+        memory: Some(768 << 20),
     });
     // Whatever a decoder does, the user gets an error line, never a panic trace
     // and exit code 101.

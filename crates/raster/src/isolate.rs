@@ -35,6 +35,11 @@ pub struct Isolation {
     /// How long one step may take: opening the document and listing its
     /// pages, or rendering one page (whole seconds, at least 1).
     pub timeout: Duration,
+    /// The most memory the child may allocate beyond the PDF itself
+    /// (`RLIMIT_DATA`); past it PDFium's allocations fail and the document
+    /// is refused. `None` for no limit (needed under AddressSanitizer, whose
+    /// shadow memory counts against it).
+    pub memory: Option<u64>,
 }
 
 static ISOLATION: OnceLock<Isolation> = OnceLock::new();
@@ -69,6 +74,8 @@ struct Header {
     options: OpenOptions,
     /// The limit per step, in whole seconds.
     timeout_secs: u32,
+    /// See [`Isolation::memory`].
+    memory: Option<u64>,
 }
 
 /// One answer from the child.
@@ -96,6 +103,18 @@ pub fn serve() -> std::io::Result<()> {
     let mut input = Vec::new();
     std::io::stdin().lock().read_to_end(&mut input)?;
     let (header, bytes) = split_request(&input)?;
+    if let Some(memory) = header.memory {
+        // What is allocated from here on: PDFium's work and the pages.
+        let cap = (input.capacity() as u64).saturating_add(memory);
+        let limit = libc::rlimit {
+            rlim_cur: cap,
+            rlim_max: cap,
+        };
+        // SAFETY: plain system call on a valid struct.
+        if unsafe { libc::setrlimit(libc::RLIMIT_DATA, &limit) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let arm = || {
         // SAFETY: alarm only (re)schedules SIGALRM for this process, whose
@@ -188,6 +207,7 @@ impl Call {
             request,
             options: options.clone(),
             timeout_secs,
+            memory: iso.memory,
         })
         .map_err(|e| Error::Internal(format!("PDFium request: {e}")))?;
         let child = Command::new(&iso.program)

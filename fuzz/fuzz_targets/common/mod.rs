@@ -122,5 +122,7 @@ pub fn require_pdfium() {
         program: "/proc/self/exe".into(),
         args: vec![PDFIUM_WORKER_ARG.into()],
         timeout: PDFIUM_TIMEOUT,
+        // ASan's shadow memory would count against a data limit.
+        memory: None,
     });
 }
