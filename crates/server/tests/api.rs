@@ -752,6 +752,24 @@ fn graceful_shutdown_answers_long_polls_and_requeues_running_jobs() {
     let jid = job["job_id"].as_str().expect("id").to_owned();
     let alice_key = s.alice.clone();
     let (k, base, client) = (s.alice.clone(), s.base.clone(), s.client.clone());
+    // Stop only once the job runs (a loaded machine may take a while to
+    // pick it up), so that shutdown has a running job to requeue.
+    let started = Instant::now();
+    loop {
+        let r = client
+            .get(format!("{base}/renderocr/jobs/{jid}"))
+            .bearer_auth(&k)
+            .send()
+            .expect("status");
+        if json(r, 200)["status"] == "processing" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the job never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let poll = {
         let jid = jid.clone();
         std::thread::spawn(move || {
@@ -763,7 +781,8 @@ fn graceful_shutdown_answers_long_polls_and_requeues_running_jobs() {
             json(r, 200)
         })
     };
-    std::thread::sleep(Duration::from_millis(500));
+    // The long poll is in flight before the stop.
+    std::thread::sleep(Duration::from_millis(200));
     let t = Instant::now();
     s.stop();
     // Grace is 1 s in tests: the long poll is answered, the job cut short.
