@@ -34,17 +34,18 @@ impl PageStream {
                 let _ =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match doc.format {
                         // One PDFium document for the whole stream.
-                        Format::Pdf => {
-                            let pages: Vec<_> = indices
-                                .iter()
-                                .filter_map(|&i| doc.pages.get(i).cloned())
-                                .collect();
-                            if pages.len() == indices.len() {
-                                pdf::render_each(&doc.bytes, &doc.options, &pages, dpi, &mut send);
-                            } else {
-                                send(Err(Error::NoSuchPage(doc.pages.len())));
+                        Format::Pdf => match indices
+                            .iter()
+                            .map(|&i| doc.pages.get(i).cloned().ok_or(Error::NoSuchPage(i)))
+                            .collect::<Result<Vec<_>, _>>()
+                        {
+                            Ok(pages) => {
+                                pdf::render_each(&doc.bytes, &doc.options, &pages, dpi, &mut send)
                             }
-                        }
+                            Err(e) => {
+                                send(Err(e));
+                            }
+                        },
                         _ => {
                             for &i in &indices {
                                 if !send(doc.render(i, dpi)) {
