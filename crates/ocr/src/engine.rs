@@ -369,6 +369,10 @@ impl Engine for TesseractEngine {
                 factor = 1.0;
             }
         }
+        let gray: Cow<GrayImage> = match stats.dark_area {
+            Some(level) => Cow::Owned(preprocess::paint_dark_area(&gray, level)),
+            None => gray,
+        };
         let scaled: Cow<GrayImage> = if factor != 1.0 {
             Cow::Owned(preprocess::scale(&gray, factor)?)
         } else {
@@ -443,6 +447,7 @@ impl Engine for TesseractEngine {
             } else if pre.verify_orientation {
                 self.check_orientation(
                     &scaled,
+                    stats.threshold,
                     sth,
                     proposed,
                     o.orient_conf,
@@ -590,6 +595,7 @@ impl TesseractEngine {
     fn check_orientation(
         &self,
         img: &GrayImage,
+        threshold: u8,
         text_h: f32,
         proposed: u16,
         conf: f32,
@@ -599,7 +605,7 @@ impl TesseractEngine {
         stop: &Stop<'_>,
     ) -> Result<u16, OcrError> {
         let side = (CHECK_SIDE_TEXT_HEIGHTS * text_h).round() as u32;
-        let crop = preprocess::text_crop(img, text_h, side);
+        let crop = preprocess::text_crop(img, threshold, text_h, side);
         let as_is = self.readability(lang, &crop, ppi, stop)?;
         let candidates: &[u16] = match proposed {
             // An unsure "upright": if the sample reads well it is; otherwise

@@ -19,30 +19,33 @@ pub fn to_gray(image: &PageImage) -> Cow<'_, GrayImage> {
     }
 }
 
-/// Otsu's threshold of a grey image: pixels `<=` it are ink.
-pub fn otsu_threshold(img: &GrayImage) -> u8 {
-    otsu(img).0
-}
-
-/// Otsu's threshold and the difference between the mean grey of the two
-/// classes it separates (0 for a single-tone image).
-fn otsu(img: &GrayImage) -> (u8, f64) {
+/// The number of pixels at each grey level.
+fn histogram(img: &GrayImage) -> [u64; 256] {
     let mut hist = [0u64; 256];
     for p in img.as_raw() {
         hist[*p as usize] += 1;
     }
-    let total: u64 = hist.iter().sum();
+    hist
+}
+
+/// Otsu's threshold over the grey levels `from..=255` of a histogram, and
+/// the difference between the mean grey of the two classes it separates (0
+/// when those levels hold a single tone).
+fn otsu(hist: &[u64; 256], from: usize) -> (u8, f64) {
+    let levels = &hist[from.min(256)..];
+    let total: u64 = levels.iter().sum();
     if total == 0 {
         return (127, 0.0);
     }
-    let sum_all: f64 = hist
+    let sum_all: f64 = levels
         .iter()
         .enumerate()
-        .map(|(i, c)| i as f64 * *c as f64)
+        .map(|(i, c)| (from + i) as f64 * *c as f64)
         .sum();
     let (mut w_b, mut sum_b) = (0f64, 0f64);
     let (mut best, mut best_t, mut best_diff) = (-1f64, 127u8, 0f64);
-    for (t, c) in hist.iter().enumerate() {
+    for (i, c) in levels.iter().enumerate() {
+        let t = from + i;
         w_b += *c as f64;
         if w_b == 0.0 {
             continue;
@@ -71,6 +74,14 @@ pub struct PageStats {
     pub text_height: Option<f32>,
     /// Whether the page holds nothing to read, see [`is_blank`].
     pub blank: bool,
+    /// The grey level at or below which a pixel is ink (above it on a
+    /// page with light text on dark).
+    pub threshold: u8,
+    /// Set when a large dark area that is not text (a black scanner
+    /// border, a torn edge) took Otsu's split: the grey level at or below
+    /// which its pixels lie. Tesseract's own Otsu falls into the same trap
+    /// and reads nothing; [`paint_dark_area`] removes it first.
+    pub dark_area: Option<u8>,
 }
 
 /// Below this difference between the mean grey of Otsu's two classes a page
@@ -78,23 +89,55 @@ pub struct PageStats {
 /// (grain of sigma 10 gives ~16; faint text on paper 60 and more).
 const MIN_INK_CONTRAST: f64 = 32.0;
 
-/// Glyph height and blankness of a page, from one Otsu threshold and one
-/// connected-component pass.
+/// Fewer glyph-like components than this tell no text height.
+const MIN_GLYPHS: usize = 20;
+
+/// Glyph height and blankness of a page, from Otsu's threshold and one
+/// connected-component pass (two when the first finds too few glyphs).
 pub fn page_stats(img: &GrayImage) -> PageStats {
     let (w, h) = img.dimensions();
+    let none = PageStats {
+        text_height: None,
+        blank: true,
+        threshold: 127,
+        dark_area: None,
+    };
     if w < 8 || h < 8 {
-        return PageStats {
-            text_height: None,
-            blank: true,
-        };
+        return none;
     }
-    let (t, contrast) = otsu(img);
+    let hist = histogram(img);
+    let (t, contrast) = otsu(&hist, 0);
     if contrast < MIN_INK_CONTRAST {
-        return PageStats {
-            text_height: None,
-            blank: true,
-        };
+        return none;
     }
+    let first = ink_stats(img, t);
+    if first.glyphs >= MIN_GLYPHS {
+        return first.stats;
+    }
+    // A large dark area (a scanner's black border, the torn edge of a
+    // receipt, a photo) can take Otsu's split for itself: faint print and
+    // paper then fall together on the light side. Split that side again.
+    let (t2, contrast2) = otsu(&hist, usize::from(t) + 1);
+    if contrast2 >= MIN_INK_CONTRAST {
+        let second = ink_stats(img, t2);
+        if second.glyphs > first.glyphs {
+            return PageStats {
+                dark_area: Some(t),
+                ..second.stats
+            };
+        }
+    }
+    first.stats
+}
+
+/// [`PageStats`] with ink at threshold `t`, and how many glyphs it found.
+struct InkStats {
+    stats: PageStats,
+    glyphs: usize,
+}
+
+fn ink_stats(img: &GrayImage, t: u8) -> InkStats {
+    let (w, h) = img.dimensions();
     let comps = components(img, t);
     // Not specks (scanner dust), not rules, frames or page-sized blobs
     // (photos, dark borders): shapes that could be glyphs.
@@ -117,14 +160,36 @@ pub fn page_stats(img: &GrayImage) -> PageStats {
         .map(|c| u64::from(c.x1 - c.x0 + 1) * u64::from(c.y1 - c.y0 + 1))
         .sum();
     let blank = heights.is_empty() && speck_area * 500 < page_area;
-    let text_height = if heights.len() < 20 {
+    let glyphs = heights.len();
+    let text_height = if glyphs < MIN_GLYPHS {
         None
     } else {
-        let mid = heights.len() / 2;
+        let mid = glyphs / 2;
         let (_, m, _) = heights.select_nth_unstable(mid);
         Some(*m as f32)
     };
-    PageStats { text_height, blank }
+    InkStats {
+        stats: PageStats {
+            text_height,
+            blank,
+            threshold: t,
+            dark_area: None,
+        },
+        glyphs,
+    }
+}
+
+/// The page with every pixel at or below `level` painted white: the dark
+/// area of [`PageStats::dark_area`] turned to paper, so that the faint print
+/// beside it is what a global threshold separates.
+pub fn paint_dark_area(img: &GrayImage, level: u8) -> GrayImage {
+    let mut out = img.clone();
+    for p in out.iter_mut() {
+        if *p <= level {
+            *p = 255;
+        }
+    }
+    out
 }
 
 /// Whether the page holds nothing to read: one tone plus noise, or no
@@ -242,16 +307,17 @@ fn components(img: &GrayImage, t: u8) -> Vec<Comp> {
 }
 
 /// The square of side at most `side` (shorter sides on a smaller image)
-/// holding the most character-like components of height near `text_h`:
+/// holding the most character-like components (ink at `threshold`, see
+/// [`PageStats`]) of height near `text_h`:
 /// the densest text, not a photo or an empty margin. Used to check an
 /// orientation cheaply on a sample of the page rather than all of it.
-pub fn text_crop(img: &GrayImage, text_h: f32, side: u32) -> GrayImage {
+pub fn text_crop(img: &GrayImage, threshold: u8, text_h: f32, side: u32) -> GrayImage {
     let (w, h) = img.dimensions();
     let (cw, ch) = (side.min(w).max(1), side.min(h).max(1));
     let comps = if w < 8 || h < 8 {
         Vec::new()
     } else {
-        components(img, otsu_threshold(img))
+        components(img, threshold)
     };
     // Count glyph-sized components per cell of a coarse grid, then take the
     // window of 4x4 cells with the most.
@@ -372,5 +438,33 @@ mod tests {
             }
         }
         assert!(!is_blank(&word));
+    }
+
+    #[test]
+    fn faint_print_beside_a_black_border_is_found() {
+        // A receipt: light grey print (level 170) on paper (245), and a torn
+        // black edge (0) over a fifth of the page that takes Otsu's split.
+        let mut img = GrayImage::from_pixel(400, 500, image::Luma([245]));
+        for y in 400..500 {
+            for x in 0..400 {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        for i in 0..40u32 {
+            let (x0, y0) = (10 + (i % 20) * 19, 40 + (i / 20) * 60);
+            for y in y0..y0 + 16 {
+                for x in x0..x0 + 9 {
+                    img.put_pixel(x, y, image::Luma([170]));
+                }
+            }
+        }
+        let stats = page_stats(&img);
+        assert!(!stats.blank);
+        assert_eq!(stats.text_height, Some(16.0));
+        assert!((170..245).contains(&stats.threshold), "{stats:?}");
+        assert!(matches!(stats.dark_area, Some(l) if l < 170), "{stats:?}");
+        let painted = paint_dark_area(&img, stats.dark_area.unwrap_or(0));
+        assert_eq!(painted.get_pixel(5, 450).0, [255]);
+        assert_eq!(painted.get_pixel(12, 42).0, [170]);
     }
 }
