@@ -140,8 +140,9 @@ fn ink_stats(img: &GrayImage, t: u8) -> InkStats {
     let (w, h) = img.dimensions();
     let comps = components(img, t);
     // Not specks (scanner dust), not rules, frames or page-sized blobs
-    // (photos, dark borders): shapes that could be glyphs.
-    let max_h = (h / 8).max(8);
+    // (photos, dark borders): shapes that could be glyphs. On a small image
+    // (a label, one line cut out) a glyph may fill most of the height.
+    let max_h = (h / 8).max(h.min(100));
     let is_glyph = |c: &Comp| {
         let (cw, ch) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
         ch >= 4 && ch <= max_h && cw >= 2 && cw <= ch * 4 && ch <= cw * 8
@@ -438,6 +439,16 @@ mod tests {
             }
         }
         assert!(!is_blank(&word));
+        // A label: one line of big digits filling most of a small image.
+        let mut label = GrayImage::from_pixel(218, 84, image::Luma([255]));
+        for i in 0..6u32 {
+            for y in 20..62 {
+                for x in 10 + i * 34..34 + i * 34 {
+                    label.put_pixel(x, y, image::Luma([0]));
+                }
+            }
+        }
+        assert!(!is_blank(&label));
     }
 
     #[test]
