@@ -18,15 +18,12 @@ pub(crate) struct Affine {
 }
 
 impl Affine {
+    #[cfg(test)]
     fn point(&self, (x, y): (f64, f64)) -> (f64, f64) {
         (
             self.a * x + self.c * y + self.e,
             self.b * x + self.d * y + self.f,
         )
-    }
-
-    fn vector(&self, (x, y): (f64, f64)) -> (f64, f64) {
-        (self.a * x + self.c * y, self.b * x + self.d * y)
     }
 
     /// The map from the pixels of a `result_w x result_h` image of a page
@@ -228,6 +225,10 @@ fn literal(out: &mut Vec<u8>, codes: &[u8]) {
 /// The uncompressed content stream of the text layer of `page`, and the
 /// font variants it uses. Empty when the page has no words.
 ///
+/// The layer works in the result's pixel frame: one `cm` maps pixels to user
+/// space, so that positions and lengths, which are whole pixels in the
+/// result, are written as small integers (compact, and exact).
+///
 /// Per line: one text matrix (the line's direction and the first word's
 /// origin), then per word a relative move (`Td`), the font variant when it
 /// changes, a horizontal scaling that stretches the word over its box, and
@@ -250,6 +251,10 @@ pub(crate) fn content(
     // Font and scaling persist across lines (text state survives Tm).
     let mut current_font: Option<(usize, f32)> = None;
     let mut current_scale: Option<f32> = None;
+    let m = to_user;
+    if !(m.a * m.d - m.b * m.c).is_normal() {
+        return (out, used);
+    }
     for line in page.lines() {
         // Small skews are placed axis-aligned: each word still sits on its
         // own box (so its box is exact), and extractors, which break skewed
@@ -281,106 +286,127 @@ pub(crate) fn content(
         let Some((_, first)) = placed.first() else {
             continue;
         };
-        // Every word of a line shares its direction, hence these.
-        let dir_u = to_user.vector(first.dir);
-        let up_u = to_user.vector(first.up);
-        let (su, sv) = (dir_u.0.hypot(dir_u.1), up_u.0.hypot(up_u.1));
-        if !(su > 0.0 && sv > 0.0 && su.is_finite() && sv.is_finite()) {
-            continue;
-        }
-        if out.is_empty() {
-            out.extend_from_slice(b"BT\n3 Tr\n");
-        }
-        let size = round(line_height * sv, 1);
+        let size = round(line_height, 1);
         if size <= 0.0 {
             continue;
         }
-        let o = to_user.point(first.origin);
-        for v in [dir_u.0 / su, dir_u.1 / su, up_u.0 / sv, up_u.1 / sv] {
+        // Each word's size (see below) and its extent along the line,
+        // relative to the first word's origin, in pixels.
+        let smallest = f64::from(font::variant_ascent(font::VARIANTS - 1));
+        let words: Vec<(usize, usize, f32, f64, f64)> = placed
+            .iter()
+            .map(|(i, p)| {
+                // The word's own height through the ascent variant; a word
+                // far smaller than its line (a dot, a dash, a stray mark
+                // read as a word) or taller (see above) gets its own font
+                // size instead: extractors may then see it as a line of its
+                // own, but it lands on its box.
+                let ratio = p.height / line_height;
+                let (k, word_size) = if ratio < smallest * 0.95 || ratio > 1.0 {
+                    (0, round(p.height, 1))
+                } else {
+                    (font::nearest_variant(ratio as f32), size)
+                };
+                let d = (p.origin.0 - first.origin.0, p.origin.1 - first.origin.1);
+                let start = d.0 * first.dir.0 + d.1 * first.dir.1;
+                (*i, k, word_size, start, p.length)
+            })
+            .collect();
+        // Extractors put a space between two words only when the gap
+        // between them exceeds a fraction of the first one's font size
+        // (`pdftotext -raw`: 0.15 em), whatever characters the content
+        // holds. A word closer than that to the next one (or overlapping
+        // it) is drawn shorter, by at most MAX_SHORTEN of its length, and
+        // the next one starts later by what is still missing, by at most
+        // MAX_SHORTEN of its length (its end stays). Boxes that overlap by
+        // more than that are left as they are: moving them further would
+        // misplace both words.
+        let mut spans: Vec<(f64, f64)> = Vec::with_capacity(words.len());
+        let mut push = 0.0f64;
+        for (j, &(_, _, word_size, start, length)) in words.iter().enumerate() {
+            let start = start + push;
+            let mut length = length - push;
+            push = 0.0;
+            if let Some(&(_, _, _, next, next_length)) = words.get(j + 1) {
+                let gap = next - (start + length);
+                let need = MIN_WORD_GAP * f64::from(word_size) - gap;
+                if need > 0.0 {
+                    let shorten = need.min(length * MAX_SHORTEN);
+                    let rest = need - shorten;
+                    if rest <= next_length * MAX_SHORTEN {
+                        length -= shorten;
+                        push = rest;
+                    } else if gap >= 0.0 {
+                        length -= shorten;
+                    }
+                }
+            }
+            spans.push((start, length));
+        }
+        if out.is_empty() {
+            out.extend_from_slice(b"q\n");
+            for v in [m.a, m.b, m.c, m.d] {
+                num(&mut out, v, 6);
+                out.push(b' ');
+            }
+            for v in [m.e, m.f] {
+                num(&mut out, v, 3);
+                out.push(b' ');
+            }
+            out.extend_from_slice(b"cm\nBT\n3 Tr\n");
+        }
+        // The text matrix: the line's direction and its up vector in
+        // pixels (y down), at the first word's origin.
+        for v in [first.dir.0, first.dir.1, first.up.0, first.up.1] {
             num(&mut out, v, 4);
             out.push(b' ');
         }
-        num(&mut out, o.0, 2);
+        num(&mut out, first.origin.0, 1);
         out.push(b' ');
-        num(&mut out, o.1, 2);
+        num(&mut out, first.origin.1, 1);
         out.extend_from_slice(b" Tm\n");
-        // Where the text line matrix stands, in text space units along the
-        // line and across it, as written (rounded): moves are computed from
-        // it so that rounding never accumulates.
+        // Where the text line matrix stands along the line and across it,
+        // as written (rounded): moves are computed from it so that
+        // rounding never accumulates.
         let mut at = (0.0f64, 0.0f64);
-        for (j, (i, p)) in placed.iter().enumerate() {
-            // The word's origin relative to the line's first, in text space:
-            // the pixel offset along `dir` and `up` (orthonormal in pixels),
-            // scaled to user space units.
+        for (j, (&(i, k, word_size, _, _), &(start, length))) in
+            words.iter().zip(&spans).enumerate()
+        {
+            let p = &placed[j].1;
             let d = (p.origin.0 - first.origin.0, p.origin.1 - first.origin.1);
-            let target = (
-                (d.0 * first.dir.0 + d.1 * first.dir.1) * su,
-                (d.0 * first.up.0 + d.1 * first.up.1) * sv,
-            );
+            let across = d.0 * first.up.0 + d.1 * first.up.1;
             if j > 0 {
-                let dx = f64::from(round(target.0 - at.0, 1));
-                let dy = f64::from(round(target.1 - at.1, 1));
-                num(&mut out, dx, 1);
+                let dx = f64::from(round(start - at.0, 0));
+                let dy = f64::from(round(across - at.1, 0));
+                num(&mut out, dx, 0);
                 out.push(b' ');
-                num(&mut out, dy, 1);
+                num(&mut out, dy, 0);
                 out.extend_from_slice(b" Td\n");
                 at = (at.0 + dx, at.1 + dy);
-            }
-            // The word's own height through the ascent variant; a word far
-            // smaller than its line (a dot, a dash, a stray mark read as a
-            // word) or taller (see above) gets its own font size instead:
-            // extractors may then see it as a line of its own, but it lands
-            // on its box.
-            let ratio = p.height / line_height;
-            let smallest = f64::from(font::variant_ascent(font::VARIANTS - 1));
-            let (k, word_size) = if ratio < smallest * 0.95 || ratio > 1.0 {
-                (0, round(p.height * sv, 2))
-            } else {
-                (font::nearest_variant(ratio as f32), size)
-            };
-            if word_size <= 0.0 {
-                continue;
             }
             used.insert(k);
             if current_font != Some((k, word_size)) {
                 out.push(b'/');
                 out.extend_from_slice(names.font_name(k).as_bytes());
                 out.push(b' ');
-                num(&mut out, f64::from(word_size), 2);
+                num(&mut out, f64::from(word_size), 1);
                 out.extend_from_slice(b" Tf\n");
                 current_font = Some((k, word_size));
             }
             text.clear();
-            let n = codes.encode(line.words[*i].text.trim(), &mut text);
+            let n = codes.encode(line.words[i].text.trim(), &mut text);
             let natural = n as f64 * advance * f64::from(word_size);
             // Whole percent: half a percent of a word's length is far below
-            // a pixel for most words, and it saves bytes on every word.
-            // Extractors put a space between two words only when the gap
-            // between them exceeds a fraction of the font size (`pdftotext
-            // -raw`: 0.15 em), whatever characters the content holds: a word
-            // closer than that to the next one is drawn a little shorter,
-            // by at most MAX_SHORTEN of its length.
-            let mut length = p.length;
-            if let Some((_, next)) = placed.get(j + 1) {
-                let end = (
-                    p.origin.0 + p.dir.0 * p.length,
-                    p.origin.1 + p.dir.1 * p.length,
-                );
-                let gap = (next.origin.0 - end.0) * p.dir.0 + (next.origin.1 - end.1) * p.dir.1;
-                let min_gap = MIN_WORD_GAP * line_height;
-                // Overlapping boxes (gap < 0) are no word sequence a reader
-                // spaces anyway: leave them on their boxes.
-                if (0.0..min_gap).contains(&gap) {
-                    length = (length - (min_gap - gap)).max(length * (1.0 - MAX_SHORTEN));
-                }
-            }
-            let scale = round(100.0 * length * su / natural, 0).max(1.0);
+            // a pixel for most words, and it saves bytes on every word. The
+            // length runs from where the word was placed (rounded).
+            let length = length + (start - at.0);
+            let scale = round(100.0 * length / natural, 0).max(1.0);
             if current_scale != Some(scale) {
                 num(&mut out, f64::from(scale), 0);
                 out.extend_from_slice(b" Tz\n");
                 current_scale = Some(scale);
             }
-            if j + 1 < placed.len() {
+            if j + 1 < words.len() {
                 codes.encode(" ", &mut text);
             }
             literal(&mut out, &text);
@@ -390,7 +416,7 @@ pub(crate) fn content(
     if out.is_empty() {
         return (out, used);
     }
-    out.extend_from_slice(b"ET\n");
+    out.extend_from_slice(b"ET\nQ\n");
     (out, used)
 }
 
