@@ -8,6 +8,7 @@
 
 mod eval;
 mod info;
+mod lines;
 mod ocr;
 mod render;
 mod serve;
