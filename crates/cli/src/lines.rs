@@ -4,17 +4,18 @@
 //! `TESSERACT_IMAGEDATA_AS_PIX` keeps the pixels). The zlib compression in
 //! between is pure cost: 10-14% of the CPU time on an enlarged page. The
 //! binary exports its own `pixWriteMem`, which the dynamic linker binds
-//! Tesseract's call to ahead of Leptonica's, and asks Leptonica for
-//! uncompressed PNM instead of PNG. `pixReadMem` recognizes the format by
-//! its bytes, and both formats are lossless, so the line Tesseract reads
-//! back is the same. See docs/decisions.md.
+//! Tesseract's call to ahead of Leptonica's, and asks Leptonica for its
+//! "spix" serialization (a header and the raster as it is in memory)
+//! instead of PNG. `pixReadMem` recognizes the format by its bytes, and
+//! both formats are lossless, so the line Tesseract reads back is the same.
+//! See docs/decisions.md.
 
 use std::ffi::{c_int, c_void};
 use std::sync::OnceLock;
 
-/// Leptonica's `IFF_PNG` and `IFF_PNM` (imageio.h).
+/// Leptonica's `IFF_PNG` and `IFF_SPIX` (imageio.h).
 const IFF_PNG: c_int = 3;
-const IFF_PNM: c_int = 11;
+const IFF_SPIX: c_int = 19;
 
 type WriteMem = unsafe extern "C" fn(*mut *mut u8, *mut usize, *mut c_void, c_int) -> c_int;
 
@@ -30,7 +31,7 @@ fn leptonica_write_mem() -> Option<WriteMem> {
     (addr != 0).then(|| unsafe { std::mem::transmute::<usize, WriteMem>(addr) })
 }
 
-/// Leptonica's `pixWriteMem`, with PNM in place of PNG.
+/// Leptonica's `pixWriteMem`, with spix in place of PNG.
 ///
 /// # Safety
 /// The contract of Leptonica's `pixWriteMem`: valid pointers, `pix` a PIX.
@@ -44,7 +45,7 @@ pub unsafe extern "C" fn pixWriteMem(
     let Some(real) = leptonica_write_mem() else {
         return 1; // Leptonica's "error" return
     };
-    let format = if format == IFF_PNG { IFF_PNM } else { format };
+    let format = if format == IFF_PNG { IFF_SPIX } else { format };
     // SAFETY: forwarded unchanged but for the format, per the contract above.
     unsafe { real(data, size, pix, format) }
 }
