@@ -188,8 +188,18 @@ fn to_page_image(
             )
             .map(PageImage::Gray)
         }
-        ColorType::RGB(8) | ColorType::RGB(16) | ColorType::YCbCr(8) => {
+        ColorType::RGB(8) | ColorType::RGB(16) => {
             image::RgbImage::from_raw(w, h, truncate(samples, wu * hu * 3)?).map(PageImage::Rgb)
+        }
+        // The decoder hands YCbCr samples over as they are (JPEG-in-TIFF
+        // included): convert with the JPEG (BT.601 full-range) matrix, as
+        // libtiff does.
+        ColorType::YCbCr(8) => {
+            let ycc = truncate(samples, wu * hu * 3)?;
+            let rgb = ycc
+                .chunks_exact(3)
+                .flat_map(|p| ycbcr_to_rgb(p[0], p[1], p[2]));
+            image::RgbImage::from_raw(w, h, rgb.collect()).map(PageImage::Rgb)
         }
         ColorType::RGBA(8) | ColorType::RGBA(16) => {
             let rgba = truncate(samples, wu * hu * 4)?;
@@ -228,6 +238,17 @@ fn to_page_image(
         other => return Err(Error::Unsupported(format!("TIFF colour type {other:?}"))),
     };
     image.ok_or_else(size_error)
+}
+
+/// One pixel from YCbCr to RGB (JFIF's full-range BT.601 matrix).
+fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    let (y, cb, cr) = (f32::from(y), f32::from(cb) - 128.0, f32::from(cr) - 128.0);
+    [
+        y + 1.402 * cr,
+        y - 0.344_136 * cb - 0.714_136 * cr,
+        y + 1.772 * cb,
+    ]
+    .map(|v| v.round().clamp(0.0, 255.0) as u8)
 }
 
 fn truncate(mut v: Vec<u8>, len: usize) -> Result<Vec<u8>, Error> {

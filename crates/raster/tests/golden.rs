@@ -408,3 +408,29 @@ fn differing(a: &image::GrayImage, b: &image::GrayImage) -> usize {
         .filter(|(p, q)| p[0].abs_diff(q[0]) > 64)
         .count()
 }
+
+#[test]
+fn ycbcr_jpeg_tiff_pages_come_out_in_rgb() {
+    // Pixels as libtiff decodes this file (ImageMagick `convert`, page 1):
+    // the decoder hands YCbCr samples over, which must be converted.
+    let page = render_all(&open("writers/tiled-ycbcr-jpeg.tif"), 0.0).remove(0);
+    let PageImage::Rgb(rgb) = &page.image else {
+        panic!("expected an RGB page");
+    };
+    let libtiff = [
+        ((10, 10), [154, 130, 104]),
+        ((240, 100), [104, 123, 101]),
+        ((300, 200), [77, 90, 37]),
+        ((450, 340), [137, 131, 135]),
+        ((100, 300), [171, 138, 119]),
+    ];
+    for ((x, y), want) in libtiff {
+        let got = rgb.get_pixel(x, y).0;
+        for c in 0..3 {
+            assert!(
+                got[c].abs_diff(want[c]) <= 4,
+                "({x}, {y}): {got:?}, libtiff {want:?}"
+            );
+        }
+    }
+}
