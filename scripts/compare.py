@@ -10,7 +10,8 @@ Builds a scanned PDF from the first N ground-truth page images of GT_DIR
   tesseract  tesseract IMG OUT --psm 3 -l eng, J processes at a time,
              OMP_THREAD_LIMIT=1 (the recognition-only bound)
 and prints medians of wall time, CPU time and peak RSS, the ratios to
-OCRmyPDF and to the Tesseract bound, and each tool's CER on those pages
+OCRmyPDF and to the Tesseract bound (of the medians, and the median of the
+ratios within each round), and each tool's CER on those pages
 (text from pdftotext for the PDFs; the definitions of tools/ocr-score).
 
 OCRmyPDF, img2pdf and rapidfuzz are installed into target/compare-venv from
@@ -163,6 +164,14 @@ def main():
         w, c, m = med[t]
         e = cer(py, [(s, ref, hyps[t][i] if i < len(hyps[t]) else "") for i, (s, ref) in enumerate(refs)])
         print(f"{t:10} {w:8.2f} {c:8.2f} {m:9.0f} {w / med['ocrmypdf'][0]:12.2f} {w / med['tesseract'][0]:13.2f} {e:7.2f}")
+    # This VM's speed drifts between rounds: the ratio within each round
+    # (tools run back to back) is steadier than the ratio of medians.
+    print("per round, wall s: " + "; ".join(
+        " / ".join(f"{stats[t][r][0]:.2f}" for t in tools) for r in range(args.runs)) + f"  ({' / '.join(tools)})")
+    for ref in ("ocrmypdf", "tesseract"):
+        ratios = [stats["ocrloom"][r][0] / stats[ref][r][0] for r in range(args.runs)]
+        print(f"ocrloom vs {ref}, median of per-round ratios: {statistics.median(ratios):.2f}"
+              f" (range {min(ratios):.2f}-{max(ratios):.2f})")
     if not args.keep:
         shutil.rmtree(work)
 
