@@ -428,14 +428,24 @@ fn exif_orientation(tiff: &[u8]) -> Option<u16> {
     None
 }
 
+/// The TIFF decoder, at page `index`.
+fn tiff_page(bytes: &[u8], index: usize) -> Option<TiffDecoder<'_>> {
+    let mut dec = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes)).ok()?;
+    dec.seek_to_image(index).ok()?;
+    Some(dec)
+}
+
+type TiffDecoder<'a> = tiff::decoder::Decoder<std::io::Cursor<&'a [u8]>>;
+
+/// An unsigned tag of the decoder's page; `None` when absent or unreadable.
+fn tag(dec: &mut TiffDecoder<'_>, t: tiff::tags::Tag) -> Option<u32> {
+    dec.find_tag_unsigned::<u32>(t).ok().flatten()
+}
+
 /// A TIFF page stored as CCITT Group 4 strips, as one image per strip.
 fn ccitt_page(bytes: &[u8], index: usize) -> Option<Stored> {
     use tiff::tags::Tag;
-    let mut dec = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes)).ok()?;
-    dec.seek_to_image(index).ok()?;
-    let tag = |dec: &mut tiff::decoder::Decoder<_>, t: Tag| -> Option<u32> {
-        dec.find_tag_unsigned::<u32>(t).ok().flatten()
-    };
+    let mut dec = tiff_page(bytes, index)?;
     if tag(&mut dec, Tag::Compression)? != 4
         || tag(&mut dec, Tag::BitsPerSample).unwrap_or(1) != 1
         || tag(&mut dec, Tag::SamplesPerPixel).unwrap_or(1) != 1
@@ -696,11 +706,7 @@ fn join_strips(strips: &[(Vec<u8>, JpegHeader)], height: u32, rows: u32) -> Opti
 /// else, or anything doubtful.
 fn tiff_jpeg_page(bytes: &[u8], index: usize) -> Option<Stored> {
     use tiff::tags::Tag;
-    let mut dec = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes)).ok()?;
-    dec.seek_to_image(index).ok()?;
-    let tag = |dec: &mut tiff::decoder::Decoder<_>, t: Tag| -> Option<u32> {
-        dec.find_tag_unsigned::<u32>(t).ok().flatten()
-    };
+    let mut dec = tiff_page(bytes, index)?;
     if tag(&mut dec, Tag::Compression)? != 7
         || tag(&mut dec, Tag::PlanarConfiguration).unwrap_or(1) != 1
     {
