@@ -382,6 +382,16 @@ pub fn rotate(img: &GrayImage, clockwise: u16) -> GrayImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ops::Range;
+
+    /// Paints the rectangle `xs` x `ys` of `img` in grey `level`.
+    fn fill(img: &mut GrayImage, xs: Range<u32>, ys: Range<u32>, level: u8) {
+        for y in ys {
+            for x in xs.clone() {
+                img.put_pixel(x, y, image::Luma([level]));
+            }
+        }
+    }
 
     #[test]
     fn finds_glyph_height() {
@@ -389,11 +399,7 @@ mod tests {
         let mut img = GrayImage::from_pixel(400, 200, image::Luma([255]));
         for i in 0..30u32 {
             let (x0, y0) = (10 + (i % 15) * 25, 20 + (i / 15) * 60);
-            for y in y0..y0 + 20 {
-                for x in x0..x0 + 12 {
-                    img.put_pixel(x, y, image::Luma([0]));
-                }
-            }
+            fill(&mut img, x0..x0 + 12, y0..y0 + 20, 0);
         }
         assert_eq!(text_height(&img), Some(20.0));
         assert_eq!(
@@ -423,30 +429,18 @@ mod tests {
         for i in 0..40u32 {
             dusty.put_pixel(20 + i * 6, 30 + i * 8, image::Luma([0]));
         }
-        for y in 0..400 {
-            for x in 0..6 {
-                dusty.put_pixel(x, y, image::Luma([10]));
-            }
-        }
+        fill(&mut dusty, 0..6, 0..400, 10);
         assert!(is_blank(&dusty));
         // One short word is something to read.
         let mut word = GrayImage::from_pixel(300, 400, image::Luma([250]));
         for i in 0..3u32 {
-            for y in 100..112 {
-                for x in 50 + i * 10..57 + i * 10 {
-                    word.put_pixel(x, y, image::Luma([20]));
-                }
-            }
+            fill(&mut word, 50 + i * 10..57 + i * 10, 100..112, 20);
         }
         assert!(!is_blank(&word));
         // A label: one line of big digits filling most of a small image.
         let mut label = GrayImage::from_pixel(218, 84, image::Luma([255]));
         for i in 0..6u32 {
-            for y in 20..62 {
-                for x in 10 + i * 34..34 + i * 34 {
-                    label.put_pixel(x, y, image::Luma([0]));
-                }
-            }
+            fill(&mut label, 10 + i * 34..34 + i * 34, 20..62, 0);
         }
         assert!(!is_blank(&label));
     }
@@ -456,18 +450,10 @@ mod tests {
         // A receipt: light grey print (level 170) on paper (245), and a torn
         // black edge (0) over a fifth of the page that takes Otsu's split.
         let mut img = GrayImage::from_pixel(400, 500, image::Luma([245]));
-        for y in 400..500 {
-            for x in 0..400 {
-                img.put_pixel(x, y, image::Luma([0]));
-            }
-        }
+        fill(&mut img, 0..400, 400..500, 0);
         for i in 0..40u32 {
             let (x0, y0) = (10 + (i % 20) * 19, 40 + (i / 20) * 60);
-            for y in y0..y0 + 16 {
-                for x in x0..x0 + 9 {
-                    img.put_pixel(x, y, image::Luma([170]));
-                }
-            }
+            fill(&mut img, x0..x0 + 9, y0..y0 + 16, 170);
         }
         let stats = page_stats(&img);
         assert!(!stats.blank);

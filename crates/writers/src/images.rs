@@ -428,6 +428,8 @@ fn exif_orientation(tiff: &[u8]) -> Option<u16> {
     None
 }
 
+type TiffDecoder<'a> = tiff::decoder::Decoder<std::io::Cursor<&'a [u8]>>;
+
 /// The TIFF decoder, at page `index`.
 fn tiff_page(bytes: &[u8], index: usize) -> Option<TiffDecoder<'_>> {
     let mut dec = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes)).ok()?;
@@ -435,11 +437,18 @@ fn tiff_page(bytes: &[u8], index: usize) -> Option<TiffDecoder<'_>> {
     Some(dec)
 }
 
-type TiffDecoder<'a> = tiff::decoder::Decoder<std::io::Cursor<&'a [u8]>>;
-
 /// An unsigned tag of the decoder's page; `None` when absent or unreadable.
 fn tag(dec: &mut TiffDecoder<'_>, t: tiff::tags::Tag) -> Option<u32> {
     dec.find_tag_unsigned::<u32>(t).ok().flatten()
+}
+
+/// The orientation tag of the decoder's page (1..=8; 1 when absent or out
+/// of range).
+fn tiff_orientation(dec: &mut TiffDecoder<'_>) -> u16 {
+    tag(dec, tiff::tags::Tag::Orientation)
+        .and_then(|o| u16::try_from(o).ok())
+        .filter(|o| (1..=8).contains(o))
+        .unwrap_or(1)
 }
 
 /// A TIFF page stored as CCITT Group 4 strips, as one image per strip.
@@ -461,7 +470,7 @@ fn ccitt_page(bytes: &[u8], index: usize) -> Option<Stored> {
         return None;
     }
     let reversed = tag(&mut dec, Tag::FillOrder).unwrap_or(1) == 2;
-    let orientation = tag(&mut dec, Tag::Orientation).unwrap_or(1);
+    let orientation = tiff_orientation(&mut dec);
     let rows_per_strip = tag(&mut dec, Tag::RowsPerStrip)
         .unwrap_or(height)
         .clamp(1, height.max(1));
@@ -504,10 +513,7 @@ fn ccitt_page(bytes: &[u8], index: usize) -> Option<Stored> {
     Some(Stored {
         width,
         height,
-        orientation: u16::try_from(orientation)
-            .ok()
-            .filter(|o| (1..=8).contains(o))
-            .unwrap_or(1),
+        orientation,
         parts,
     })
 }
@@ -761,7 +767,7 @@ fn tiff_jpeg_page(bytes: &[u8], index: usize) -> Option<Stored> {
         Ok(None) => None,
         Err(_) => return None,
     };
-    let orientation = tag(&mut dec, Tag::Orientation).unwrap_or(1);
+    let orientation = tiff_orientation(&mut dec);
     let mut chunks = Vec::with_capacity(n);
     for (&offset, &count) in offsets.iter().zip(&counts).take(n) {
         let start = usize::try_from(offset).ok()?;
@@ -829,10 +835,7 @@ fn tiff_jpeg_page(bytes: &[u8], index: usize) -> Option<Stored> {
     Some(Stored {
         width,
         height,
-        orientation: u16::try_from(orientation)
-            .ok()
-            .filter(|o| (1..=8).contains(o))
-            .unwrap_or(1),
+        orientation,
         parts,
     })
 }
