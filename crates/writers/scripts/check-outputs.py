@@ -77,7 +77,9 @@ def pdfium_text(pdf, page):
     import pypdfium2 as pdfium
     doc = pdfium.PdfDocument(pdf)
     try:
-        return doc[page].get_textpage().get_text_range()
+        # PDFium joins a word hyphenated at a line's end and marks the
+        # hyphen it removed with U+FFFE: put the hyphen and the break back.
+        return doc[page].get_textpage().get_text_range().replace("\ufffe", "-\n")
     finally:
         doc.close()
 

@@ -61,12 +61,17 @@ pub(crate) struct CodeMap {
     /// their blocks (a full identity map is ~1.7 KB compressed, a Latin
     /// text needs one or two blocks).
     highs: BTreeSet<u8>,
+    /// How many spacers were handed out.
+    spacers: usize,
 }
 
 /// First code handed out to a character beyond the BMP.
 const ASTRAL_FIRST: u16 = 0xD800;
 /// Last such code; further characters share `U+FFFD`.
-const ASTRAL_LAST: u16 = 0xDFFF;
+const ASTRAL_LAST: u16 = 0xDFF9;
+/// Codes that show a space, besides the space itself: see
+/// [`CodeMap::spacer`].
+const SPACERS: std::ops::RangeInclusive<u16> = 0xDFFA..=0xDFFF;
 
 impl CodeMap {
     /// Appends the big-endian codes of `text` to `out`; returns how many
@@ -85,6 +90,19 @@ impl CodeMap {
             n += 1;
         }
         n
+    }
+
+    /// Appends spacer `k` (modulo their number): a code that extracts as a
+    /// space, like the space itself, but differs from the other spacers.
+    /// PDFium drops a text object as a duplicate (fake bold) when it has the
+    /// same codes at the same origin as one of the five before it; words
+    /// drawn from a common origin (see `layer.rs`) start with different
+    /// spacers so that a repeated word is not dropped.
+    pub(crate) fn spacer(&mut self, k: usize, out: &mut Vec<u8>) {
+        let n = SPACERS.len();
+        let code = SPACERS.start() + (k % n) as u16;
+        self.spacers = self.spacers.max(k.min(n - 1) + 1);
+        out.extend_from_slice(&code.to_be_bytes());
     }
 
     fn astral_code(&mut self, c: char) -> u16 {
@@ -131,6 +149,7 @@ impl CodeMap {
         }
         let astral: Vec<(u16, char)> = {
             let mut v: Vec<(u16, char)> = self.astral.iter().map(|(&c, &k)| (k, c)).collect();
+            v.extend(SPACERS.take(self.spacers).map(|code| (code, ' ')));
             v.sort_unstable();
             v
         };

@@ -277,12 +277,13 @@ impl Grafter<'_> {
             .ok()
             .and_then(|o| self.dict(o))
             .unwrap_or_default();
+        // Short: the layer names a font at every change of variant.
         let prefix = (0..)
             .map(|i| {
                 if i == 0 {
-                    "OCRLoomF".to_string()
+                    "L".to_string()
                 } else {
-                    format!("OCRLoomF{i}_")
+                    format!("L{i}_")
                 }
             })
             .find(|p| !fonts.iter().any(|(k, _)| k.starts_with(p.as_bytes())))

@@ -182,6 +182,40 @@ fn place(bbox: &BBox, dir0: (f64, f64), skew: f64) -> Option<Placed> {
     })
 }
 
+/// The words of `line` placed (with their index in the line), and the
+/// line's font size in pixels: its tallest word, unless that one is far
+/// taller than the typical word (a stray mark or a misread box): an
+/// inflated size makes extractors miss the spaces between the other words
+/// (their space threshold is a fraction of the font size). `None` when the
+/// line has no word to write.
+fn line_words(
+    line: &Line,
+    dir0: (f64, f64),
+    page_skew: f32,
+) -> Option<(Vec<(usize, Placed)>, f64)> {
+    // Small skews are placed axis-aligned: each word still sits on its own
+    // box (so its box is exact), and extractors, which break skewed runs
+    // into fragments, read the words whole and in order.
+    let skew = line_skew(line, dir0, page_skew);
+    let skew = if skew.abs() < MAX_UPRIGHT_SKEW.to_radians() {
+        0.0
+    } else {
+        skew
+    };
+    let placed: Vec<(usize, Placed)> = line
+        .words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !w.text.trim().is_empty())
+        .filter_map(|(i, w)| place(&w.bbox, dir0, skew).map(|p| (i, p)))
+        .collect();
+    let mut heights: Vec<f64> = placed.iter().map(|(_, p)| p.height).collect();
+    heights.sort_by(f64::total_cmp);
+    let median = *heights.get(heights.len() / 2)?;
+    let tallest = *heights.last()?;
+    Some((placed, tallest.min(MAX_LINE_TO_MEDIAN * median)))
+}
+
 /// What a page's text layer needs from the document: which font resource
 /// name stands for ascent variant `k`.
 pub(crate) trait FontNames {
@@ -236,7 +270,8 @@ fn literal(out: &mut Vec<u8>, codes: &[u8]) {
 /// character so that extractors which do not guess spaces from gaps
 /// (PDFium) see it; extractors end words at a space, so it does not widen
 /// the word's box. All words of a line share one font size, so extractors
-/// keep the line together.
+/// keep the line together. Words of an upside-down line are shown from the
+/// line's origin (see below), so that PDFium keeps them in order.
 pub(crate) fn content(
     page: &PageResult,
     to_user: &Affine,
@@ -256,33 +291,9 @@ pub(crate) fn content(
         return (out, used);
     }
     for line in page.lines() {
-        // Small skews are placed axis-aligned: each word still sits on its
-        // own box (so its box is exact), and extractors, which break skewed
-        // runs into fragments, read the words whole and in order.
-        let skew = line_skew(line, dir0, page.skew);
-        let skew = if skew.abs() < MAX_UPRIGHT_SKEW.to_radians() {
-            0.0
-        } else {
-            skew
-        };
-        let placed: Vec<(usize, Placed)> = line
-            .words
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| !w.text.trim().is_empty())
-            .filter_map(|(i, w)| place(&w.bbox, dir0, skew).map(|p| (i, p)))
-            .collect();
-        // The line's font size: its tallest word, unless that one is far
-        // taller than the typical word (a stray mark or a misread box): an
-        // inflated size makes extractors miss the spaces between the other
-        // words (their space threshold is a fraction of the font size).
-        let mut heights: Vec<f64> = placed.iter().map(|(_, p)| p.height).collect();
-        heights.sort_by(f64::total_cmp);
-        let (Some(&median), Some(&tallest)) = (heights.get(heights.len() / 2), heights.last())
-        else {
+        let Some((placed, line_height)) = line_words(line, dir0, page.skew) else {
             continue;
         };
-        let line_height = tallest.min(MAX_LINE_TO_MEDIAN * median);
         let Some((_, first)) = placed.first() else {
             continue;
         };
@@ -365,6 +376,15 @@ pub(crate) fn content(
         out.push(b' ');
         num(&mut out, first.origin.1, 1);
         out.extend_from_slice(b" Tm\n");
+        // PDFium's text extraction gathers consecutive text objects whose
+        // origins lie within a quarter em across the page and orders them
+        // by their origins' x on the displayed page, which reverses the
+        // words of a line that reads leftwards (upside-down text). Such a
+        // line shows each word from the line's origin: a spacer there, then
+        // a move along the line to the word (a number in `TJ`), so that all
+        // its objects share one x and keep their order.
+        let from_origin = dir0.0 < 0.0;
+        let space_advance = f64::from(font::ADVANCE) / f64::from(font::UNITS_PER_EM);
         // Where the text line matrix stands along the line and across it,
         // as written (rounded): moves are computed from it so that
         // rounding never accumulates.
@@ -376,7 +396,11 @@ pub(crate) fn content(
             let d = (p.origin.0 - first.origin.0, p.origin.1 - first.origin.1);
             let across = d.0 * first.up.0 + d.1 * first.up.1;
             if j > 0 {
-                let dx = f64::from(round(start - at.0, 0));
+                let dx = if from_origin {
+                    0.0
+                } else {
+                    f64::from(round(start - at.0, 0))
+                };
                 let dy = f64::from(round(across - at.1, 0));
                 num(&mut out, dx, 0);
                 out.push(b' ');
@@ -399,7 +423,11 @@ pub(crate) fn content(
             // Whole percent: half a percent of a word's length is far below
             // a pixel for most words, and it saves bytes on every word. The
             // length runs from where the word was placed (rounded).
-            let length = length + (start - at.0);
+            let length = if from_origin {
+                length
+            } else {
+                length + (start - at.0)
+            };
             let scale = round(100.0 * length / natural, 0).max(1.0);
             if current_scale != Some(scale) {
                 num(&mut out, f64::from(scale), 0);
@@ -409,8 +437,23 @@ pub(crate) fn content(
             if j + 1 < words.len() {
                 codes.encode(" ", &mut text);
             }
-            literal(&mut out, &text);
-            out.extend_from_slice(b"Tj\n");
+            if from_origin && j > 0 {
+                // The move after the space, in thousandths of the font size
+                // at this scaling, to where the word starts.
+                let unit = f64::from(word_size) * f64::from(scale) / 100.0 / 1000.0;
+                let offset =
+                    start - at.0 - space_advance * f64::from(word_size) * f64::from(scale) / 100.0;
+                let mut space = Vec::new();
+                codes.spacer(j, &mut space);
+                out.push(b'[');
+                literal(&mut out, &space);
+                num(&mut out, -(offset / unit), 0);
+                literal(&mut out, &text);
+                out.extend_from_slice(b"]TJ\n");
+            } else {
+                literal(&mut out, &text);
+                out.extend_from_slice(b"Tj\n");
+            }
         }
     }
     if out.is_empty() {

@@ -235,7 +235,7 @@ fn encrypted_input_gets_an_encrypted_update() {
 
 /// Text the engine found turned (page orientation 90, 180, 270: boxes in
 /// the frame of the unturned image) comes back upright-readable and in
-/// order from `pdftotext -raw`, each word on its box.
+/// order from `pdftotext -raw` and PDFium, each word on its box.
 #[test]
 fn turned_text_lands_on_its_boxes() {
     // trivial.pdf's page as an image at 300 DPI.
@@ -286,6 +286,13 @@ fn turned_text_lands_on_its_boxes() {
             words, "Grüße aus Zürich Ελληνικά &<>\" 𝔘nicode",
             "{orientation}: {raw}"
         );
+        // PDFium orders the text objects of a line by their x on the page:
+        // upside-down lines must still come out in reading order.
+        let pdfium = Document::open_path(&path, &OpenOptions::default())
+            .and_then(|d| d.page_text(0))
+            .expect("PDFium text");
+        let pdfium = pdfium.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(pdfium, words, "{orientation}: PDFium");
         let found = words_with_boxes(&path, 0);
         let s = f64::from(info.width) / f64::from(w);
         for word in page.words() {
@@ -360,4 +367,34 @@ fn an_earlier_invisible_layer_is_replaced_by_the_new_one() {
         );
         let _ = std::fs::remove_file(out);
     }
+}
+
+/// An upside-down line of repeated words: PDFium, which takes a text object
+/// with the same codes at the same origin as one of the five before it for
+/// a duplicate, keeps every word, in order.
+#[test]
+fn repeated_words_of_an_upside_down_line_all_come_back() {
+    let (w, h) = (2550u32, 3300u32);
+    let words = ["to", "be", "or", "not", "to", "be", "to", "be", "to", "be"];
+    // Upright boxes left to right, then turned by 180 degrees.
+    let line: Vec<(&str, ocrloom_ocr::BBox)> = words
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let x0 = 200 + 160 * i as u32;
+            (*t, common::bbox(w - (x0 + 100), h - 360, w - x0, h - 300))
+        })
+        .collect();
+    let mut page = common::page(0, w, h, &[&line]);
+    page.orientation = 180;
+    let result = DocumentResult { pages: vec![page] };
+    let (_, path) = write_pdf("trivial.pdf", &result, "repeated180.pdf");
+    let pdfium = Document::open_path(&path, &OpenOptions::default())
+        .and_then(|d| d.page_text(0))
+        .expect("PDFium text");
+    let found: Vec<&str> = pdfium.split_whitespace().collect();
+    assert_eq!(found, words, "{pdfium:?}");
+    let raw = tool("pdftotext", &["-raw", &path.to_string_lossy(), "-"]);
+    assert_eq!(raw.split_whitespace().collect::<Vec<_>>(), words, "{raw}");
+    let _ = std::fs::remove_file(path);
 }
