@@ -182,17 +182,16 @@ fn place(bbox: &BBox, dir0: (f64, f64), skew: f64) -> Option<Placed> {
     })
 }
 
+/// A line's words placed (with their index in the line), and its font size.
+type PlacedLine = (Vec<(usize, Placed)>, f64);
+
 /// The words of `line` placed (with their index in the line), and the
 /// line's font size in pixels: its tallest word, unless that one is far
 /// taller than the typical word (a stray mark or a misread box): an
 /// inflated size makes extractors miss the spaces between the other words
 /// (their space threshold is a fraction of the font size). `None` when the
 /// line has no word to write.
-fn line_words(
-    line: &Line,
-    dir0: (f64, f64),
-    page_skew: f32,
-) -> Option<(Vec<(usize, Placed)>, f64)> {
+fn line_words(line: &Line, dir0: (f64, f64), page_skew: f32) -> Option<PlacedLine> {
     // Small skews are placed axis-aligned: each word still sits on its own
     // box (so its box is exact), and extractors, which break skewed runs
     // into fragments, read the words whole and in order.
@@ -290,10 +289,12 @@ pub(crate) fn content(
     if !(m.a * m.d - m.b * m.c).is_normal() {
         return (out, used);
     }
-    for line in page.lines() {
-        let Some((placed, line_height)) = line_words(line, dir0, page.skew) else {
-            continue;
-        };
+    let lines: Vec<(&Line, PlacedLine)> = page
+        .lines()
+        .filter_map(|line| Some((line, line_words(line, dir0, page.skew)?)))
+        .collect();
+    for (n, (line, (placed, line_height))) in lines.iter().enumerate() {
+        let (line, line_height) = (*line, *line_height);
         let Some((_, first)) = placed.first() else {
             continue;
         };
@@ -451,6 +452,27 @@ pub(crate) fn content(
                 literal(&mut out, &text);
                 out.extend_from_slice(b"]TJ\n");
             } else {
+                literal(&mut out, &text);
+                out.extend_from_slice(b"Tj\n");
+            }
+        }
+        // On a skewed page whose lines are written level, a line's end may
+        // have drifted down to where the next line starts: PDFium then takes
+        // the next line's first word for part of this line and sorts it
+        // before this line's words. A space shown at this line's origin
+        // between the two lines keeps them apart (PDFium reads it as an
+        // empty line; other extractors ignore a lone space).
+        let last = placed.last().map_or(first.origin, |(_, p)| p.origin);
+        let next = lines.get(n + 1).and_then(|(_, (next, _))| next.first());
+        if let Some((_, next)) = next.filter(|_| !from_origin && dir0.1 == 0.0) {
+            let d = (next.origin.0 - last.0, next.origin.1 - last.1);
+            if (d.0 * first.up.0 + d.1 * first.up.1).abs() <= 0.5 * line_height {
+                num(&mut out, -at.0, 0);
+                out.push(b' ');
+                num(&mut out, -at.1, 0);
+                out.extend_from_slice(b" Td\n");
+                text.clear();
+                codes.encode(" ", &mut text);
                 literal(&mut out, &text);
                 out.extend_from_slice(b"Tj\n");
             }

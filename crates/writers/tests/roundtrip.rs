@@ -398,3 +398,56 @@ fn repeated_words_of_an_upside_down_line_all_come_back() {
     assert_eq!(raw.split_whitespace().collect::<Vec<_>>(), words, "{raw}");
     let _ = std::fs::remove_file(path);
 }
+
+/// A page skewed so that each line's end sinks to where the next line
+/// starts (lines written level, each word on its box): PDFium still reads
+/// the lines in order.
+#[test]
+fn lines_of_a_skewed_page_keep_their_order() {
+    let (w, h) = (2550u32, 3300u32);
+    let texts = [
+        ["one", "two", "three", "four", "five", "six"],
+        ["seven", "eight", "nine", "ten", "eleven", "twelve"],
+        [
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+        ],
+    ];
+    // Words 300 px apart sink 20 px each: a line's last word is where the
+    // next line (100 px lower) starts.
+    let lines: Vec<Vec<(&str, ocrloom_ocr::BBox)>> = texts
+        .iter()
+        .enumerate()
+        .map(|(l, line)| {
+            line.iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let (x0, bottom) = (200 + 300 * i as u32, 400 + 100 * l as u32 + 20 * i as u32);
+                    (*t, common::bbox(x0, bottom - 60, x0 + 240, bottom))
+                })
+                .collect()
+        })
+        .collect();
+    let refs: Vec<&[(&str, ocrloom_ocr::BBox)]> = lines.iter().map(Vec::as_slice).collect();
+    let mut page = common::page(0, w, h, &refs);
+    page.skew = -2.0;
+    let result = DocumentResult { pages: vec![page] };
+    let (_, path) = write_pdf("trivial.pdf", &result, "skewed-lines.pdf");
+    let pdfium = Document::open_path(&path, &OpenOptions::default())
+        .and_then(|d| d.page_text(0))
+        .expect("PDFium text");
+    let expected: Vec<&str> = texts.iter().flatten().copied().collect();
+    let found: Vec<&str> = pdfium.split_whitespace().collect();
+    assert_eq!(found, expected, "{pdfium:?}");
+    let raw = tool("pdftotext", &["-raw", &path.to_string_lossy(), "-"]);
+    assert_eq!(
+        raw.split_whitespace().collect::<Vec<_>>(),
+        expected,
+        "{raw}"
+    );
+    let _ = std::fs::remove_file(path);
+}
