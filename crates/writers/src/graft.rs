@@ -31,7 +31,7 @@
 
 use crate::font::{self, CodeMap};
 use crate::layer::{self, Affine, Prefixed};
-use crate::serialize::{self, Entry, ObjectWriter, RealTexts};
+use crate::serialize::{self, flate_stream, Entry, ObjectWriter, RealTexts};
 use crate::strip;
 use crate::WriteError;
 use lopdf::{Dictionary, Object, ObjectId, Stream};
@@ -342,7 +342,7 @@ impl Grafter<'_> {
         let layer_id = self.new_id();
         let mut layer_dict = Dictionary::new();
         layer_dict.set(MARKER, Object::Name(b"TextLayer".to_vec()));
-        self.push(layer_id, flate_stream(layer_dict, &content, 6));
+        self.push(layer_id, flate_stream(layer_dict, &content));
         let mut contents = Vec::with_capacity(original.len() + 3);
         if !original.is_empty() {
             let (q, big_q) = self.wrap_streams();
@@ -411,7 +411,7 @@ impl Grafter<'_> {
             return original;
         };
         let id = self.new_id();
-        self.push(id, flate_stream(Dictionary::new(), &stripped, 6));
+        self.push(id, flate_stream(Dictionary::new(), &stripped));
         vec![Object::Reference((id, 0))]
     }
 
@@ -448,13 +448,13 @@ impl Grafter<'_> {
         let ttf = font::glyphless_ttf();
         let mut d = Dictionary::new();
         d.set("Length1", ttf.len() as i64);
-        self.push(program, flate_stream(d, &ttf, 9));
+        self.push(program, flate_stream(d, &ttf));
         self.push(
             gid_map,
-            flate_stream(Dictionary::new(), &font::cid_to_gid_map(), 9),
+            flate_stream(Dictionary::new(), &font::cid_to_gid_map()),
         );
         let cmap = self.codes.to_unicode_cmap();
-        self.push(to_unicode, flate_stream(Dictionary::new(), &cmap, 9));
+        self.push(to_unicode, flate_stream(Dictionary::new(), &cmap));
         let variants: Vec<(usize, u32)> =
             self.variant_ids.iter().map(|(&k, &id)| (k, id)).collect();
         for (k, type0) in variants {
@@ -547,19 +547,6 @@ fn xref_at(input: &[u8], offset: usize) -> bool {
         (parts.next(), parts.next(), parts.next()),
         (Some(n), Some(g), Some(o)) if n.parse::<u32>().is_ok() && g.parse::<u16>().is_ok() && o.starts_with("obj")
     )
-}
-
-/// A stream holding `data` Flate-compressed.
-pub(crate) fn flate_stream(mut dict: Dictionary, data: &[u8], level: u32) -> Object {
-    use flate2::write::ZlibEncoder;
-    let mut z = ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
-    // Writing to a Vec cannot fail.
-    let compressed = z
-        .write_all(data)
-        .and_then(|_| z.finish())
-        .unwrap_or_default();
-    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-    Object::Stream(Stream::new(dict, compressed))
 }
 
 /// The Type0 font, its CIDFontType2 and its descriptor for ascent variant `k`.

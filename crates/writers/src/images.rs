@@ -27,9 +27,9 @@
 //! decoded images are already upright.
 
 use crate::font::CodeMap;
-use crate::graft::{flate_stream, font_objects};
+use crate::graft::font_objects;
 use crate::layer::{self, Affine, Prefixed};
-use crate::serialize::ObjectWriter;
+use crate::serialize::{flate_stream, ObjectWriter};
 use crate::{image_dpi, page_size_pt, WriteError};
 use lopdf::{Dictionary, Object, Stream};
 use ocrloom_ocr::PageResult;
@@ -161,10 +161,7 @@ fn write_pdf_with(
             }
         }
         let content_id = new_id();
-        w.indirect(
-            (content_id, 0),
-            &flate_stream(Dictionary::new(), &content, 6),
-        );
+        w.indirect((content_id, 0), &flate_stream(Dictionary::new(), &content));
         let mut resources = Dictionary::new();
         resources.set("XObject", Object::Dictionary(xobjects));
         if !fonts.is_empty() {
@@ -194,14 +191,14 @@ fn write_pdf_with(
         let ttf = crate::font::glyphless_ttf();
         let mut d = Dictionary::new();
         d.set("Length1", ttf.len() as i64);
-        w.indirect((program, 0), &flate_stream(d, &ttf, 9));
+        w.indirect((program, 0), &flate_stream(d, &ttf));
         w.indirect(
             (gid_map, 0),
-            &flate_stream(Dictionary::new(), &crate::font::cid_to_gid_map(), 9),
+            &flate_stream(Dictionary::new(), &crate::font::cid_to_gid_map()),
         );
         w.indirect(
             (to_unicode, 0),
-            &flate_stream(Dictionary::new(), &codes.to_unicode_cmap(), 9),
+            &flate_stream(Dictionary::new(), &codes.to_unicode_cmap()),
         );
         for (k, type0) in variant_ids {
             let (cid, descriptor) = (new_id(), new_id());
@@ -313,7 +310,16 @@ fn encode(image: &PageImage) -> Object {
     };
     dict.set("ColorSpace", Object::Name(color.to_vec()));
     dict.set("BitsPerComponent", bits);
-    flate_stream(dict, &data, 6)
+    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    // Pixel data is large: zlib's level 6 keeps writing cheap (the small
+    // streams take [`flate_stream`]'s stronger, slower compression).
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+    // Writing to a Vec cannot fail.
+    let compressed = z
+        .write_all(&data)
+        .and_then(|_| z.finish())
+        .unwrap_or_default();
+    Object::Stream(Stream::new(dict, compressed))
 }
 
 /// A JPEG PDF can decode as it is (8-bit, baseline or progressive).

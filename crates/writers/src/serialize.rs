@@ -161,6 +161,46 @@ fn name(out: &mut Vec<u8>, n: &[u8]) {
     }
 }
 
+/// libdeflate's level for the streams of [`deflate`]: its strongest.
+const SMALL_LEVEL: i32 = 12;
+
+/// Above this many bytes [`deflate`] takes [`LARGE_LEVEL`].
+const SMALL_MAX: usize = 1 << 20;
+
+/// libdeflate's level for large data: as fast as zlib's 6, and smaller.
+const LARGE_LEVEL: i32 = 6;
+
+/// `data` zlib-compressed by libdeflate.
+///
+/// For the streams this crate writes itself (text layers, font streams,
+/// image pages' content, object and cross-reference streams), mostly small:
+/// level 12 makes them ~8% smaller than zlib's level 6 (cardinal's four
+/// text layers: 27,531 -> 25,292 bytes) at ~15 ms for a page's layer of
+/// 700 words. Past [`SMALL_MAX`] (a page's content rewritten without its
+/// old text layer can be megabytes) level 12 would take seconds: level 6.
+/// Image pixel data keeps its own path (`images.rs`).
+pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
+    let level = if data.len() <= SMALL_MAX {
+        SMALL_LEVEL
+    } else {
+        LARGE_LEVEL
+    };
+    let level = libdeflater::CompressionLvl::new(level).unwrap_or_default();
+    let mut compressor = libdeflater::Compressor::new(level);
+    let mut out = vec![0; compressor.zlib_compress_bound(data.len())];
+    let n = compressor
+        .zlib_compress(data, &mut out)
+        .expect("the buffer has the compressor's upper bound");
+    out.truncate(n);
+    out
+}
+
+/// A stream holding `data` Flate-compressed (see [`deflate`]).
+pub(crate) fn flate_stream(mut dict: Dictionary, data: &[u8]) -> Object {
+    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    Object::Stream(lopdf::Stream::new(dict, deflate(data)))
+}
+
 /// Where an object of the cross-reference section lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Entry {
@@ -269,7 +309,7 @@ impl ObjectWriter {
             Object::Array(vec![1.into(), (width as i64).into(), 2.into()]),
         );
         trailer.set("Index", Object::Array(index));
-        let stream = Object::Stream(lopdf::Stream::new(trailer, data));
+        let stream = flate_stream(trailer, &data);
         let mut out = std::mem::take(&mut self.buf);
         let _ = writeln!(out, "{id} 0 obj");
         object(&mut out, &stream);
