@@ -25,6 +25,9 @@
 //! Orientation (EXIF or TIFF tag) is honoured by the placement matrix for
 //! stored data, so the page displays upright without touching the pixels;
 //! decoded images are already upright.
+//!
+//! The file is PDF 1.5: the non-stream objects (pages, fonts, catalog) sit
+//! in one object stream, indexed by a cross-reference stream.
 
 use crate::font::CodeMap;
 use crate::graft::font_objects;
@@ -71,7 +74,10 @@ fn write_pdf_with(
 ) -> Result<(), WriteError> {
     let mut w = ObjectWriter::new(0);
     // A binary comment so that transfer tools treat the file as binary.
-    w.buf.extend_from_slice(b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n");
+    // 1.5: object and cross-reference streams.
+    w.buf.extend_from_slice(b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n");
+    // Every non-stream object goes into one object stream.
+    w.pack();
     let (catalog, tree) = (1u32, 2u32);
     let mut next_id = 3u32;
     let mut new_id = || {
@@ -223,12 +229,12 @@ fn write_pdf_with(
         Object::string_literal(concat!("ocrloom ", env!("CARGO_PKG_VERSION"))),
     );
     w.indirect((info_id, 0), &Object::Dictionary(info));
+    w.object_stream(new_id());
     w.entries.insert(0, crate::serialize::Entry::Free);
     let mut trailer = Dictionary::new();
     trailer.set("Root", Object::Reference((catalog, 0)));
     trailer.set("Info", Object::Reference((info_id, 0)));
-    let size = next_id;
-    out.write_all(&w.finish_table(trailer, size))?;
+    out.write_all(&w.finish_stream(trailer, new_id()))?;
     Ok(())
 }
 
