@@ -13,8 +13,14 @@
 //!
 //! and, once per document, the glyphless font objects (see `font.rs`).
 //!
-//! - **Cross-reference streams**: the update's section has the form of the
-//!   original's last section: a table after a table, a stream after a stream.
+//! - **Object streams**: the new non-stream objects (page, resource and font
+//!   dictionaries) go into one object stream (ISO 32000-1, 7.5.7), so the
+//!   update's section is a cross-reference stream, whatever the original's
+//!   last section is (a `/Prev` from a stream to a table is legal, and read
+//!   by qpdf, poppler, PDFium, pdf.js and MuPDF). Both are PDF 1.5: when
+//!   neither the header nor the catalog says 1.5 or later, the update also
+//!   holds a new version of the catalog with `/Version /1.5`. Every stream
+//!   the update writes is compressed with libdeflate's strongest level.
 //! - **Damaged cross-references** (the reader had to rebuild them): `/Prev`
 //!   would point at garbage, so the update's section lists every object (at
 //!   the offsets the reader found) and has no `/Prev`: readers that trust the
@@ -23,6 +29,9 @@
 //!   every new string and stream is encrypted with the document's own key
 //!   and crypt filters; the trailer keeps `/Encrypt` and `/ID`. AES needs a
 //!   random IV, so output of AES-encrypted inputs is not byte-deterministic.
+//!   Encrypted documents get no object stream: every object is written as
+//!   it is, and the update's section has the form of the original's last
+//!   one (a table after a table, a stream after a stream).
 //! - **One layer per page**: when a page gets a new layer, a layer this
 //!   crate wrote earlier (recognised by its marker) is dropped from
 //!   `/Contents`, and the invisible text of other producers is cut from the
@@ -31,7 +40,7 @@
 
 use crate::font::{self, CodeMap};
 use crate::layer::{self, Affine, Prefixed};
-use crate::serialize::{self, Entry, ObjectWriter, RealTexts};
+use crate::serialize::{self, flate_stream, Entry, ObjectWriter, RealTexts};
 use crate::strip;
 use crate::WriteError;
 use lopdf::{Dictionary, Object, ObjectId, Stream};
@@ -343,7 +352,7 @@ impl Grafter<'_> {
         let layer_id = self.new_id();
         let mut layer_dict = Dictionary::new();
         layer_dict.set(MARKER, Object::Name(b"TextLayer".to_vec()));
-        self.push(layer_id, flate_stream(layer_dict, &content, 6));
+        self.push(layer_id, flate_stream(layer_dict, &content));
         let mut contents = Vec::with_capacity(original.len() + 3);
         if !original.is_empty() {
             let (q, big_q) = self.wrap_streams();
@@ -412,7 +421,7 @@ impl Grafter<'_> {
             return original;
         };
         let id = self.new_id();
-        self.push(id, flate_stream(Dictionary::new(), &stripped, 6));
+        self.push(id, flate_stream(Dictionary::new(), &stripped));
         vec![Object::Reference((id, 0))]
     }
 
@@ -449,13 +458,13 @@ impl Grafter<'_> {
         let ttf = font::glyphless_ttf();
         let mut d = Dictionary::new();
         d.set("Length1", ttf.len() as i64);
-        self.push(program, flate_stream(d, &ttf, 9));
+        self.push(program, flate_stream(d, &ttf));
         self.push(
             gid_map,
-            flate_stream(Dictionary::new(), &font::cid_to_gid_map(), 9),
+            flate_stream(Dictionary::new(), &font::cid_to_gid_map()),
         );
         let cmap = self.codes.to_unicode_cmap();
-        self.push(to_unicode, flate_stream(Dictionary::new(), &cmap, 9));
+        self.push(to_unicode, flate_stream(Dictionary::new(), &cmap));
         let variants: Vec<(usize, u32)> =
             self.variant_ids.iter().map(|(&k, &id)| (k, id)).collect();
         for (k, type0) in variants {
@@ -465,9 +474,55 @@ impl Grafter<'_> {
         }
     }
 
+    /// A new version of the catalog saying `/Version /1.5` (object streams
+    /// and cross-reference streams are PDF 1.5), when neither the header
+    /// nor the catalog says 1.5 or later.
+    fn catalog_version(&mut self) {
+        let doc = self.doc;
+        let at_least_1_5 = |v: &[u8]| {
+            let v = String::from_utf8_lossy(v);
+            let mut parts = v.trim().splitn(2, '.');
+            let major = parts.next().and_then(|m| m.parse::<u32>().ok());
+            let minor = parts.next().map_or(Some(0), |m| m.parse::<u32>().ok());
+            matches!((major, minor), (Some(m), Some(n)) if (m, n) >= (1, 5))
+        };
+        if at_least_1_5(doc.version.as_bytes()) {
+            return;
+        }
+        let Ok(root) = doc.trailer.get(b"Root").and_then(Object::as_reference) else {
+            return;
+        };
+        let Ok(catalog) = doc.get_dictionary(root) else {
+            return;
+        };
+        if catalog
+            .get(b"Version")
+            .and_then(Object::as_name)
+            .is_ok_and(at_least_1_5)
+        {
+            return;
+        }
+        self.keep_reals(root);
+        let mut catalog = catalog.clone();
+        catalog.set("Version", Object::Name(b"1.5".to_vec()));
+        self.objects.push((root, Object::Dictionary(catalog)));
+    }
+
     /// The update after the input: objects, cross-reference section, trailer.
+    ///
+    /// The new non-stream objects go into one object stream and the section
+    /// is a cross-reference stream, except for encrypted documents: their
+    /// update keeps the form of the original's last section, every object
+    /// written as it is (an object stream would have to be encrypted as a
+    /// whole, its objects' strings not; one rule for all objects is simpler,
+    /// and the saving on a few dictionaries is small).
     fn finish(mut self, input: &[u8]) -> Result<Vec<u8>, WriteError> {
         let doc = self.doc;
+        let state = doc.encryption_state.clone();
+        let pack = state.is_none();
+        if pack {
+            self.catalog_version();
+        }
         let newline = !matches!(input.last(), Some(b'\n' | b'\r'));
         // The separating newline is part of the update (counted by `buf`).
         let mut w = ObjectWriter::new(input.len() as u64);
@@ -475,13 +530,19 @@ impl Grafter<'_> {
         if newline {
             w.buf.push(b'\n');
         }
-        let state = doc.encryption_state.clone();
+        if pack {
+            w.pack();
+        }
         for (id, mut obj) in std::mem::take(&mut self.objects) {
             if let Some(state) = &state {
                 lopdf::encryption::encrypt_object(state, id, &mut obj)
                     .map_err(|e| WriteError::PdfUnreadable(format!("cannot encrypt: {e}")))?;
             }
             w.indirect(id, &obj);
+        }
+        if pack {
+            let id = self.new_id();
+            w.object_stream(id);
         }
         let mut trailer = Dictionary::new();
         for key in [&b"Root"[..], b"Info", b"ID"] {
@@ -517,7 +578,8 @@ impl Grafter<'_> {
         } else {
             trailer.set("Prev", doc.xref_start as i64);
         }
-        let stream = compressed
+        let stream = pack
+            || compressed
             || matches!(
                 doc.reference_table.cross_reference_type,
                 lopdf::xref::XrefType::CrossReferenceStream
@@ -548,19 +610,6 @@ fn xref_at(input: &[u8], offset: usize) -> bool {
         (parts.next(), parts.next(), parts.next()),
         (Some(n), Some(g), Some(o)) if n.parse::<u32>().is_ok() && g.parse::<u16>().is_ok() && o.starts_with("obj")
     )
-}
-
-/// A stream holding `data` Flate-compressed.
-pub(crate) fn flate_stream(mut dict: Dictionary, data: &[u8], level: u32) -> Object {
-    use flate2::write::ZlibEncoder;
-    let mut z = ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
-    // Writing to a Vec cannot fail.
-    let compressed = z
-        .write_all(data)
-        .and_then(|_| z.finish())
-        .unwrap_or_default();
-    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-    Object::Stream(Stream::new(dict, compressed))
 }
 
 /// The Type0 font, its CIDFontType2 and its descriptor for ascent variant `k`.

@@ -25,11 +25,14 @@
 //! Orientation (EXIF or TIFF tag) is honoured by the placement matrix for
 //! stored data, so the page displays upright without touching the pixels;
 //! decoded images are already upright.
+//!
+//! The file is PDF 1.5: the non-stream objects (pages, fonts, catalog) sit
+//! in one object stream, indexed by a cross-reference stream.
 
 use crate::font::CodeMap;
-use crate::graft::{flate_stream, font_objects};
+use crate::graft::font_objects;
 use crate::layer::{self, Affine, Prefixed};
-use crate::serialize::ObjectWriter;
+use crate::serialize::{flate_stream, ObjectWriter};
 use crate::{image_dpi, page_size_pt, WriteError};
 use lopdf::{Dictionary, Object, Stream};
 use ocrloom_ocr::PageResult;
@@ -71,7 +74,10 @@ fn write_pdf_with(
 ) -> Result<(), WriteError> {
     let mut w = ObjectWriter::new(0);
     // A binary comment so that transfer tools treat the file as binary.
-    w.buf.extend_from_slice(b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n");
+    // 1.5: object and cross-reference streams.
+    w.buf.extend_from_slice(b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n");
+    // Every non-stream object goes into one object stream.
+    w.pack();
     let (catalog, tree) = (1u32, 2u32);
     let mut next_id = 3u32;
     let mut new_id = || {
@@ -161,10 +167,7 @@ fn write_pdf_with(
             }
         }
         let content_id = new_id();
-        w.indirect(
-            (content_id, 0),
-            &flate_stream(Dictionary::new(), &content, 6),
-        );
+        w.indirect((content_id, 0), &flate_stream(Dictionary::new(), &content));
         let mut resources = Dictionary::new();
         resources.set("XObject", Object::Dictionary(xobjects));
         if !fonts.is_empty() {
@@ -194,14 +197,14 @@ fn write_pdf_with(
         let ttf = crate::font::glyphless_ttf();
         let mut d = Dictionary::new();
         d.set("Length1", ttf.len() as i64);
-        w.indirect((program, 0), &flate_stream(d, &ttf, 9));
+        w.indirect((program, 0), &flate_stream(d, &ttf));
         w.indirect(
             (gid_map, 0),
-            &flate_stream(Dictionary::new(), &crate::font::cid_to_gid_map(), 9),
+            &flate_stream(Dictionary::new(), &crate::font::cid_to_gid_map()),
         );
         w.indirect(
             (to_unicode, 0),
-            &flate_stream(Dictionary::new(), &codes.to_unicode_cmap(), 9),
+            &flate_stream(Dictionary::new(), &codes.to_unicode_cmap()),
         );
         for (k, type0) in variant_ids {
             let (cid, descriptor) = (new_id(), new_id());
@@ -226,12 +229,12 @@ fn write_pdf_with(
         Object::string_literal(concat!("ocrloom ", env!("CARGO_PKG_VERSION"))),
     );
     w.indirect((info_id, 0), &Object::Dictionary(info));
+    w.object_stream(new_id());
     w.entries.insert(0, crate::serialize::Entry::Free);
     let mut trailer = Dictionary::new();
     trailer.set("Root", Object::Reference((catalog, 0)));
     trailer.set("Info", Object::Reference((info_id, 0)));
-    let size = next_id;
-    out.write_all(&w.finish_table(trailer, size))?;
+    out.write_all(&w.finish_stream(trailer, new_id()))?;
     Ok(())
 }
 
@@ -313,7 +316,16 @@ fn encode(image: &PageImage) -> Object {
     };
     dict.set("ColorSpace", Object::Name(color.to_vec()));
     dict.set("BitsPerComponent", bits);
-    flate_stream(dict, &data, 6)
+    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    // Pixel data is large: zlib's level 6 keeps writing cheap (the small
+    // streams take [`flate_stream`]'s stronger, slower compression).
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+    // Writing to a Vec cannot fail.
+    let compressed = z
+        .write_all(&data)
+        .and_then(|_| z.finish())
+        .unwrap_or_default();
+    Object::Stream(Stream::new(dict, compressed))
 }
 
 /// A JPEG PDF can decode as it is (8-bit, baseline or progressive).

@@ -211,6 +211,94 @@ fn ccitt_tiff_is_embedded_as_is() {
     }
 }
 
+/// `qpdf --check` finds nothing to say about `pdf`.
+fn assert_qpdf_clean(pdf: &Path) {
+    let check = tool("qpdf", &["--check", &pdf.to_string_lossy()]);
+    assert!(
+        check.contains("No syntax or stream encoding errors"),
+        "{check}"
+    );
+    assert!(!check.contains("WARNING"), "{check}");
+}
+
+/// The new non-stream objects sit in an object stream indexed by a
+/// cross-reference stream, in an update of a PDF 1.3 file (whose catalog
+/// then says 1.5) and in a PDF built from an image; qpdf finds nothing
+/// wrong and the text comes back.
+#[test]
+fn new_objects_go_into_an_object_stream() {
+    let input = fixture("trivial.pdf");
+    let original = std::fs::read(&input).expect("read");
+    assert!(original.starts_with(b"%PDF-1.3"));
+    let result = DocumentResult {
+        pages: vec![sample_page(0, 2550, 3300)],
+    };
+    let (pdf, path) = write_pdf("trivial.pdf", &result, "objstm.pdf");
+    let update = String::from_utf8_lossy(&pdf[original.len()..]).into_owned();
+    assert!(update.contains("/Type /ObjStm"), "no object stream");
+    assert!(update.contains("/Type /XRef"), "no cross-reference stream");
+    assert!(!update.contains("\nxref\n"), "a cross-reference table");
+    let doc = lopdf::Document::load_mem(&pdf).expect("lopdf reads it");
+    let catalog = doc.catalog().expect("catalog");
+    let version = catalog.get(b"Version").and_then(|v| v.as_name());
+    assert_eq!(version.ok(), Some(&b"1.5"[..]));
+    assert_qpdf_clean(&path);
+    let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+    assert!(text.contains("Grüße aus Zürich"), "{text}");
+    let _ = std::fs::remove_file(path);
+
+    let result = DocumentResult {
+        pages: vec![sample_page(0, 640, 200)],
+    };
+    let (pdf, path) = write_pdf("group4.tiff", &result, "objstm-image.pdf");
+    assert!(pdf.starts_with(b"%PDF-1.5\n"));
+    let text = String::from_utf8_lossy(&pdf).into_owned();
+    assert!(text.contains("/Type /ObjStm"), "no object stream");
+    assert!(text.contains("/Type /XRef"), "no cross-reference stream");
+    assert!(
+        !text.contains("/Type /Page"),
+        "a page outside the object stream"
+    );
+    assert_qpdf_clean(&path);
+    let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+    assert!(
+        ["Grüße", "Zürich", "Ελληνικά"]
+            .iter()
+            .all(|w| text.contains(w)),
+        "{text}"
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+/// A file whose cross-reference data is damaged (here `startxref` points
+/// into the last object) gets an update listing every object, with the new
+/// ones in an object stream; qpdf reads it without recovering.
+#[test]
+fn damaged_cross_references_are_listed_in_full() {
+    let original = std::fs::read(fixture("trivial.pdf")).expect("read");
+    let text = String::from_utf8_lossy(&original);
+    let at = text.rfind("startxref\n277").expect("startxref");
+    let mut damaged = original[..at].to_vec();
+    damaged.extend_from_slice(b"startxref\n250\n%%EOF\n");
+    let page = sample_page(0, 2550, 3300);
+    let mut pdf = Vec::new();
+    let stats =
+        ocrloom_writers::graft::graft(&damaged, &[Some(&page)], None, &mut pdf).expect("graft");
+    assert_eq!(stats.pages_with_layer, 1);
+    let update = String::from_utf8_lossy(&pdf[damaged.len()..]).into_owned();
+    assert!(update.contains("/Type /ObjStm"), "no object stream");
+    assert!(!update.contains("/Prev"), "{update}");
+    let path = std::env::temp_dir().join(format!(
+        "ocrloom-writers-{}-damaged.pdf",
+        std::process::id()
+    ));
+    std::fs::write(&path, &pdf).expect("temp file");
+    assert_qpdf_clean(&path);
+    let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+    assert!(text.contains("Grüße aus Zürich"), "{text}");
+    let _ = std::fs::remove_file(path);
+}
+
 /// An encrypted input (empty user password) gets an encrypted update that
 /// readers open and extract.
 #[test]
@@ -222,12 +310,18 @@ fn encrypted_input_gets_an_encrypted_update() {
     let result = DocumentResult {
         pages: vec![sample_page(0, w, h)],
     };
-    let (_, path) = write_pdf("encrypted_algo4.pdf", &result, "enc.pdf");
+    let (pdf, path) = write_pdf("encrypted_algo4.pdf", &result, "enc.pdf");
     let check = tool("qpdf", &["--check", &path.to_string_lossy()]);
     assert!(
         check.contains("No syntax or stream encoding errors"),
         "{check}"
     );
+    // Encrypted documents get no object stream (see graft.rs).
+    let size = std::fs::metadata(fixture("encrypted_algo4.pdf"))
+        .expect("size")
+        .len() as usize;
+    let update = String::from_utf8_lossy(&pdf[size..]).into_owned();
+    assert!(!update.contains("/ObjStm"), "{update}");
     let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
     assert!(text.contains("Grüße aus Zürich"), "{text}");
     let _ = std::fs::remove_file(path);
