@@ -31,7 +31,8 @@
 //!   random IV, so output of AES-encrypted inputs is not byte-deterministic.
 //!   Encrypted documents get no object stream: every object is written as
 //!   it is, and the update's section has the form of the original's last
-//!   one (a table after a table, a stream after a stream).
+//!   one (a table after a table, a stream after a stream). Neither do
+//!   documents that claim PDF/A-1 (PDF 1.4, which has neither).
 //! - **One layer per page**: when a page gets a new layer, a layer this
 //!   crate wrote earlier (recognised by its marker) is dropped from
 //!   `/Contents`, and the invisible text of other producers is cut from the
@@ -511,15 +512,16 @@ impl Grafter<'_> {
     /// The update after the input: objects, cross-reference section, trailer.
     ///
     /// The new non-stream objects go into one object stream and the section
-    /// is a cross-reference stream, except for encrypted documents: their
-    /// update keeps the form of the original's last section, every object
-    /// written as it is (an object stream would have to be encrypted as a
-    /// whole, its objects' strings not; one rule for all objects is simpler,
-    /// and the saving on a few dictionaries is small).
+    /// is a cross-reference stream, except for encrypted documents and
+    /// PDF/A-1 ones: their update keeps the form of the original's last
+    /// section, every object written as it is (in an encrypted document an
+    /// object stream would have to be encrypted as a whole, its objects'
+    /// strings not; one rule for all objects is simpler, and the saving on a
+    /// few dictionaries is small).
     fn finish(mut self, input: &[u8]) -> Result<Vec<u8>, WriteError> {
         let doc = self.doc;
         let state = doc.encryption_state.clone();
-        let pack = state.is_none();
+        let pack = state.is_none() && !pdfa_1(doc);
         if pack {
             self.catalog_version();
         }
@@ -592,6 +594,31 @@ impl Grafter<'_> {
             w.finish_table(trailer, self.next_id)
         })
     }
+}
+
+/// Largest XMP metadata stream searched for a PDF/A part.
+const MAX_METADATA: usize = 4 << 20;
+
+/// True when the document's XMP metadata claims PDF/A-1, which is PDF 1.4
+/// and forbids object and cross-reference streams.
+fn pdfa_1(doc: &lopdf::Document) -> bool {
+    let metadata = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Metadata").ok())
+        .and_then(|m| doc.dereference(m).ok());
+    let Some((_, Object::Stream(s))) = metadata else {
+        return false;
+    };
+    let Ok(xmp) = s.get_plain_content_with_limit(MAX_METADATA) else {
+        return false;
+    };
+    let xmp = String::from_utf8_lossy(&xmp);
+    // `pdfaid:part="1"` (attribute) or `<pdfaid:part>1</pdfaid:part>`.
+    xmp.split("pdfaid:part").skip(1).any(|rest| {
+        rest.trim_start_matches(['=', '"', '\'', '>', ' '])
+            .starts_with('1')
+    })
 }
 
 /// True when `offset` holds a cross-reference table or stream object.

@@ -545,3 +545,32 @@ fn lines_of_a_skewed_page_keep_their_order() {
     );
     let _ = std::fs::remove_file(path);
 }
+
+/// A document that claims PDF/A-1 (PDF 1.4: no object or cross-reference
+/// streams) gets an update without them.
+#[test]
+fn a_pdfa_1_update_has_no_object_stream() {
+    let mut doc = lopdf::Document::load(fixture("trivial.pdf")).expect("load");
+    let xmp = br#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="1" pdfaid:conformance="B"/></rdf:RDF></x:xmpmeta>"#;
+    let mut dict = lopdf::Dictionary::new();
+    dict.set("Type", lopdf::Object::Name(b"Metadata".to_vec()));
+    dict.set("Subtype", lopdf::Object::Name(b"XML".to_vec()));
+    let metadata = doc.add_object(lopdf::Stream::new(dict, xmp.to_vec()));
+    doc.catalog_mut()
+        .expect("catalog")
+        .set("Metadata", lopdf::Object::Reference(metadata));
+    let mut input = Vec::new();
+    doc.save_to(&mut input).expect("save");
+    let page = sample_page(0, 2550, 3300);
+    let mut pdf = Vec::new();
+    ocrloom_writers::graft::graft(&input, &[Some(&page)], None, &mut pdf).expect("graft");
+    let update = String::from_utf8_lossy(&pdf[input.len()..]).into_owned();
+    assert!(!update.contains("/ObjStm"), "an object stream");
+    assert!(update.contains("xref\n"), "no cross-reference table");
+    let path = std::env::temp_dir().join(format!("ocrloom-pdfa1-{}.pdf", std::process::id()));
+    std::fs::write(&path, &pdf).expect("write");
+    assert_qpdf_clean(&path);
+    let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+    assert!(text.contains("Grüße aus Zürich"), "{text}");
+    let _ = std::fs::remove_file(path);
+}
