@@ -419,8 +419,8 @@ pub(crate) fn content(
                 current_font = Some((k, word_size));
             }
             text.clear();
-            let n = codes.encode(line.words[i].text.trim(), &mut text);
-            let natural = n as f64 * advance * f64::from(word_size);
+            let glyphs = codes.encode(line.words[i].text.trim(), &mut text);
+            let natural = glyphs as f64 * advance * f64::from(word_size);
             // Whole percent: half a percent of a word's length is far below
             // a pixel for most words, and it saves bytes on every word. The
             // length runs from where the word was placed (rounded).
