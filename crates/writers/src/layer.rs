@@ -456,12 +456,14 @@ pub(crate) fn content(
                 out.extend_from_slice(b"Tj\n");
             }
         }
-        // On a skewed page whose lines are written level, a line's end may
-        // have drifted down to where the next line starts: PDFium then takes
-        // the next line's first word for part of this line and sorts it
-        // before this line's words. A space shown at this line's origin
-        // between the two lines keeps them apart (PDFium reads it as an
-        // empty line; other extractors ignore a lone space).
+        // When the next line starts level with this line's end (on a skewed
+        // page whose lines are written level, this line's end may have
+        // drifted down to it; or the next line stands beside this one),
+        // PDFium takes the next line's first word for part of this line and
+        // sorts it before this line's words. A space shown a line height
+        // above this line's origin, level with neither, keeps them apart
+        // (PDFium reads it as an empty line; other extractors ignore a lone
+        // space).
         let last = placed.last().map_or(first.origin, |(_, p)| p.origin);
         let next = lines.get(n + 1).and_then(|(_, (next, _))| next.first());
         if let Some((_, next)) = next.filter(|_| !from_origin && dir0.1 == 0.0) {
@@ -469,7 +471,7 @@ pub(crate) fn content(
             if (d.0 * first.up.0 + d.1 * first.up.1).abs() <= 0.5 * line_height {
                 num(&mut out, -at.0, 0);
                 out.push(b' ');
-                num(&mut out, -at.1, 0);
+                num(&mut out, f64::from(round(line_height, 0)) - at.1, 0);
                 out.extend_from_slice(b" Td\n");
                 text.clear();
                 codes.encode(" ", &mut text);
