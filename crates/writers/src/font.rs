@@ -52,7 +52,7 @@ pub(crate) fn nearest_variant(ratio: f32) -> usize {
 
 /// Assigns 2-byte codes to characters. BMP characters are their own code;
 /// characters beyond the BMP get codes from the surrogate range
-/// (`D800..=DFFF`), which never occurs as a character of its own, and the
+/// (`D800..=DFF9`), which never occurs as a character of its own, and the
 /// ToUnicode CMap maps each back to its surrogate pair.
 #[derive(Debug, Default)]
 pub(crate) struct CodeMap {
@@ -61,7 +61,8 @@ pub(crate) struct CodeMap {
     /// their blocks (a full identity map is ~1.7 KB compressed, a Latin
     /// text needs one or two blocks).
     highs: BTreeSet<u8>,
-    /// How many spacers were handed out.
+    /// How many spacer codes the ToUnicode CMap maps (the first `k + 1`
+    /// when spacer `k` was the highest handed out).
     spacers: usize,
 }
 
@@ -115,9 +116,12 @@ impl CodeMap {
                 self.astral.insert(c, code);
                 code
             }
-            // More than 2048 distinct non-BMP characters in one document:
+            // More than 2042 distinct non-BMP characters in one document:
             // extraction falls back to the replacement character.
-            _ => 0xFFFD,
+            _ => {
+                self.highs.insert(0xFF);
+                0xFFFD
+            }
         }
     }
 
@@ -403,5 +407,18 @@ mod tests {
         assert!(cmap.contains("<D800> <D83DDE00>"), "{cmap}");
         assert!(!cmap.contains("<D800> <D8FF>"));
         assert!(cmap.contains("2 beginbfrange\n<0000> <00FF> <0000>\n<2000> <20FF> <2000>\n"));
+    }
+
+    #[test]
+    fn characters_past_the_private_codes_extract_as_the_replacement() {
+        let mut map = CodeMap::default();
+        let mut out = Vec::new();
+        // More distinct characters beyond the BMP than private codes.
+        for c in (0x1_0000u32..0x1_0900).filter_map(char::from_u32) {
+            map.encode(&c.to_string(), &mut out);
+        }
+        assert_eq!(out[out.len() - 2..], [0xFF, 0xFD]);
+        let cmap = String::from_utf8(map.to_unicode_cmap()).unwrap_or_default();
+        assert!(cmap.contains("<FF00> <FFFF> <FF00>"), "no range for U+FFFD");
     }
 }

@@ -20,7 +20,7 @@
 //!   by qpdf, poppler, PDFium, pdf.js and MuPDF). Both are PDF 1.5: when
 //!   neither the header nor the catalog says 1.5 or later, the update also
 //!   holds a new version of the catalog with `/Version /1.5`. Every stream
-//!   the update writes is compressed with libdeflate's strongest level.
+//!   the update writes is compressed with libdeflate (`serialize::deflate`).
 //! - **Damaged cross-references** (the reader had to rebuild them): `/Prev`
 //!   would point at garbage, so the update's section lists every object (at
 //!   the offsets the reader found) and has no `/Prev`: readers that trust the
@@ -616,8 +616,8 @@ fn pdfa_1(doc: &lopdf::Document) -> bool {
     let xmp = String::from_utf8_lossy(&xmp);
     // `pdfaid:part="1"` (attribute) or `<pdfaid:part>1</pdfaid:part>`.
     xmp.split("pdfaid:part").skip(1).any(|rest| {
-        rest.trim_start_matches(['=', '"', '\'', '>', ' '])
-            .starts_with('1')
+        let value = rest.trim_start_matches(|c: char| c.is_whitespace() || "=\"'>".contains(c));
+        value.split(|c: char| !c.is_ascii_digit()).next() == Some("1")
     })
 }
 
@@ -699,4 +699,33 @@ pub(crate) fn font_objects(
         ((cid, 0), Object::Dictionary(c)),
         ((descriptor, 0), Object::Dictionary(d)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_metadata(xmp: &str) -> lopdf::Document {
+        let mut doc = lopdf::Document::with_version("1.4");
+        let metadata = doc.add_object(Stream::new(Dictionary::new(), xmp.as_bytes().to_vec()));
+        let mut catalog = Dictionary::new();
+        catalog.set("Type", Object::Name(b"Catalog".to_vec()));
+        catalog.set("Metadata", Object::Reference(metadata));
+        let root = doc.add_object(catalog);
+        doc.trailer.set("Root", Object::Reference(root));
+        doc
+    }
+
+    #[test]
+    fn pdfa_1_is_recognised_in_both_xmp_forms() {
+        assert!(pdfa_1(&with_metadata(
+            r#"<rdf:Description pdfaid:part="1"/>"#
+        )));
+        assert!(pdfa_1(&with_metadata("<pdfaid:part>\n 1\n</pdfaid:part>")));
+        assert!(!pdfa_1(&with_metadata(
+            r#"<rdf:Description pdfaid:part="2"/>"#
+        )));
+        assert!(!pdfa_1(&with_metadata("<pdfaid:part>12</pdfaid:part>")));
+        assert!(!pdfa_1(&with_metadata("no claim")));
+    }
 }

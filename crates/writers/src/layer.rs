@@ -140,11 +140,16 @@ fn line_skew(line: &Line, dir: (f64, f64), page_skew_deg: f32) -> f64 {
     }
 }
 
+/// A word's smallest length and height, pixels: a smaller one (the solve
+/// for a skewed box can get arbitrarily close to zero) would give a font
+/// size or scaling of zero.
+const MIN_EXTENT: f64 = 0.5;
+
 /// Where a word with box `bbox` sits, given the line's direction.
 fn place(bbox: &BBox, dir0: (f64, f64), skew: f64) -> Option<Placed> {
     let up0 = (dir0.1, -dir0.0);
     let (bw_img, bh_img) = (f64::from(bbox.width()), f64::from(bbox.height()));
-    if bw_img <= 0.0 || bh_img <= 0.0 {
+    if bw_img < MIN_EXTENT || bh_img < MIN_EXTENT {
         return None;
     }
     // Extents of the axis-aligned box along the (unskewed) reading axis and
@@ -159,7 +164,7 @@ fn place(bbox: &BBox, dir0: (f64, f64), skew: f64) -> Option<Placed> {
     if s > 1e-3 && den > 0.5 {
         let l = (along * c - across * s) / den;
         let h = (across * c - along * s) / den;
-        if l > 0.0 && h > 0.0 {
+        if l >= MIN_EXTENT && h >= MIN_EXTENT {
             (length, height) = (l, h);
         }
     }
@@ -233,7 +238,12 @@ impl FontNames for Prefixed<'_> {
 
 /// Appends `v` rounded to `decimals` places, without trailing zeros.
 fn num(out: &mut Vec<u8>, v: f64, decimals: i32) {
-    let r = round(v, decimals);
+    // Never `inf` or `NaN`, which are not PDF numbers.
+    let r = if v.is_finite() {
+        round(v, decimals)
+    } else {
+        0.0
+    };
     // `Display` of `f32` is the shortest form that reads back the same and
     // never uses an exponent; whole numbers print without a point.
     let s = r.to_string();
@@ -385,7 +395,6 @@ pub(crate) fn content(
         // a move along the line to the word (a number in `TJ`), so that all
         // its objects share one x and keep their order.
         let from_origin = dir0.0 < 0.0;
-        let space_advance = f64::from(font::ADVANCE) / f64::from(font::UNITS_PER_EM);
         // Where the text line matrix stands along the line and across it,
         // as written (rounded): moves are computed from it so that
         // rounding never accumulates.
@@ -443,7 +452,7 @@ pub(crate) fn content(
                 // at this scaling, to where the word starts.
                 let unit = f64::from(word_size) * f64::from(scale) / 100.0 / 1000.0;
                 let offset =
-                    start - at.0 - space_advance * f64::from(word_size) * f64::from(scale) / 100.0;
+                    start - at.0 - advance * f64::from(word_size) * f64::from(scale) / 100.0;
                 let mut space = Vec::new();
                 codes.spacer(j, &mut space);
                 out.push(b'[');
@@ -466,7 +475,9 @@ pub(crate) fn content(
         // space).
         let last = placed.last().map_or(first.origin, |(_, p)| p.origin);
         let next = lines.get(n + 1).and_then(|(_, (next, _))| next.first());
-        if let Some((_, next)) = next.filter(|_| !from_origin && dir0.1 == 0.0) {
+        // Upright pages only: an upside-down line's words share its origin
+        // (see above), and words of vertical lines are far apart.
+        if let Some((_, next)) = next.filter(|_| dir0.0 > 0.0) {
             let d = (next.origin.0 - last.0, next.origin.1 - last.1);
             if (d.0 * first.up.0 + d.1 * first.up.1).abs() <= 0.5 * line_height {
                 num(&mut out, -at.0, 0);
@@ -529,5 +540,40 @@ mod tests {
         let p = place(&bbox, (1.0, 0.0), angle).expect("placed");
         assert!((p.length - l).abs() < 2.0, "{}", p.length);
         assert!((p.height - h).abs() < 2.0, "{}", p.height);
+    }
+
+    #[test]
+    fn numbers_are_always_pdf_numbers() {
+        let mut out = Vec::new();
+        for v in [f64::INFINITY, f64::NAN, -f64::INFINITY] {
+            out.clear();
+            num(&mut out, v, 1);
+            assert_eq!(out, b"0");
+        }
+        out.clear();
+        num(&mut out, 12.25, 1);
+        assert_eq!(out, b"12.3");
+    }
+
+    #[test]
+    fn a_word_too_thin_to_size_is_not_placed() {
+        // A box whose skew solve leaves (almost) no height.
+        let angle = (10.0f64 / 50.0).atan();
+        let bbox = BBox {
+            x0: 0,
+            y0: 0,
+            x1: 120,
+            y1: 24,
+        };
+        if let Some(p) = place(&bbox, (1.0, 0.0), angle) {
+            assert!(p.length >= MIN_EXTENT && p.height >= MIN_EXTENT, "{p:?}");
+        }
+        let flat = BBox {
+            x0: 0,
+            y0: 0,
+            x1: 100,
+            y1: 0,
+        };
+        assert!(place(&flat, (1.0, 0.0), 0.0).is_none());
     }
 }

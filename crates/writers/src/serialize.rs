@@ -195,7 +195,6 @@ pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
         // Cannot happen (the buffer has the compressor's upper bound); a
         // stored stream is still a valid one.
         Err(_) => {
-            use std::io::Write;
             let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::none());
             out = z
                 .write_all(data)
@@ -267,9 +266,9 @@ impl ObjectWriter {
     /// stream (see [`ObjectWriter::pack`]).
     pub(crate) fn indirect(&mut self, (id, generation): ObjectId, obj: &Object) {
         if let Some(packed) = &mut self.packed {
-            // The index in the stream is a 16-bit field of the
-            // cross-reference stream: past that, objects are written as
-            // they come.
+            // An object's index in the stream is 16 bits here
+            // (`Entry::Compressed`): past that, objects are written as they
+            // come.
             if generation == 0
                 && !matches!(obj, Object::Stream(_))
                 && packed.len() <= usize::from(u16::MAX)
@@ -325,6 +324,13 @@ impl ObjectWriter {
     /// Ends the section with a classic cross-reference table and trailer.
     pub(crate) fn finish_table(mut self, mut trailer: Dictionary, size: u32) -> Vec<u8> {
         debug_assert!(self.packed.is_none(), "objects left for an object stream");
+        debug_assert!(
+            !self
+                .entries
+                .values()
+                .any(|e| matches!(e, Entry::Compressed(..))),
+            "a table cannot index objects in an object stream"
+        );
         let start = self.position();
         let mut out = std::mem::take(&mut self.buf);
         out.extend_from_slice(b"xref\n");
