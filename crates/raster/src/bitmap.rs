@@ -107,8 +107,10 @@ fn open<'a>(
     format: Format,
     limits: &Limits,
 ) -> Result<(Box<dyn ImageDecoder + 'a>, Oriented), Error> {
-    if format == Format::Png {
-        check_png_palette(bytes)?;
+    match format {
+        Format::Png => check_png_palette(bytes)?,
+        Format::Jpeg => check_jpeg_end(bytes)?,
+        _ => {}
     }
     let reader = ImageReader::with_format(Cursor::new(bytes), image_format(format));
     let mut decoder = reader.into_decoder().map_err(image_error)?;
@@ -119,6 +121,34 @@ fn open<'a>(
     decoder.set_limits(il).map_err(image_error)?;
     let o = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     Ok((Box::new(decoder), Oriented(o)))
+}
+
+/// Refuses a JPEG cut short: no end-of-image marker after its first scan
+/// (in coded data a 0xFF is always followed by 0x00 or a restart marker, so
+/// FF D9 there is the EOI). The decoder would fill the missing rows with
+/// grey and PDF readers would fail on the data passed on.
+fn check_jpeg_end(bytes: &[u8]) -> Result<(), Error> {
+    let mut pos = 2;
+    while let Some(&[0xFF, marker]) = bytes.get(pos..pos + 2) {
+        match marker {
+            0xFF => pos += 1,
+            0xDA => {
+                if bytes[pos..].windows(2).any(|w| w == [0xFF, 0xD9]) {
+                    return Ok(());
+                }
+                return Err(Error::Corrupt(
+                    "JPEG: cut short (no end-of-image marker)".into(),
+                ));
+            }
+            0x01 | 0xD0..=0xD9 => pos += 2,
+            _ => match bytes.get(pos + 2..pos + 4) {
+                Some(len) => pos += 2 + usize::from(u16::from_be_bytes([len[0], len[1]])),
+                None => break,
+            },
+        }
+    }
+    // No scan found: the decoder says what is wrong.
+    Ok(())
 }
 
 /// Refuses a palette (PLTE chunk) that is not a whole number of RGB entries,

@@ -187,6 +187,18 @@ fn empty_and_foreign_inputs_name_the_problem() {
     truncated.truncate(truncated.len() / 2);
     let e = Document::open(truncated, &OpenOptions::default()).unwrap_err();
     assert_eq!(e.code(), "corrupt_input");
+    // A JPEG cut short, which the decoder would fill with grey: the corpus
+    // file and a whole one cut at two thirds.
+    let whole = fixture("raster/letter-72dpi.jpg");
+    assert!(Document::open(whole.clone(), &OpenOptions::default()).is_ok());
+    for cut in [
+        fixture("malformed/jpg_pillow_truncated_jpeg.jpg"),
+        whole[..whole.len() * 2 / 3].to_vec(),
+    ] {
+        let e = Document::open(cut, &OpenOptions::default()).unwrap_err();
+        assert_eq!(e.code(), "corrupt_input");
+        assert!(e.to_string().contains("cut short"), "{e}");
+    }
 }
 
 #[test]
