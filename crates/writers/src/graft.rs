@@ -453,19 +453,11 @@ impl Grafter<'_> {
     /// The font objects of every variant in use, sharing one program,
     /// one CIDToGIDMap and one ToUnicode CMap.
     fn fonts(&mut self) {
-        let program = self.new_id();
-        let gid_map = self.new_id();
-        let to_unicode = self.new_id();
-        let ttf = font::glyphless_ttf();
-        let mut d = Dictionary::new();
-        d.set("Length1", ttf.len() as i64);
-        self.push(program, flate_stream(d, &ttf));
-        self.push(
-            gid_map,
-            flate_stream(Dictionary::new(), &font::cid_to_gid_map()),
-        );
-        let cmap = self.codes.to_unicode_cmap();
-        self.push(to_unicode, flate_stream(Dictionary::new(), &cmap));
+        let [program, gid_map, to_unicode] = [self.new_id(), self.new_id(), self.new_id()];
+        let [p, g, t] = font_streams(&self.codes);
+        self.push(program, p);
+        self.push(gid_map, g);
+        self.push(to_unicode, t);
         let variants: Vec<(usize, u32)> =
             self.variant_ids.iter().map(|(&k, &id)| (k, id)).collect();
         for (k, type0) in variants {
@@ -637,6 +629,19 @@ fn xref_at(input: &[u8], offset: usize) -> bool {
         (parts.next(), parts.next(), parts.next()),
         (Some(n), Some(g), Some(o)) if n.parse::<u32>().is_ok() && g.parse::<u16>().is_ok() && o.starts_with("obj")
     )
+}
+
+/// The streams all font variants share: the font program, the
+/// `CIDToGIDMap` and the `ToUnicode` CMap of `codes`.
+pub(crate) fn font_streams(codes: &CodeMap) -> [Object; 3] {
+    let ttf = font::glyphless_ttf();
+    let mut program = Dictionary::new();
+    program.set("Length1", ttf.len() as i64);
+    [
+        flate_stream(program, &ttf),
+        flate_stream(Dictionary::new(), &font::cid_to_gid_map()),
+        flate_stream(Dictionary::new(), &codes.to_unicode_cmap()),
+    ]
 }
 
 /// The Type0 font, its CIDFontType2 and its descriptor for ascent variant `k`.

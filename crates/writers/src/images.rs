@@ -30,7 +30,7 @@
 //! in one object stream, indexed by a cross-reference stream.
 
 use crate::font::CodeMap;
-use crate::graft::font_objects;
+use crate::graft::{font_objects, font_streams};
 use crate::layer::{self, Affine, Prefixed};
 use crate::serialize::{flate_stream, ObjectWriter};
 use crate::{image_dpi, page_size_pt, WriteError};
@@ -194,18 +194,12 @@ fn write_pdf_with(
     }
     if !variant_ids.is_empty() {
         let (program, gid_map, to_unicode) = (new_id(), new_id(), new_id());
-        let ttf = crate::font::glyphless_ttf();
-        let mut d = Dictionary::new();
-        d.set("Length1", ttf.len() as i64);
-        w.indirect((program, 0), &flate_stream(d, &ttf));
-        w.indirect(
-            (gid_map, 0),
-            &flate_stream(Dictionary::new(), &crate::font::cid_to_gid_map()),
-        );
-        w.indirect(
-            (to_unicode, 0),
-            &flate_stream(Dictionary::new(), &codes.to_unicode_cmap()),
-        );
+        for (id, stream) in [program, gid_map, to_unicode]
+            .into_iter()
+            .zip(font_streams(&codes))
+        {
+            w.indirect((id, 0), &stream);
+        }
         for (k, type0) in variant_ids {
             let (cid, descriptor) = (new_id(), new_id());
             for (id, obj) in font_objects(k, type0, cid, descriptor, program, gid_map, to_unicode) {
@@ -316,16 +310,8 @@ fn encode(image: &PageImage) -> Object {
     };
     dict.set("ColorSpace", Object::Name(color.to_vec()));
     dict.set("BitsPerComponent", bits);
-    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-    // Pixel data is large: zlib's level 6 keeps writing cheap (the small
-    // streams take [`flate_stream`]'s stronger, slower compression).
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-    // Writing to a Vec cannot fail.
-    let compressed = z
-        .write_all(&data)
-        .and_then(|_| z.finish())
-        .unwrap_or_default();
-    Object::Stream(Stream::new(dict, compressed))
+    // Large pixel data gets `deflate`'s fast level.
+    flate_stream(dict, &data)
 }
 
 /// A JPEG PDF can decode as it is (8-bit, baseline or progressive).

@@ -265,6 +265,20 @@ fn literal(out: &mut Vec<u8>, codes: &[u8]) {
     out.push(b')');
 }
 
+/// Appends `dx dy Td` (whole pixels).
+fn td(out: &mut Vec<u8>, dx: f64, dy: f64) {
+    num(out, dx, 0);
+    out.push(b' ');
+    num(out, dy, 0);
+    out.extend_from_slice(b" Td\n");
+}
+
+/// Appends `codes` shown by `Tj`.
+fn tj(out: &mut Vec<u8>, codes: &[u8]) {
+    literal(out, codes);
+    out.extend_from_slice(b"Tj\n");
+}
+
 /// The uncompressed content stream of the text layer of `page`, and the
 /// font variants it uses. Empty when the page has no words.
 ///
@@ -412,10 +426,7 @@ pub(crate) fn content(
                     f64::from(round(start - at.0, 0))
                 };
                 let dy = f64::from(round(across - at.1, 0));
-                num(&mut out, dx, 0);
-                out.push(b' ');
-                num(&mut out, dy, 0);
-                out.extend_from_slice(b" Td\n");
+                td(&mut out, dx, dy);
                 at = (at.0 + dx, at.1 + dy);
             }
             used.insert(k);
@@ -461,8 +472,7 @@ pub(crate) fn content(
                 literal(&mut out, &text);
                 out.extend_from_slice(b"]TJ\n");
             } else {
-                literal(&mut out, &text);
-                out.extend_from_slice(b"Tj\n");
+                tj(&mut out, &text);
             }
         }
         // When the next line starts level with this line's end (on a skewed
@@ -480,14 +490,10 @@ pub(crate) fn content(
         if let Some((_, next)) = next.filter(|_| dir0.0 > 0.0) {
             let d = (next.origin.0 - last.0, next.origin.1 - last.1);
             if (d.0 * first.up.0 + d.1 * first.up.1).abs() <= 0.5 * line_height {
-                num(&mut out, -at.0, 0);
-                out.push(b' ');
-                num(&mut out, f64::from(round(line_height, 0)) - at.1, 0);
-                out.extend_from_slice(b" Td\n");
+                td(&mut out, -at.0, f64::from(round(line_height, 0)) - at.1);
                 text.clear();
                 codes.encode(" ", &mut text);
-                literal(&mut out, &text);
-                out.extend_from_slice(b"Tj\n");
+                tj(&mut out, &text);
             }
         }
     }

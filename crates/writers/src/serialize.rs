@@ -173,14 +173,13 @@ const LARGE_LEVEL: i32 = 6;
 
 /// `data` zlib-compressed by libdeflate.
 ///
-/// For the streams this crate writes itself (text layers, font streams,
-/// image pages' content, object and cross-reference streams), mostly small:
-/// level 12 makes them ~8% smaller than zlib's level 6 (cardinal's four
-/// text layers: 27,531 -> 25,292 bytes) at ~15 ms for a page's layer of
-/// 700 words. Past [`SMALL_MAX`] (a page's content rewritten without its
-/// old text layer can be megabytes, a long document's object stream too)
-/// level 12 would take seconds: level 6.
-/// Image pixel data keeps its own path (`images.rs`).
+/// Most streams this crate writes (text layers, font streams, image pages'
+/// content, object and cross-reference streams) are small: level 12 makes
+/// them ~8% smaller than zlib's level 6 (cardinal's four text layers:
+/// 27,531 -> 25,292 bytes) at a few ms for a page's layer. Past
+/// [`SMALL_MAX`] (a page image's pixels, a page's content rewritten without
+/// its old text layer, a long document's object stream) level 12 would take
+/// seconds: level 6.
 pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
     let level = if data.len() <= SMALL_MAX {
         SMALL_LEVEL

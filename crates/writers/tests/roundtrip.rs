@@ -184,12 +184,7 @@ fn ccitt_tiff_is_embedded_as_is() {
         );
         let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
         // Tiny pages may break the line; every word must be there.
-        assert!(
-            ["Grüße", "Zürich", "Ελληνικά"]
-                .iter()
-                .all(|w| text.contains(w)),
-            "{name}: {text}"
-        );
+        assert!(has_sample_words(&text), "{name}: {text}");
         // The page has the displayed (upright) proportions.
         let info_out = tool("pdfinfo", &[&path.to_string_lossy()]);
         let line = info_out
@@ -219,6 +214,28 @@ fn assert_qpdf_clean(pdf: &Path) {
         "{check}"
     );
     assert!(!check.contains("WARNING"), "{check}");
+}
+
+/// Whether `text` holds every word of the sample page that survives a
+/// tiny page's line breaks.
+fn has_sample_words(text: &str) -> bool {
+    ["Grüße", "Zürich", "Ελληνικά"]
+        .iter()
+        .all(|w| text.contains(w))
+}
+
+/// The words of page 1 of `pdf`, in the order PDFium extracts them.
+fn pdfium_words(pdf: &Path) -> Vec<String> {
+    let text = Document::open_path(pdf, &OpenOptions::default())
+        .and_then(|d| d.page_text(0))
+        .expect("PDFium text");
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+/// The words of `pdf`, in the order `pdftotext -raw` gives them.
+fn raw_words(pdf: &Path) -> Vec<String> {
+    let raw = tool("pdftotext", &["-raw", &pdf.to_string_lossy(), "-"]);
+    raw.split_whitespace().map(str::to_string).collect()
 }
 
 /// The new non-stream objects sit in an object stream indexed by a
@@ -261,12 +278,7 @@ fn new_objects_go_into_an_object_stream() {
     );
     assert_qpdf_clean(&path);
     let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
-    assert!(
-        ["Grüße", "Zürich", "Ελληνικά"]
-            .iter()
-            .all(|w| text.contains(w)),
-        "{text}"
-    );
+    assert!(has_sample_words(&text), "{text}");
     let _ = std::fs::remove_file(path);
 }
 
@@ -374,19 +386,18 @@ fn turned_text_lands_on_its_boxes() {
         // next word does not start to the right of the last (it compares x
         // extents whatever the text direction), so turned lines come out one
         // word per line: compare the word sequence.
-        let raw = tool("pdftotext", &["-raw", &path.to_string_lossy(), "-"]);
-        let words = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let words = raw_words(&path).join(" ");
         assert_eq!(
             words, "Grüße aus Zürich Ελληνικά &<>\" 𝔘nicode",
-            "{orientation}: {raw}"
+            "{orientation}: pdftotext -raw"
         );
         // PDFium orders the text objects of a line by their x on the page:
         // upside-down lines must still come out in reading order.
-        let pdfium = Document::open_path(&path, &OpenOptions::default())
-            .and_then(|d| d.page_text(0))
-            .expect("PDFium text");
-        let pdfium = pdfium.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert_eq!(pdfium, words, "{orientation}: PDFium");
+        assert_eq!(
+            pdfium_words(&path).join(" "),
+            words,
+            "{orientation}: PDFium"
+        );
         let found = words_with_boxes(&path, 0);
         let s = f64::from(info.width) / f64::from(w);
         for word in page.words() {
@@ -483,13 +494,8 @@ fn repeated_words_of_an_upside_down_line_all_come_back() {
     page.orientation = 180;
     let result = DocumentResult { pages: vec![page] };
     let (_, path) = write_pdf("trivial.pdf", &result, "repeated180.pdf");
-    let pdfium = Document::open_path(&path, &OpenOptions::default())
-        .and_then(|d| d.page_text(0))
-        .expect("PDFium text");
-    let found: Vec<&str> = pdfium.split_whitespace().collect();
-    assert_eq!(found, words, "{pdfium:?}");
-    let raw = tool("pdftotext", &["-raw", &path.to_string_lossy(), "-"]);
-    assert_eq!(raw.split_whitespace().collect::<Vec<_>>(), words, "{raw}");
+    assert_eq!(pdfium_words(&path), words, "PDFium");
+    assert_eq!(raw_words(&path), words, "pdftotext -raw");
     let _ = std::fs::remove_file(path);
 }
 
@@ -531,18 +537,9 @@ fn lines_of_a_skewed_page_keep_their_order() {
     page.skew = -2.0;
     let result = DocumentResult { pages: vec![page] };
     let (_, path) = write_pdf("trivial.pdf", &result, "skewed-lines.pdf");
-    let pdfium = Document::open_path(&path, &OpenOptions::default())
-        .and_then(|d| d.page_text(0))
-        .expect("PDFium text");
     let expected: Vec<&str> = texts.iter().flatten().copied().collect();
-    let found: Vec<&str> = pdfium.split_whitespace().collect();
-    assert_eq!(found, expected, "{pdfium:?}");
-    let raw = tool("pdftotext", &["-raw", &path.to_string_lossy(), "-"]);
-    assert_eq!(
-        raw.split_whitespace().collect::<Vec<_>>(),
-        expected,
-        "{raw}"
-    );
+    assert_eq!(pdfium_words(&path), expected, "PDFium");
+    assert_eq!(raw_words(&path), expected, "pdftotext -raw");
     let _ = std::fs::remove_file(path);
 }
 
