@@ -14,7 +14,7 @@
 //! and, once per document, the glyphless font objects (see `font.rs`).
 //!
 //! - **Object streams**: the new non-stream objects (page, resource and font
-//!   dictionaries) go into one object stream (ISO 32000-1, 7.5.7), so the
+//!   dictionaries) go into object streams (ISO 32000-1, 7.5.7), so the
 //!   update's section is a cross-reference stream, whatever the original's
 //!   last section is (a `/Prev` from a stream to a table is legal, and read
 //!   by qpdf, poppler, PDFium, pdf.js and MuPDF). Both are PDF 1.5: when
@@ -32,7 +32,8 @@
 //!   Encrypted documents get no object stream: every object is written as
 //!   it is, and the update's section has the form of the original's last
 //!   one (a table after a table, a stream after a stream). Neither do
-//!   documents that claim PDF/A-1 (PDF 1.4, which has neither).
+//!   documents that claim PDF/A-1 or PDF/X-1a, X-2 or X-3 (PDF 1.3 or 1.4,
+//!   which have neither), and their version stays as it is.
 //! - **One layer per page**: when a page gets a new layer, a layer this
 //!   crate wrote earlier (recognised by its marker) is dropped from
 //!   `/Contents`, and the invisible text of other producers is cut from the
@@ -503,9 +504,9 @@ impl Grafter<'_> {
 
     /// The update after the input: objects, cross-reference section, trailer.
     ///
-    /// The new non-stream objects go into one object stream and the section
-    /// is a cross-reference stream, except for encrypted documents and
-    /// PDF/A-1 ones: their update keeps the form of the original's last
+    /// The new non-stream objects go into object streams and the section
+    /// is a cross-reference stream, except for encrypted documents and those
+    /// pinned to PDF 1.4 (see [`pinned_to_pdf_1_4`]): their update keeps the form of the original's last
     /// section, every object written as it is (in an encrypted document an
     /// object stream would have to be encrypted as a whole, its objects'
     /// strings not; one rule for all objects is simpler, and the saving on a
@@ -513,7 +514,7 @@ impl Grafter<'_> {
     fn finish(mut self, input: &[u8]) -> Result<Vec<u8>, WriteError> {
         let doc = self.doc;
         let state = doc.encryption_state.clone();
-        let pack = state.is_none() && !pdfa_1(doc);
+        let pack = state.is_none() && !pinned_to_pdf_1_4(doc);
         if pack {
             self.catalog_version();
         }
@@ -534,10 +535,7 @@ impl Grafter<'_> {
             }
             w.indirect(id, &obj);
         }
-        if pack {
-            let id = self.new_id();
-            w.object_stream(id);
-        }
+        w.object_streams(|| self.new_id());
         let mut trailer = Dictionary::new();
         for key in [&b"Root"[..], b"Info", b"ID"] {
             if let Ok(v) = doc.trailer.get(key) {
@@ -588,28 +586,58 @@ impl Grafter<'_> {
     }
 }
 
-/// Largest XMP metadata stream searched for a PDF/A part.
+/// Largest XMP metadata stream searched for a standard's claim.
 const MAX_METADATA: usize = 4 << 20;
 
-/// True when the document's XMP metadata claims PDF/A-1, which is PDF 1.4
-/// and forbids object and cross-reference streams.
-fn pdfa_1(doc: &lopdf::Document) -> bool {
+/// True when the document claims a standard that pins it to PDF 1.4 or
+/// earlier, which has neither object streams nor cross-reference streams:
+/// PDF/A-1 (PDF 1.4), or PDF/X-1a, X-2 or X-3 (PDF 1.3 or 1.4; PDF/X-4 is
+/// PDF 1.6). The update must keep such a claim true.
+fn pinned_to_pdf_1_4(doc: &lopdf::Document) -> bool {
+    let xmp = xmp(doc).unwrap_or_default();
+    // PDF/A: `pdfaid:part="1"` (attribute) or `<pdfaid:part>1</pdfaid:part>`.
+    let pdfa = claims(&xmp, "pdfaid:part").is_some_and(|part| part == 1);
+    // PDF/X: the Info dictionary's `/GTS_PDFXVersion (PDF/X-3:2002)`, or
+    // the same value in the XMP.
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(|i| doc.dereference(i))
+        .and_then(|(_, i)| i.as_dict())
+        .and_then(|i| i.get(b"GTS_PDFXVersion"))
+        .and_then(Object::as_str)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default();
+    let pdfx = [info.as_str(), xmp.as_str()]
+        .iter()
+        .filter_map(|text| claims(text, "PDF/X-"))
+        .any(|version| (1..4).contains(&version));
+    pdfa || pdfx
+}
+
+/// The document's XMP metadata, as text.
+fn xmp(doc: &lopdf::Document) -> Option<String> {
     let metadata = doc
         .catalog()
         .ok()
         .and_then(|c| c.get(b"Metadata").ok())
         .and_then(|m| doc.dereference(m).ok());
     let Some((_, Object::Stream(s))) = metadata else {
-        return false;
+        return None;
     };
-    let Ok(xmp) = s.get_plain_content_with_limit(MAX_METADATA) else {
-        return false;
-    };
-    let xmp = String::from_utf8_lossy(&xmp);
-    // `pdfaid:part="1"` (attribute) or `<pdfaid:part>1</pdfaid:part>`.
-    xmp.split("pdfaid:part").skip(1).any(|rest| {
+    let xmp = s.get_plain_content_with_limit(MAX_METADATA).ok()?;
+    Some(String::from_utf8_lossy(&xmp).into_owned())
+}
+
+/// The number that follows the first `key` in `text` (after any
+/// whitespace, `=`, quote or `>`), if any.
+fn claims(text: &str, key: &str) -> Option<u32> {
+    text.split(key).skip(1).find_map(|rest| {
         let value = rest.trim_start_matches(|c: char| c.is_whitespace() || "=\"'>".contains(c));
-        value.split(|c: char| !c.is_ascii_digit()).next() == Some("1")
+        value
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
     })
 }
 
@@ -723,14 +751,39 @@ mod tests {
 
     #[test]
     fn pdfa_1_is_recognised_in_both_xmp_forms() {
-        assert!(pdfa_1(&with_metadata(
+        assert!(pinned_to_pdf_1_4(&with_metadata(
             r#"<rdf:Description pdfaid:part="1"/>"#
         )));
-        assert!(pdfa_1(&with_metadata("<pdfaid:part>\n 1\n</pdfaid:part>")));
-        assert!(!pdfa_1(&with_metadata(
+        assert!(pinned_to_pdf_1_4(&with_metadata(
+            "<pdfaid:part>\n 1\n</pdfaid:part>"
+        )));
+        assert!(!pinned_to_pdf_1_4(&with_metadata(
             r#"<rdf:Description pdfaid:part="2"/>"#
         )));
-        assert!(!pdfa_1(&with_metadata("<pdfaid:part>12</pdfaid:part>")));
-        assert!(!pdfa_1(&with_metadata("no claim")));
+        assert!(!pinned_to_pdf_1_4(&with_metadata(
+            "<pdfaid:part>12</pdfaid:part>"
+        )));
+        assert!(!pinned_to_pdf_1_4(&with_metadata("no claim")));
+    }
+
+    #[test]
+    fn pdfx_before_4_is_recognised_in_info_and_xmp() {
+        let with_info = |version: &str| {
+            let mut doc = with_metadata("no claim");
+            let mut info = Dictionary::new();
+            info.set("GTS_PDFXVersion", Object::string_literal(version));
+            let info = doc.add_object(info);
+            doc.trailer.set("Info", Object::Reference(info));
+            doc
+        };
+        assert!(pinned_to_pdf_1_4(&with_info("PDF/X-3:2002")));
+        assert!(pinned_to_pdf_1_4(&with_info("PDF/X-1a:2001")));
+        assert!(!pinned_to_pdf_1_4(&with_info("PDF/X-4")));
+        assert!(pinned_to_pdf_1_4(&with_metadata(
+            "<pdfxid:GTS_PDFXVersion>PDF/X-3:2002</pdfxid:GTS_PDFXVersion>"
+        )));
+        assert!(!pinned_to_pdf_1_4(&with_metadata(
+            "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>"
+        )));
     }
 }

@@ -27,7 +27,7 @@
 //! decoded images are already upright.
 //!
 //! The file is PDF 1.5: the non-stream objects (pages, fonts, catalog) sit
-//! in one object stream, indexed by a cross-reference stream.
+//! in object streams, indexed by a cross-reference stream.
 
 use crate::font::CodeMap;
 use crate::graft::{font_objects, font_streams};
@@ -76,7 +76,7 @@ fn write_pdf_with(
     // A binary comment so that transfer tools treat the file as binary.
     // 1.5: object and cross-reference streams.
     w.buf.extend_from_slice(b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n");
-    // Every non-stream object goes into one object stream.
+    // Every non-stream object goes into an object stream.
     w.pack();
     let (catalog, tree) = (1u32, 2u32);
     let mut next_id = 3u32;
@@ -223,7 +223,7 @@ fn write_pdf_with(
         Object::string_literal(concat!("ocrloom ", env!("CARGO_PKG_VERSION"))),
     );
     w.indirect((info_id, 0), &Object::Dictionary(info));
-    w.object_stream(new_id());
+    w.object_streams(&mut new_id);
     w.entries.insert(0, crate::serialize::Entry::Free);
     let mut trailer = Dictionary::new();
     trailer.set("Root", Object::Reference((catalog, 0)));

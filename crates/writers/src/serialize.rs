@@ -221,12 +221,18 @@ pub(crate) enum Entry {
     Free,
 }
 
+/// The most objects one object stream holds: a reader inflates a whole
+/// stream to reach any object in it, so a long document's page dictionaries
+/// are split into streams of this many (qpdf's choice too); past a hundred
+/// small dictionaries a larger stream compresses little better.
+const OBJECTS_PER_STREAM: usize = 100;
+
 /// Appends objects after `base` bytes of earlier file content, recording
 /// where each starts.
 ///
-/// With [`ObjectWriter::pack`], non-stream objects are gathered for one
-/// object stream (ISO 32000-1, 7.5.7) instead, written by
-/// [`ObjectWriter::object_stream`]; the section must then end with a
+/// With [`ObjectWriter::pack`], non-stream objects are gathered for
+/// object streams (ISO 32000-1, 7.5.7) instead, written by
+/// [`ObjectWriter::object_streams`]; the section must then end with a
 /// cross-reference stream.
 pub(crate) struct ObjectWriter {
     pub(crate) buf: Vec<u8>,
@@ -234,7 +240,7 @@ pub(crate) struct ObjectWriter {
     pub(crate) entries: BTreeMap<u32, Entry>,
     /// Original texts of reals copied from the input.
     pub(crate) reals: RealTexts,
-    /// Objects waiting for the object stream, serialized; `None` when
+    /// Objects waiting for the object streams, serialized; `None` when
     /// every object is written as it comes.
     packed: Option<Vec<(u32, Vec<u8>)>>,
 }
@@ -251,7 +257,7 @@ impl ObjectWriter {
     }
 
     /// From now on, gathers objects that may live in an object stream
-    /// (not streams, generation 0) for [`ObjectWriter::object_stream`].
+    /// (not streams, generation 0) for [`ObjectWriter::object_streams`].
     pub(crate) fn pack(&mut self) {
         self.packed.get_or_insert_with(Vec::new);
     }
@@ -262,16 +268,10 @@ impl ObjectWriter {
     }
 
     /// Writes `id gen obj ... endobj`, or keeps the object for the object
-    /// stream (see [`ObjectWriter::pack`]).
+    /// streams (see [`ObjectWriter::pack`]).
     pub(crate) fn indirect(&mut self, (id, generation): ObjectId, obj: &Object) {
         if let Some(packed) = &mut self.packed {
-            // An object's index in the stream is 16 bits here
-            // (`Entry::Compressed`): past that, objects are written as they
-            // come.
-            if generation == 0
-                && !matches!(obj, Object::Stream(_))
-                && packed.len() <= usize::from(u16::MAX)
-            {
+            if generation == 0 && !matches!(obj, Object::Stream(_)) {
                 let mut text = Vec::new();
                 object_with(&mut text, obj, &self.reals);
                 packed.push((id, text));
@@ -287,37 +287,37 @@ impl ObjectWriter {
     }
 
     /// Writes the objects gathered since [`ObjectWriter::pack`] as object
-    /// stream `id` (`/Type /ObjStm`, Flate, see [`deflate`]); nothing when
-    /// there are none.
-    pub(crate) fn object_stream(&mut self, id: u32) {
+    /// streams (`/Type /ObjStm`, Flate, see [`deflate`]) of at most
+    /// [`OBJECTS_PER_STREAM`] objects each, numbered by `new_id`; nothing
+    /// when there are none.
+    pub(crate) fn object_streams(&mut self, mut new_id: impl FnMut() -> u32) {
         let Some(packed) = self.packed.take() else {
             return;
         };
-        if packed.is_empty() {
-            return;
-        }
-        // "number offset" pairs, then the objects, offsets counted from
-        // the first object.
-        let mut header = Vec::new();
-        let mut body = Vec::new();
-        for (index, (number, text)) in packed.iter().enumerate() {
-            if index > 0 {
-                header.push(b' ');
-                body.push(b'\n');
+        for chunk in packed.chunks(OBJECTS_PER_STREAM) {
+            let id = new_id();
+            // "number offset" pairs, then the objects, offsets counted from
+            // the first object.
+            let mut header = Vec::new();
+            let mut body = Vec::new();
+            for (index, (number, text)) in chunk.iter().enumerate() {
+                if index > 0 {
+                    header.push(b' ');
+                    body.push(b'\n');
+                }
+                let _ = write!(header, "{number} {}", body.len());
+                body.extend_from_slice(text);
+                let index = u16::try_from(index).unwrap_or(u16::MAX);
+                self.entries.insert(*number, Entry::Compressed(id, index));
             }
-            let _ = write!(header, "{number} {}", body.len());
-            body.extend_from_slice(text);
-            // At most u16::MAX + 1 objects (see `indirect`).
-            let index = u16::try_from(index).unwrap_or(u16::MAX);
-            self.entries.insert(*number, Entry::Compressed(id, index));
+            header.push(b'\n');
+            let mut dict = Dictionary::new();
+            dict.set("Type", Object::Name(b"ObjStm".to_vec()));
+            dict.set("N", chunk.len() as i64);
+            dict.set("First", header.len() as i64);
+            header.extend_from_slice(&body);
+            self.indirect((id, 0), &flate_stream(dict, &header));
         }
-        header.push(b'\n');
-        let mut dict = Dictionary::new();
-        dict.set("Type", Object::Name(b"ObjStm".to_vec()));
-        dict.set("N", packed.len() as i64);
-        dict.set("First", header.len() as i64);
-        header.extend_from_slice(&body);
-        self.indirect((id, 0), &flate_stream(dict, &header));
     }
 
     /// Ends the section with a classic cross-reference table and trailer.
@@ -504,7 +504,7 @@ mod tests {
         // Streams and objects of another generation are written as they are.
         w.indirect((3, 0), &flate_stream(Dictionary::new(), b"q Q"));
         w.indirect((4, 1), &Object::Integer(7));
-        w.object_stream(5);
+        w.object_streams(|| 5);
         assert_eq!(w.entries.get(&1), Some(&Entry::Compressed(5, 0)));
         assert_eq!(w.entries.get(&2), Some(&Entry::Compressed(5, 1)));
         assert!(matches!(w.entries.get(&3), Some(Entry::Offset(..))));
@@ -526,6 +526,42 @@ mod tests {
         let pages = doc.get_dictionary((2, 0)).expect("pages");
         assert_eq!(pages.get(b"Count").and_then(Object::as_i64).ok(), Some(0));
         assert_eq!(doc.get_object((4, 1)).ok(), Some(&Object::Integer(7)));
+    }
+
+    #[test]
+    fn many_objects_are_split_into_streams_of_a_hundred() {
+        let mut w = ObjectWriter::new(0);
+        w.buf.extend_from_slice(b"%PDF-1.5\n");
+        w.pack();
+        let mut catalog = Dictionary::new();
+        catalog.set("Type", Object::Name(b"Catalog".to_vec()));
+        w.indirect((1, 0), &Object::Dictionary(catalog));
+        for id in 2..=250 {
+            w.indirect((id, 0), &Object::Integer(i64::from(id)));
+        }
+        let mut next = 251;
+        w.object_streams(|| {
+            next += 1;
+            next - 1
+        });
+        assert_eq!(next, 254, "three streams");
+        for (id, stream, index) in [(1, 251, 0), (100, 251, 99), (101, 252, 0), (250, 253, 49)] {
+            assert_eq!(w.entries.get(&id), Some(&Entry::Compressed(stream, index)));
+        }
+        w.entries.insert(0, Entry::Free);
+        let mut trailer = Dictionary::new();
+        trailer.set("Root", Object::Reference((1, 0)));
+        let pdf = w.finish_stream(trailer, 254);
+        let doc = lopdf::Document::load_mem(&pdf).expect("lopdf reads it");
+        for id in 2..=250 {
+            assert_eq!(
+                doc.get_object((id, 0)).ok(),
+                Some(&Object::Integer(i64::from(id)))
+            );
+        }
+        let text = String::from_utf8_lossy(&pdf);
+        assert_eq!(text.matches("/Type /ObjStm/N 100/").count(), 2, "{text}");
+        assert_eq!(text.matches("/Type /ObjStm/N 50/").count(), 1, "{text}");
     }
 
     #[test]
