@@ -34,6 +34,9 @@ pub struct Options {
     pub text_pages: TextPages,
     /// The resolution PDF pages are rendered at for OCR.
     pub dpi: RenderDpi,
+    /// How [`Pipeline::convert`] writes: the input's name and the time it
+    /// records; without a password of its own it uses `open.password`.
+    pub write: WriteOptions,
 }
 
 impl Default for Options {
@@ -51,6 +54,7 @@ impl Default for Options {
                 min: 50.0,
                 max: 400.0,
             },
+            write: WriteOptions::default(),
         }
     }
 }
@@ -212,8 +216,8 @@ impl Pipeline {
     ) -> Result<usize, Error> {
         let done = self.recognize(bytes, options, cancel, progress)?;
         let write = WriteOptions {
-            password: options.open.password.clone(),
-            ..Default::default()
+            password: (options.write.password.clone()).or_else(|| options.open.password.clone()),
+            ..options.write.clone()
         };
         done.write(format, &write, out)?;
         Ok(done.document.pages().len())

@@ -38,6 +38,11 @@ pub struct Args {
     /// Password of an encrypted PDF.
     #[arg(long)]
     password: Option<String>,
+    /// Record when the output was made (PDF `/ModDate`, ALTO
+    /// `processingDateTime`, JSON `created`); without it the same input
+    /// always gives the same bytes.
+    #[arg(long)]
+    timestamp: bool,
     /// Seconds one page may take; a page over it fails the run with
     /// `timeout` (exit code 1). 0: no limit.
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = crate::parse_page_timeout)]
@@ -66,6 +71,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut options = Options::default();
     options.settings.languages = Languages::parse(&args.lang);
     options.open.password = args.password;
+    options.write.source_name = args
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    options.write.timestamp = args.timestamp.then(std::time::SystemTime::now);
     options.settings.page_timeout = args.page_timeout.0;
     if args.force_ocr {
         options.text_pages = TextPages::Force;

@@ -45,8 +45,16 @@ pub(crate) fn write(
             xml_escape(name)
         );
     }
+    s.push_str("<Processing ID=\"OCR_0\">\n");
+    if let Some(t) = options.timestamp {
+        let _ = writeln!(
+            s,
+            "<processingDateTime>{}</processingDateTime>",
+            crate::iso_time(t)
+        );
+    }
     s.push_str(concat!(
-        "<Processing ID=\"OCR_0\">\n<processingSoftware>\n",
+        "<processingSoftware>\n",
         "<softwareName>ocrloom</softwareName>\n<softwareVersion>",
         env!("CARGO_PKG_VERSION"),
         "</softwareVersion>\n</processingSoftware>\n</Processing>\n",

@@ -44,12 +44,13 @@ use crate::font::{self, CodeMap};
 use crate::layer::{self, Affine, Prefixed};
 use crate::serialize::{self, flate_stream, Entry, ObjectWriter, RealTexts};
 use crate::strip;
-use crate::WriteError;
+use crate::{WriteError, WriteOptions};
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 use ocrloom_ocr::PageResult;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+use std::time::SystemTime;
 
 /// The key marking streams this crate added to a page.
 const MARKER: &[u8] = b"OCRLoom";
@@ -71,17 +72,19 @@ pub struct GraftStats {
 
 /// Writes `input` followed by an incremental update adding the text layer of
 /// `pages[i]` to page `i` (pages with `None` or without words are untouched).
+/// Of `options`, the password opens an encrypted input, and a timestamp
+/// becomes the document's `/ModDate`.
 pub fn graft(
     input: &[u8],
     pages: &[Option<&PageResult>],
-    password: Option<&str>,
+    options: &WriteOptions,
     out: &mut dyn Write,
 ) -> Result<GraftStats, WriteError> {
-    let options = match password {
+    let load = match options.password.as_deref() {
         Some(p) => lopdf::LoadOptions::with_password(p),
         None => lopdf::LoadOptions::default(),
     };
-    let doc = lopdf::Document::load_mem_with_options(input, options)
+    let doc = lopdf::Document::load_mem_with_options(input, load)
         .map_err(|e| WriteError::PdfUnreadable(e.to_string()))?;
     if doc.is_encrypted() {
         return Err(WriteError::Encrypted);
@@ -111,6 +114,7 @@ pub fn graft(
         codes: CodeMap::default(),
         wrap: None,
         shared_resources: HashMap::new(),
+        info: None,
     };
     let mut stats = GraftStats::default();
     for (index, (&page_id, result)) in page_ids.iter().zip(pages).enumerate() {
@@ -131,6 +135,9 @@ pub fn graft(
         return Ok(stats);
     }
     graft.fonts();
+    if let Some(t) = options.timestamp {
+        graft.mod_date(t);
+    }
     let update = graft.finish(input)?;
     out.write_all(input)?;
     out.write_all(&update)?;
@@ -156,6 +163,8 @@ struct Grafter<'a> {
     codes: CodeMap,
     /// The `q` and `Q` streams, once written.
     wrap: Option<(u32, u32)>,
+    /// The document information dictionary, when the update has a new one.
+    info: Option<ObjectId>,
     /// New resource dictionaries made from a shared (indirect) one, by the
     /// original's id, the name prefix and the variants they carry.
     shared_resources: HashMap<(ObjectId, String, Vec<usize>), u32>,
@@ -502,6 +511,41 @@ impl Grafter<'_> {
         self.objects.push((root, Object::Dictionary(catalog)));
     }
 
+    /// A new version of the document information dictionary with
+    /// `/ModDate` (a new dictionary when there is none), unless the
+    /// document claims PDF/A: its XMP metadata would have to say the same.
+    fn mod_date(&mut self, t: SystemTime) {
+        let doc = self.doc;
+        if xmp(doc).is_some_and(|x| claims(&x, "pdfaid:part").is_some()) {
+            tracing::info!("the document claims PDF/A: its dates are left as they are");
+            return;
+        }
+        let original = match doc.trailer.get(b"Info") {
+            Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok().map(|d| (*id, d.clone())),
+            _ => None,
+        };
+        let (id, mut info) = match original {
+            Some((id, info)) => {
+                self.keep_reals(id);
+                (id, info)
+            }
+            None => {
+                // A direct dictionary in the trailer (rare) becomes an
+                // object of its own.
+                let info = doc
+                    .trailer
+                    .get(b"Info")
+                    .and_then(Object::as_dict)
+                    .cloned()
+                    .unwrap_or_default();
+                ((self.new_id(), 0), info)
+            }
+        };
+        info.set("ModDate", crate::pdf_time(t));
+        self.objects.push((id, Object::Dictionary(info)));
+        self.info = Some(id);
+    }
+
     /// The update after the input: objects, cross-reference section, trailer.
     ///
     /// The new non-stream objects go into object streams and the section
@@ -541,6 +585,9 @@ impl Grafter<'_> {
             if let Ok(v) = doc.trailer.get(key) {
                 trailer.set(key, v.clone());
             }
+        }
+        if let Some(info) = self.info {
+            trailer.set("Info", Object::Reference(info));
         }
         if let Some(state) = &state {
             match state.encrypt_object_id() {

@@ -39,6 +39,7 @@ use ocrloom_ocr::PageResult;
 use ocrloom_raster::{Document, Format, PageImage, RenderDpi};
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::time::SystemTime;
 
 /// The resource-name prefix of the layer's fonts (pages hold nothing else).
 const FONT_PREFIX: &str = "F";
@@ -55,13 +56,15 @@ struct Stored {
     parts: Vec<(Object, [u32; 4])>,
 }
 
-/// Writes a PDF with one page per page of `doc` (an image document).
+/// Writes a PDF with one page per page of `doc` (an image document),
+/// dated `timestamp` when given (see [`crate::WriteOptions::timestamp`]).
 pub fn write_pdf(
     doc: &Document,
     pages: &[Option<&PageResult>],
+    timestamp: Option<SystemTime>,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
-    write_pdf_with(doc, pages, out, true)
+    write_pdf_with(doc, pages, timestamp, out, true)
 }
 
 /// [`write_pdf`]; with `pass_through` false every page is decoded and
@@ -69,6 +72,7 @@ pub fn write_pdf(
 fn write_pdf_with(
     doc: &Document,
     pages: &[Option<&PageResult>],
+    timestamp: Option<SystemTime>,
     out: &mut dyn Write,
     pass_through: bool,
 ) -> Result<(), WriteError> {
@@ -222,6 +226,10 @@ fn write_pdf_with(
         "Producer",
         Object::string_literal(concat!("ocrloom ", env!("CARGO_PKG_VERSION"))),
     );
+    if let Some(t) = timestamp {
+        info.set("CreationDate", crate::pdf_time(t));
+        info.set("ModDate", crate::pdf_time(t));
+    }
     w.indirect((info_id, 0), &Object::Dictionary(info));
     w.object_streams(&mut new_id);
     w.entries.insert(0, crate::serialize::Entry::Free);
@@ -878,7 +886,7 @@ mod tests {
     fn pdf_file(doc: &Document, pass_through: bool, name: &str) -> (Vec<u8>, PathBuf) {
         let pages = vec![None; doc.pages().len()];
         let mut pdf = Vec::new();
-        write_pdf_with(doc, &pages, &mut pdf, pass_through).expect("write");
+        write_pdf_with(doc, &pages, None, &mut pdf, pass_through).expect("write");
         let path = std::env::temp_dir().join(format!(
             "ocrloom-images-{}-{name}-{pass_through}.pdf",
             std::process::id()

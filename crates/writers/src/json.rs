@@ -5,6 +5,7 @@ use ocrloom_ocr::{BBox, PageResult};
 use ocrloom_raster::Document;
 use serde::Serialize;
 use std::io::Write;
+use std::time::SystemTime;
 
 /// The value of the top-level `schema` field.
 pub const SCHEMA: &str = "ocrloom-result/1";
@@ -12,6 +13,8 @@ pub const SCHEMA: &str = "ocrloom-result/1";
 #[derive(Serialize)]
 struct Output<'a> {
     schema: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<String>,
     pages: Vec<Page<'a>>,
 }
 
@@ -80,10 +83,12 @@ fn r2(v: f64) -> f64 {
 pub(crate) fn write(
     doc: &Document,
     pages: &[Option<&PageResult>],
+    timestamp: Option<SystemTime>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let mut output = Output {
         schema: SCHEMA,
+        created: timestamp.map(crate::iso_time),
         pages: Vec::with_capacity(pages.len()),
     };
     for (index, (info, page)) in doc.pages().iter().zip(pages).enumerate() {

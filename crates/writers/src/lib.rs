@@ -8,7 +8,8 @@
 //! - [`OutputFormat::Txt`], [`OutputFormat::Hocr`], [`OutputFormat::Alto`]
 //!   (ALTO v4) and [`OutputFormat::Json`] (schema in `JSON.md`).
 //!
-//! Every writer is deterministic: the same input gives the same bytes.
+//! Every writer is deterministic: the same input gives the same bytes
+//! (unless [`WriteOptions::timestamp`] asks for the time of writing).
 //!
 //! The PDF text layer holds the words in the engine's reading order (the
 //! order of the `.txt` output), one line after another: extract it in
@@ -58,9 +59,11 @@ mod text;
 pub use graft::GraftStats;
 pub use json::SCHEMA as JSON_SCHEMA_ID;
 
+use lopdf::Object;
 use ocrloom_ocr::{DocumentResult, PageResult};
 use ocrloom_raster::{Document, Format, PageInfo, Unit};
 use std::io::Write;
+use std::time::SystemTime;
 
 /// The resolution assumed for an image that does not state one.
 pub const FALLBACK_DPI: f32 = 300.0;
@@ -156,6 +159,28 @@ pub struct WriteOptions {
     /// The input's file name, recorded in hOCR (`image`) and ALTO
     /// (`fileName`). `None` writes none.
     pub source_name: Option<String>,
+    /// When the output is made, recorded as the PDF's `/ModDate` (and
+    /// `/CreationDate` for a PDF built from images), ALTO's
+    /// `processingDateTime` and JSON's `created`. `None` (the default)
+    /// records no time, so that the same input gives the same bytes. A PDF
+    /// that claims PDF/A keeps its dates: its XMP metadata would have to
+    /// agree.
+    pub timestamp: Option<SystemTime>,
+}
+
+/// `t` in UTC, ISO 8601 / RFC 3339 to the second (`2026-11-30T07:11:41Z`).
+pub(crate) fn iso_time(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// `t` as a PDF date string (ISO 32000-1, 7.9.4), UTC.
+pub(crate) fn pdf_time(t: SystemTime) -> Object {
+    let text = chrono::DateTime::<chrono::Utc>::from(t)
+        .format("D:%Y%m%d%H%M%S+00'00'")
+        .to_string();
+    Object::string_literal(text)
 }
 
 /// A writer failure. [`WriteError::code`] gives a stable identifier.
@@ -218,15 +243,15 @@ pub fn write(
     match format {
         OutputFormat::Pdf => {
             if doc.format() == Format::Pdf {
-                graft::graft(doc.bytes(), &pages, options.password.as_deref(), out)?;
+                graft::graft(doc.bytes(), &pages, options, out)?;
             } else {
-                images::write_pdf(doc, &pages, out)?;
+                images::write_pdf(doc, &pages, options.timestamp, out)?;
             }
         }
         OutputFormat::Txt => text::write(doc, &pages, out)?,
         OutputFormat::Hocr => hocr::write(doc, &pages, options, out)?,
         OutputFormat::Alto => alto::write(doc, &pages, options, out)?,
-        OutputFormat::Json => json::write(doc, &pages, out)?,
+        OutputFormat::Json => json::write(doc, &pages, options.timestamp, out)?,
     }
     Ok(())
 }

@@ -15,10 +15,17 @@ fn validate(input: &str, result: &DocumentResult) {
     let doc = Document::open_path(&fixture(input), &OpenOptions::default()).expect("open");
     let options = WriteOptions {
         source_name: Some(format!("{input} & <co>")),
+        // 2026-11-30T00:53:20Z
+        timestamp: Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_000_000)),
         ..Default::default()
     };
     let mut alto = Vec::new();
     write(OutputFormat::Alto, &doc, result, &options, &mut alto).expect("write");
+    let text = String::from_utf8_lossy(&alto);
+    assert!(
+        text.contains("<processingDateTime>2026-11-30T00:53:20Z</processingDateTime>"),
+        "{text}"
+    );
     let path = std::env::temp_dir().join(format!(
         "ocrloom-writers-{}-{input}.alto.xml",
         std::process::id()

@@ -295,7 +295,8 @@ fn damaged_cross_references_are_listed_in_full() {
     let page = sample_page(0, 2550, 3300);
     let mut pdf = Vec::new();
     let stats =
-        ocrloom_writers::graft::graft(&damaged, &[Some(&page)], None, &mut pdf).expect("graft");
+        ocrloom_writers::graft::graft(&damaged, &[Some(&page)], &Default::default(), &mut pdf)
+            .expect("graft");
     assert_eq!(stats.pages_with_layer, 1);
     let update = String::from_utf8_lossy(&pdf[damaged.len()..]).into_owned();
     assert!(update.contains("/Type /ObjStm"), "no object stream");
@@ -543,10 +544,8 @@ fn lines_of_a_skewed_page_keep_their_order() {
     let _ = std::fs::remove_file(path);
 }
 
-/// A document that claims PDF/A-1 (PDF 1.4: no object or cross-reference
-/// streams) gets an update without them.
-#[test]
-fn a_pdfa_1_update_has_no_object_stream() {
+/// `trivial.pdf` with XMP metadata claiming PDF/A-1b.
+fn pdfa_1_input() -> Vec<u8> {
     let mut doc = lopdf::Document::load(fixture("trivial.pdf")).expect("load");
     let xmp = br#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="1" pdfaid:conformance="B"/></rdf:RDF></x:xmpmeta>"#;
     let mut dict = lopdf::Dictionary::new();
@@ -558,9 +557,18 @@ fn a_pdfa_1_update_has_no_object_stream() {
         .set("Metadata", lopdf::Object::Reference(metadata));
     let mut input = Vec::new();
     doc.save_to(&mut input).expect("save");
+    input
+}
+
+/// A document that claims PDF/A-1 (PDF 1.4: no object or cross-reference
+/// streams) gets an update without them.
+#[test]
+fn a_pdfa_1_update_has_no_object_stream() {
+    let input = pdfa_1_input();
     let page = sample_page(0, 2550, 3300);
     let mut pdf = Vec::new();
-    ocrloom_writers::graft::graft(&input, &[Some(&page)], None, &mut pdf).expect("graft");
+    ocrloom_writers::graft::graft(&input, &[Some(&page)], &Default::default(), &mut pdf)
+        .expect("graft");
     let update = String::from_utf8_lossy(&pdf[input.len()..]).into_owned();
     assert!(!update.contains("/ObjStm"), "an object stream");
     assert!(update.contains("xref\n"), "no cross-reference table");
@@ -570,4 +578,61 @@ fn a_pdfa_1_update_has_no_object_stream() {
     let text = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
     assert!(text.contains("Grüße aus Zürich"), "{text}");
     let _ = std::fs::remove_file(path);
+}
+
+/// The time of writing is recorded only when asked for: as the grafted
+/// PDF's `/ModDate` (not for a PDF/A document, whose XMP would have to
+/// agree), the image PDF's `/CreationDate` and JSON's `created`.
+#[test]
+fn a_timestamp_is_recorded_only_when_asked() {
+    // 2026-11-30T00:53:20Z
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_000_000);
+    let dated = WriteOptions {
+        timestamp: Some(t),
+        ..Default::default()
+    };
+    let page = sample_page(0, 2550, 3300);
+    let info_date = |pdf: &[u8], key: &[u8]| -> Option<String> {
+        let doc = lopdf::Document::load_mem(pdf).expect("load");
+        let info = doc.trailer.get(b"Info").ok()?;
+        let (_, info) = doc.dereference(info).ok()?;
+        let date = info.as_dict().ok()?.get(key).ok()?.as_str().ok()?;
+        Some(String::from_utf8_lossy(date).into_owned())
+    };
+    let input = std::fs::read(fixture("trivial.pdf")).expect("fixture");
+    for (options, expected) in [
+        (&dated, Some("D:20261130005320+00'00'")),
+        (&WriteOptions::default(), None),
+    ] {
+        let mut pdf = Vec::new();
+        ocrloom_writers::graft::graft(&input, &[Some(&page)], options, &mut pdf).expect("graft");
+        assert_eq!(info_date(&pdf, b"ModDate").as_deref(), expected);
+    }
+    // PDF/A: the dates stay as they were (none).
+    let input = pdfa_1_input();
+    let mut pdf = Vec::new();
+    ocrloom_writers::graft::graft(&input, &[Some(&page)], &dated, &mut pdf).expect("graft");
+    assert!(pdf.len() > input.len(), "no layer");
+    assert_eq!(info_date(&pdf, b"ModDate"), None);
+    // Image PDF and JSON.
+    let doc = Document::open_path(&fixture("group4.tiff"), &OpenOptions::default()).expect("open");
+    let info = &doc.pages()[0];
+    let result = DocumentResult {
+        pages: vec![sample_page(0, info.width as u32, info.height as u32)],
+    };
+    for (options, created) in [(&dated, true), (&WriteOptions::default(), false)] {
+        let mut pdf = Vec::new();
+        write(OutputFormat::Pdf, &doc, &result, options, &mut pdf).expect("write");
+        assert_eq!(
+            info_date(&pdf, b"CreationDate").is_some_and(|d| d == "D:20261130005320+00'00'"),
+            created
+        );
+        let mut json = Vec::new();
+        write(OutputFormat::Json, &doc, &result, options, &mut json).expect("write");
+        let json: serde_json::Value = serde_json::from_slice(&json).expect("json");
+        assert_eq!(
+            json.get("created").and_then(|c| c.as_str()) == Some("2026-11-30T00:53:20Z"),
+            created
+        );
+    }
 }
