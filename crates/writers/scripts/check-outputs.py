@@ -18,7 +18,9 @@ boxes mapped back to the unturned page), writes every format with the
                re-orders by physical layout, reported as `cer_pdftotext`), IoU of `pdftotext -bbox` word boxes with the
                JSON's boxes, bytes added, hOCR (hocr-check), PDF write time.
 REUSE_OCR=1 keeps the OCR results (WORKDIR/NAME.result.json) of an earlier
-run, to re-check the writers alone after a change.
+run, to re-check the writers alone after a change. OCRLOOM_ENGINE=PATH (the
+`ocrloom` binary) takes the results from the engine itself (`ocrloom ocr`,
+every page, its JSON output converted back) instead of the Tesseract CLI.
 Needs: poppler-utils, qpdf, tesseract; python: rapidfuzz, pypdfium2, lxml, Pillow, hocr-tools.
 Prints one JSON line per input.
 """
@@ -27,6 +29,7 @@ import html, json, os, re, statistics, subprocess, sys, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 WRITE = os.environ.get("OCRLOOM_WRITE", os.path.join(HERE, "../../../target/debug/examples/write"))
 MAX_OCR = int(os.environ.get("MAX_OCR", "4"))
+ENGINE = os.environ.get("OCRLOOM_ENGINE")
 DPI = int(os.environ.get("OCR_DPI", "150"))
 
 def run(*cmd, **kw):
@@ -102,6 +105,32 @@ def tesseract_page(png, index):
     run("tesseract", src, png, "--psm", "3", "-l", "eng", "hocr", env=env)
     return f"{index}:{png}.hocr:{rotation}"
 
+def engine_result(json_out, result_path):
+    """Converts the engine's JSON output back into a DocumentResult."""
+    box = lambda b: dict(zip(("x0", "y0", "x1", "y1"), b))
+    def union(boxes):
+        return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+    pages = []
+    for p in json.load(open(json_out))["pages"]:
+        if not p["ocr"]:
+            continue
+        blocks = []
+        for b in p["blocks"]:
+            paragraphs = {}
+            for l in b["lines"]:
+                paragraphs.setdefault(l["paragraph"], []).append({
+                    "bbox": box(l["bbox_px"]),
+                    "baseline": box(l["baseline_px"]) if l.get("baseline_px") else None,
+                    "font_size": l["font_size"],
+                    "words": [{"text": w["text"], "bbox": box(w["bbox_px"]), "confidence": w["confidence"]} for w in l["words"]],
+                })
+            blocks.append({"bbox": box(b["bbox_px"]), "paragraphs": [
+                {"bbox": box(union([[l["bbox"][k] for k in ("x0", "y0", "x1", "y1")] for l in lines])), "lines": lines}
+                for _, lines in sorted(paragraphs.items())]})
+        pages.append({k: p[k] for k in ("index", "dpi", "orientation", "skew", "language", "mean_confidence")}
+                     | {"width": p["width_px"], "height": p["height_px"], "blocks": blocks})
+    json.dump({"pages": pages}, open(result_path, "w"))
+
 def check(work, path):
     name = os.path.basename(path)
     base = os.path.join(work, name)
@@ -109,6 +138,13 @@ def check(work, path):
     rec = {"file": name}
     hocrs = []
     reuse = os.environ.get("REUSE_OCR") == "1" and os.path.exists(base + ".result.json")
+    if ENGINE and not reuse:
+        r = run(ENGINE, "ocr", path, "-o", base + ".engine.json")
+        if r.returncode != 0:
+            rec["ocr_error"] = r.stderr.decode()[-300:]
+            return rec
+        engine_result(base + ".engine.json", base + ".result.json")
+        reuse = True
     if is_pdf:
         n = page_count(path)
         rec["pages"] = n
