@@ -513,11 +513,12 @@ impl Grafter<'_> {
 
     /// A new version of the document information dictionary with
     /// `/ModDate` (a new dictionary when there is none), unless the
-    /// document claims PDF/A: its XMP metadata would have to say the same.
+    /// document claims PDF/A or PDF/X: its XMP metadata would have to say
+    /// the same.
     fn mod_date(&mut self, t: SystemTime) {
         let doc = self.doc;
-        if xmp(doc).is_some_and(|x| claims(&x, "pdfaid:part").is_some()) {
-            tracing::info!("the document claims PDF/A: its dates are left as they are");
+        if Claims::of(doc).any() {
+            tracing::info!("the document claims PDF/A or PDF/X: its dates are left as they are");
             return;
         }
         let original = match doc.trailer.get(b"Info") {
@@ -550,7 +551,7 @@ impl Grafter<'_> {
     ///
     /// The new non-stream objects go into object streams and the section
     /// is a cross-reference stream, except for encrypted documents and those
-    /// pinned to PDF 1.4 (see [`pinned_to_pdf_1_4`]): their update keeps the form of the original's last
+    /// pinned to PDF 1.4 (see [`Claims::pinned_to_pdf_1_4`]): their update keeps the form of the original's last
     /// section, every object written as it is (in an encrypted document an
     /// object stream would have to be encrypted as a whole, its objects'
     /// strings not; one rule for all objects is simpler, and the saving on a
@@ -558,7 +559,7 @@ impl Grafter<'_> {
     fn finish(mut self, input: &[u8]) -> Result<Vec<u8>, WriteError> {
         let doc = self.doc;
         let state = doc.encryption_state.clone();
-        let pack = state.is_none() && !pinned_to_pdf_1_4(doc);
+        let pack = state.is_none() && !Claims::of(doc).pinned_to_pdf_1_4();
         if pack {
             self.catalog_version();
         }
@@ -636,30 +637,48 @@ impl Grafter<'_> {
 /// Largest XMP metadata stream searched for a standard's claim.
 const MAX_METADATA: usize = 4 << 20;
 
-/// True when the document claims a standard that pins it to PDF 1.4 or
-/// earlier, which has neither object streams nor cross-reference streams:
-/// PDF/A-1 (PDF 1.4), or PDF/X-1a, X-2 or X-3 (PDF 1.3 or 1.4; PDF/X-4 is
-/// PDF 1.6). The update must keep such a claim true.
-fn pinned_to_pdf_1_4(doc: &lopdf::Document) -> bool {
-    let xmp = xmp(doc).unwrap_or_default();
-    // PDF/A: `pdfaid:part="1"` (attribute) or `<pdfaid:part>1</pdfaid:part>`.
-    let pdfa = claims(&xmp, "pdfaid:part").is_some_and(|part| part == 1);
-    // PDF/X: the Info dictionary's `/GTS_PDFXVersion (PDF/X-3:2002)`, or
-    // the same value in the XMP.
-    let info = doc
-        .trailer
-        .get(b"Info")
-        .and_then(|i| doc.dereference(i))
-        .and_then(|(_, i)| i.as_dict())
-        .and_then(|i| i.get(b"GTS_PDFXVersion"))
-        .and_then(Object::as_str)
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .unwrap_or_default();
-    let pdfx = [info.as_str(), xmp.as_str()]
-        .iter()
-        .filter_map(|text| claims(text, "PDF/X-"))
-        .any(|version| (1..4).contains(&version));
-    pdfa || pdfx
+/// The PDF/A part and the PDF/X version a document claims, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Claims {
+    /// `pdfaid:part="1"` (attribute) or `<pdfaid:part>1</pdfaid:part>` in
+    /// the XMP metadata.
+    pdfa: Option<u32>,
+    /// The Info dictionary's `/GTS_PDFXVersion (PDF/X-3:2002)`, or the same
+    /// value in the XMP.
+    pdfx: Option<u32>,
+}
+
+impl Claims {
+    fn of(doc: &lopdf::Document) -> Self {
+        let xmp = xmp(doc).unwrap_or_default();
+        let info = doc
+            .trailer
+            .get(b"Info")
+            .and_then(|i| doc.dereference(i))
+            .and_then(|(_, i)| i.as_dict())
+            .and_then(|i| i.get(b"GTS_PDFXVersion"))
+            .and_then(Object::as_str)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default();
+        Claims {
+            pdfa: claims(&xmp, "pdfaid:part"),
+            pdfx: claims(&info, "PDF/X-").or_else(|| claims(&xmp, "PDF/X-")),
+        }
+    }
+
+    /// True for a standard that pins the document to PDF 1.4 or earlier,
+    /// which has neither object streams nor cross-reference streams:
+    /// PDF/A-1 (PDF 1.4), or PDF/X-1a, X-2 or X-3 (PDF 1.3 or 1.4; PDF/X-4
+    /// is PDF 1.6). The update must keep such a claim true.
+    fn pinned_to_pdf_1_4(self) -> bool {
+        self.pdfa == Some(1) || self.pdfx.is_some_and(|v| (1..4).contains(&v))
+    }
+
+    /// True for any PDF/A or PDF/X claim: their validators want the Info
+    /// dictionary's dates to agree with the XMP metadata's.
+    fn any(self) -> bool {
+        self.pdfa.is_some() || self.pdfx.is_some()
+    }
 }
 
 /// The document's XMP metadata, as text.
@@ -796,21 +815,20 @@ mod tests {
         doc
     }
 
+    fn pinned(doc: &lopdf::Document) -> bool {
+        Claims::of(doc).pinned_to_pdf_1_4()
+    }
+
     #[test]
     fn pdfa_1_is_recognised_in_both_xmp_forms() {
-        assert!(pinned_to_pdf_1_4(&with_metadata(
+        assert!(pinned(&with_metadata(
             r#"<rdf:Description pdfaid:part="1"/>"#
         )));
-        assert!(pinned_to_pdf_1_4(&with_metadata(
-            "<pdfaid:part>\n 1\n</pdfaid:part>"
-        )));
-        assert!(!pinned_to_pdf_1_4(&with_metadata(
-            r#"<rdf:Description pdfaid:part="2"/>"#
-        )));
-        assert!(!pinned_to_pdf_1_4(&with_metadata(
-            "<pdfaid:part>12</pdfaid:part>"
-        )));
-        assert!(!pinned_to_pdf_1_4(&with_metadata("no claim")));
+        assert!(pinned(&with_metadata("<pdfaid:part>\n 1\n</pdfaid:part>")));
+        let pdfa_2 = Claims::of(&with_metadata(r#"<rdf:Description pdfaid:part="2"/>"#));
+        assert!(!pdfa_2.pinned_to_pdf_1_4() && pdfa_2.any());
+        assert!(!pinned(&with_metadata("<pdfaid:part>12</pdfaid:part>")));
+        assert!(!Claims::of(&with_metadata("no claim")).any());
     }
 
     #[test]
@@ -823,13 +841,14 @@ mod tests {
             doc.trailer.set("Info", Object::Reference(info));
             doc
         };
-        assert!(pinned_to_pdf_1_4(&with_info("PDF/X-3:2002")));
-        assert!(pinned_to_pdf_1_4(&with_info("PDF/X-1a:2001")));
-        assert!(!pinned_to_pdf_1_4(&with_info("PDF/X-4")));
-        assert!(pinned_to_pdf_1_4(&with_metadata(
+        assert!(pinned(&with_info("PDF/X-3:2002")));
+        assert!(pinned(&with_info("PDF/X-1a:2001")));
+        let pdfx_4 = Claims::of(&with_info("PDF/X-4"));
+        assert!(!pdfx_4.pinned_to_pdf_1_4() && pdfx_4.any());
+        assert!(pinned(&with_metadata(
             "<pdfxid:GTS_PDFXVersion>PDF/X-3:2002</pdfxid:GTS_PDFXVersion>"
         )));
-        assert!(!pinned_to_pdf_1_4(&with_metadata(
+        assert!(!pinned(&with_metadata(
             "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>"
         )));
     }

@@ -163,7 +163,7 @@ pub struct WriteOptions {
     /// `/CreationDate` for a PDF built from images), ALTO's
     /// `processingDateTime` and JSON's `created`. `None` (the default)
     /// records no time, so that the same input gives the same bytes. A PDF
-    /// that claims PDF/A keeps its dates: its XMP metadata would have to
+    /// that claims PDF/A or PDF/X keeps its dates: its XMP metadata would have to
     /// agree.
     pub timestamp: Option<SystemTime>,
 }
