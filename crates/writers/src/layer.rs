@@ -116,25 +116,36 @@ fn turn((x, y): (f64, f64), angle: f64) -> (f64, f64) {
     (x * c + y * s, -x * s + y * c)
 }
 
+/// A baseline shorter than this many times its line's height is too short
+/// to give its angle (a pixel off at either end of a short one is degrees).
+const MIN_BASELINE_TO_HEIGHT: f64 = 4.0;
+
 /// The skew of `line` against the axis direction `dir`, radians,
-/// counter-clockwise on screen: from its baseline, else the page's skew.
-fn line_skew(line: &Line, dir: (f64, f64), page_skew_deg: f32) -> f64 {
-    let max = std::f64::consts::FRAC_PI_4;
-    if let Some(b) = line.baseline {
-        let (bx, by) = (f64::from(b.x1 - b.x0), f64::from(b.y1 - b.y0));
-        if bx.hypot(by) > 1.0 {
-            // In y-up terms: the angle from dir to the baseline.
-            let (ux, uy) = (dir.0, -dir.1);
-            let (vx, vy) = (bx, -by);
-            let angle = (ux * vy - uy * vx).atan2(ux * vx + uy * vy);
-            if angle.abs() < max {
-                return angle;
-            }
-        }
+/// counter-clockwise on screen, from its baseline; 0 when it has none that
+/// can be trusted: too short (a word or two, whose box is then exact
+/// written level), or further than 45 degrees from `dir` (a misread: stray
+/// marks in a picture).
+fn line_skew(line: &Line, dir: (f64, f64)) -> f64 {
+    let Some(b) = line.baseline else {
+        return 0.0;
+    };
+    let (bx, by) = (f64::from(b.x1 - b.x0), f64::from(b.y1 - b.y0));
+    // In y-up terms: the angle from dir to the baseline.
+    let (ux, uy) = (dir.0, -dir.1);
+    let (vx, vy) = (bx, -by);
+    let angle = (ux * vy - uy * vx).atan2(ux * vx + uy * vy);
+    if angle.abs() >= std::f64::consts::FRAC_PI_4 {
+        return 0.0;
     }
-    let page = f64::from(page_skew_deg).to_radians();
-    if page.is_finite() && page.abs() < max {
-        page
+    // The line's height across its baseline: its box's extent across `dir`
+    // is the baseline's rise plus the height turned by the angle.
+    let length = bx.hypot(by);
+    let across =
+        f64::from(line.bbox.width()) * dir.1.abs() + f64::from(line.bbox.height()) * dir.0.abs();
+    let height = (across - length * angle.sin().abs()) / angle.cos();
+    // (A NaN anywhere fails this test: level.)
+    if length >= MIN_BASELINE_TO_HEIGHT * height.max(1.0) {
+        angle
     } else {
         0.0
     }
@@ -196,11 +207,11 @@ type PlacedLine = (Vec<(usize, Placed)>, f64);
 /// inflated size makes extractors miss the spaces between the other words
 /// (their space threshold is a fraction of the font size). `None` when the
 /// line has no word to write.
-fn line_words(line: &Line, dir0: (f64, f64), page_skew: f32) -> Option<PlacedLine> {
+fn line_words(line: &Line, dir0: (f64, f64)) -> Option<PlacedLine> {
     // Small skews are placed axis-aligned: each word still sits on its own
     // box (so its box is exact), and extractors, which break skewed runs
     // into fragments, read the words whole and in order.
-    let skew = line_skew(line, dir0, page_skew);
+    let skew = line_skew(line, dir0);
     let skew = if skew.abs() < MAX_UPRIGHT_SKEW.to_radians() {
         0.0
     } else {
@@ -315,7 +326,7 @@ pub(crate) fn content(
     }
     let lines: Vec<(&Line, PlacedLine)> = page
         .lines()
-        .filter_map(|line| Some((line, line_words(line, dir0, page.skew)?)))
+        .filter_map(|line| Some((line, line_words(line, dir0)?)))
         .collect();
     for (n, (line, (placed, line_height))) in lines.iter().enumerate() {
         let (line, line_height) = (*line, *line_height);
@@ -546,6 +557,65 @@ mod tests {
         let p = place(&bbox, (1.0, 0.0), angle).expect("placed");
         assert!((p.length - l).abs() < 2.0, "{}", p.length);
         assert!((p.height - h).abs() < 2.0, "{}", p.height);
+    }
+
+    #[test]
+    fn only_a_long_baseline_gives_a_line_its_skew() {
+        let line = |bbox: BBox, b: (f32, f32, f32, f32)| Line {
+            bbox,
+            baseline: Some(ocrloom_ocr::Baseline {
+                x0: b.0,
+                y0: b.1,
+                x1: b.2,
+                y1: b.3,
+            }),
+            font_size: 10.0,
+            words: Vec::new(),
+        };
+        let right = (1.0, 0.0);
+        // A 600 px line rising 8 degrees, 40 px tall: its own angle.
+        let rise = 600.0 * 8f32.to_radians().tan();
+        let long = BBox {
+            x0: 100,
+            y0: 100,
+            x1: 700,
+            y1: 100 + (rise + 40.0) as u32,
+        };
+        let skew = line_skew(
+            &line(long, (100.0, 100.0 + rise + 35.0, 700.0, 135.0)),
+            right,
+        );
+        assert!(
+            (skew.to_degrees() - 8.0).abs() < 0.1,
+            "{}",
+            skew.to_degrees()
+        );
+        // A 9 x 7 px mark whose baseline leans 7.6 degrees: level.
+        let mark = BBox {
+            x0: 70,
+            y0: 384,
+            x1: 79,
+            y1: 391,
+        };
+        assert_eq!(
+            line_skew(&line(mark, (69.6, 390.9, 78.6, 389.7)), right),
+            0.0
+        );
+        // A baseline across the reading direction (a misread): level.
+        let steep = BBox {
+            x0: 73,
+            y0: 408,
+            x1: 80,
+            y1: 427,
+        };
+        assert_eq!(
+            line_skew(&line(steep, (79.5, 426.9, 77.1, 408.0)), right),
+            0.0
+        );
+        // No baseline: level.
+        let mut none = line(long, (0.0, 0.0, 1.0, 0.0));
+        none.baseline = None;
+        assert_eq!(line_skew(&none, right), 0.0);
     }
 
     #[test]
