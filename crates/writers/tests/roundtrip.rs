@@ -544,6 +544,92 @@ fn lines_of_a_skewed_page_keep_their_order() {
     let _ = std::fs::remove_file(path);
 }
 
+/// A page skewed 8 degrees (lines rising to the right, each word's box the
+/// upright hull of the turned word, as the engine reports it): every word
+/// comes back on its box, and in order from `pdftotext -raw` and PDFium.
+#[test]
+fn a_steeply_skewed_page_keeps_its_boxes_and_order() {
+    let (w, h) = (2550u32, 3300u32);
+    let texts = [
+        ["Skewed", "pages", "come", "back", "whole"],
+        ["every", "word", "on", "its", "box"],
+        ["and", "in", "reading", "order", "too"],
+    ];
+    // Words 240 x 50 px turned 8 degrees: hulls about 245 x 83 px; each
+    // word 300 px along the line rises 42 px.
+    let (sin, cos) = 8f64.to_radians().sin_cos();
+    let (hull_w, hull_h) = (240.0 * cos + 50.0 * sin, 240.0 * sin + 50.0 * cos);
+    let lines: Vec<Vec<(&str, ocrloom_ocr::BBox)>> = texts
+        .iter()
+        .enumerate()
+        .map(|(l, line)| {
+            line.iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let x0 = 200.0 + 300.0 * cos * i as f64;
+                    let bottom = 900.0 + 300.0 * l as f64 - 300.0 * sin * i as f64;
+                    let b = common::bbox(
+                        x0 as u32,
+                        (bottom - hull_h) as u32,
+                        (x0 + hull_w) as u32,
+                        bottom as u32,
+                    );
+                    (*t, b)
+                })
+                .collect()
+        })
+        .collect();
+    let refs: Vec<&[(&str, ocrloom_ocr::BBox)]> = lines.iter().map(Vec::as_slice).collect();
+    let mut page = common::page(0, w, h, &refs);
+    page.skew = 8.0;
+    for line in page
+        .blocks
+        .iter_mut()
+        .flat_map(|b| &mut b.paragraphs)
+        .flat_map(|p| &mut p.lines)
+    {
+        // Tesseract's baseline: along the turned line.
+        let (x0, y0) = (line.bbox.x0 as f32, line.bbox.y1 as f32);
+        let run = line.bbox.width() as f32;
+        line.baseline = Some(ocrloom_ocr::Baseline {
+            x0,
+            y0,
+            x1: x0 + run,
+            y1: y0 - run * 8f32.to_radians().tan(),
+        });
+    }
+    let result = DocumentResult {
+        pages: vec![page.clone()],
+    };
+    let (_, path) = write_pdf("trivial.pdf", &result, "skewed8.pdf");
+    let expected: Vec<&str> = texts.iter().flatten().copied().collect();
+    assert_eq!(raw_words(&path), expected, "pdftotext -raw");
+    assert_eq!(pdfium_words(&path), expected, "PDFium");
+    let found = words_with_boxes(&path, 0);
+    let doc = Document::open_path(&fixture("trivial.pdf"), &OpenOptions::default()).expect("open");
+    let info = &doc.pages()[0];
+    let (sx, sy) = (
+        f64::from(info.width) / f64::from(w),
+        f64::from(info.height) / f64::from(h),
+    );
+    for word in page.words() {
+        let b = word.bbox;
+        let engine = [
+            f64::from(b.x0) * sx,
+            f64::from(b.y0) * sy,
+            f64::from(b.x1) * sx,
+            f64::from(b.y1) * sy,
+        ];
+        let best = found
+            .iter()
+            .filter(|(t, _)| *t == word.text)
+            .map(|(_, f)| iou(engine, *f))
+            .fold(0.0, f64::max);
+        assert!(best > 0.9, "{}: IoU {best}", word.text);
+    }
+    let _ = std::fs::remove_file(path);
+}
+
 /// `trivial.pdf` with XMP metadata claiming PDF/A-1b.
 fn pdfa_1_input() -> Vec<u8> {
     let mut doc = lopdf::Document::load(fixture("trivial.pdf")).expect("load");
