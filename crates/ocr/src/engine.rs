@@ -99,6 +99,13 @@ pub struct Preprocess {
     /// more, on lines across the page): upright pages, nearly all of them,
     /// then pay nothing for orientation.
     pub read_first: bool,
+    /// Level the text lines of a page skewed by `min_skew` degrees or more
+    /// (up to 15), found from projection profiles, before reading it.
+    pub deskew: bool,
+    /// See `deskew`: a quarter degree, below which the estimate itself
+    /// is unsure (levelling even 0.25 to 0.5 degrees took the UNLV pages'
+    /// CER from 8.09 to 4.10).
+    pub min_skew: f32,
 }
 
 impl Default for Preprocess {
@@ -113,6 +120,8 @@ impl Default for Preprocess {
             verify_orientation: true,
             min_orientation_confidence: 10.0,
             read_first: true,
+            deskew: true,
+            min_skew: 0.25,
         }
     }
 }
@@ -124,6 +133,7 @@ impl Preprocess {
         Preprocess {
             normalize_resolution: false,
             orientation: false,
+            deskew: false,
             ..Preprocess::default()
         }
     }
@@ -267,35 +277,69 @@ struct Frame {
     h: u32,
     /// Scale applied first.
     scale: f32,
+    /// Then, for a skewed page, turned clockwise to level its lines.
+    level: Option<Level>,
     /// Then this clockwise rotation.
     rot: u16,
+}
+
+/// A skewed page's lines levelled: the scaled image (`from`) turned
+/// clockwise by `degrees` on a canvas of size `to` (see
+/// [`preprocess::level`]).
+#[derive(Debug, Clone, Copy)]
+struct Level {
+    degrees: f32,
+    from: (f32, f32),
+    to: (f32, f32),
 }
 
 impl Frame {
     /// Maps a point of the prepared image back to the input image.
     fn point(&self, u: f32, v: f32) -> (f32, f32) {
-        let sw = self.w as f32 * self.scale;
-        let sh = self.h as f32 * self.scale;
+        let scaled = (self.w as f32 * self.scale, self.h as f32 * self.scale);
+        let (cw, ch) = self.level.map_or(scaled, |l| l.to);
         // Undo the clockwise rotation (continuous coordinates).
         let (x, y) = match self.rot {
-            90 => (v, sh - u),
-            180 => (sw - u, sh - v),
-            270 => (sw - v, u),
+            90 => (v, ch - u),
+            180 => (cw - u, ch - v),
+            270 => (cw - v, u),
             _ => (u, v),
+        };
+        // Undo the levelling: turn back counter-clockwise about the centres.
+        let (x, y) = match self.level {
+            Some(l) => {
+                let (s, c) = l.degrees.to_radians().sin_cos();
+                let (dx, dy) = (x - cw / 2.0, y - ch / 2.0);
+                (
+                    l.from.0 / 2.0 + dx * c + dy * s,
+                    l.from.1 / 2.0 - dx * s + dy * c,
+                )
+            }
+            None => (x, y),
         };
         (x / self.scale, y / self.scale)
     }
 
+    /// The box in the input image that holds `b` (for a levelled page, the
+    /// upright hull of the turned box).
     fn bbox(&self, b: BBox) -> BBox {
-        let (ax, ay) = self.point(b.x0 as f32, b.y0 as f32);
-        let (bx, by) = self.point(b.x1 as f32, b.y1 as f32);
+        let corners = [
+            self.point(b.x0 as f32, b.y0 as f32),
+            self.point(b.x1 as f32, b.y0 as f32),
+            self.point(b.x0 as f32, b.y1 as f32),
+            self.point(b.x1 as f32, b.y1 as f32),
+        ];
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for (x, y) in corners {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
         let cx = |v: f32| (v.round().max(0.0) as u32).min(self.w);
         let cy = |v: f32| (v.round().max(0.0) as u32).min(self.h);
         BBox {
-            x0: cx(ax.min(bx)),
-            y0: cy(ay.min(by)),
-            x1: cx(ax.max(bx)),
-            y1: cy(ay.max(by)),
+            x0: cx(x0),
+            y0: cy(y0),
+            x1: cx(x1),
+            y1: cy(y1),
         }
     }
 
@@ -379,7 +423,29 @@ impl Engine for TesseractEngine {
             gray
         };
         let ppi = (dpi * factor).round().clamp(70.0, 4800.0) as i32;
-        tracing::debug!(page = index, text_h, factor, ppi, "prepared");
+        // A skewed page is levelled first: Tesseract's own handling of skew
+        // loses words from a fraction of a degree on, and most of the page
+        // past a few degrees (phototest turned 7 degrees: 48 of its 60
+        // words read; 12 degrees: none). Pages on their side show no lines
+        // in the sweep and are left as they are.
+        let skew = match (pre.deskew, text_h) {
+            (true, Some(th)) => preprocess::find_skew(&scaled, stats.threshold, th * factor)
+                .filter(|a| a.abs() >= pre.min_skew),
+            _ => None,
+        };
+        let (scaled, level): (Cow<GrayImage>, _) = match skew {
+            Some(degrees) => {
+                let levelled = preprocess::level(&scaled, degrees);
+                let level = Level {
+                    degrees,
+                    from: (scaled.width() as f32, scaled.height() as f32),
+                    to: (levelled.width() as f32, levelled.height() as f32),
+                };
+                (Cow::Owned(levelled), Some(level))
+            }
+            None => (scaled, None),
+        };
+        tracing::debug!(page = index, text_h, factor, ppi, skew, "prepared");
 
         // Read first: a page that reads clearly as it is is upright, and the
         // read is the result. OSD costs about half a recognition, so this
@@ -403,6 +469,7 @@ impl Engine for TesseractEngine {
                     w,
                     h,
                     scale: factor,
+                    level,
                     rot: 0,
                 };
                 return Ok(build(index, dpi, l, frame, raw));
@@ -491,6 +558,7 @@ impl Engine for TesseractEngine {
             w,
             h,
             scale: factor,
+            level,
             rot,
         };
         Ok(build(index, dpi, &lang, frame, raw))
@@ -681,7 +749,15 @@ fn build(index: usize, dpi: f32, lang: &str, frame: Frame, raw: Vec<RawBlock>) -
             .map(|l| l.words.len())
             .sum::<usize>()
     });
-    result.skew = main.map(|b| b.deskew.to_degrees()).unwrap_or(0.0);
+    // Tesseract's deskew angle turns the block level, counter-clockwise
+    // positive: the lines' skew is its opposite (phototest turned 1.5
+    // degrees counter-clockwise: -1.39). On a page levelled before reading
+    // what remains is noise (Tesseract finds -0.1 to -0.7 degrees on all of
+    // them), so the levelling angle stands for the page.
+    result.skew = match frame.level {
+        Some(level) => level.degrees,
+        None => main.map_or(0.0, |b| -b.deskew.to_degrees()),
+    };
     for b in raw {
         let mut block = Block {
             bbox: frame.bbox(b.bbox),
@@ -862,5 +938,60 @@ impl Engine for FakeEngine {
         }
         r.update_mean_confidence();
         Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The centre of the darkest pixel of `img`.
+    fn darkest(img: &GrayImage) -> (f32, f32) {
+        let (x, y, _) = img
+            .enumerate_pixels()
+            .min_by_key(|(_, _, p)| p.0[0])
+            .expect("pixels");
+        (x as f32 + 0.5, y as f32 + 0.5)
+    }
+
+    #[test]
+    fn a_point_of_a_levelled_and_turned_page_maps_back() {
+        // A 300 x 200 page scaled 2x, one dark pixel at (450, 100) of the
+        // scaled image: (225.25, 50.25) of the page.
+        let mut scaled = GrayImage::from_pixel(600, 400, image::Luma([255]));
+        scaled.put_pixel(450, 100, image::Luma([0]));
+        let levelled = preprocess::level(&scaled, 9.0);
+        let level = Level {
+            degrees: 9.0,
+            from: (600.0, 400.0),
+            to: (levelled.width() as f32, levelled.height() as f32),
+        };
+        for rot in [0u16, 90, 180, 270] {
+            let prepared = preprocess::rotate(&levelled, rot);
+            let frame = Frame {
+                w: 300,
+                h: 200,
+                scale: 2.0,
+                level: Some(level),
+                rot,
+            };
+            let (u, v) = darkest(&prepared);
+            let (x, y) = frame.point(u, v);
+            assert!(
+                (x - 225.25).abs() < 1.0 && (y - 50.25).abs() < 1.0,
+                "{rot}: ({x}, {y})"
+            );
+            // A box around it maps to a box around the point.
+            let b = frame.bbox(BBox {
+                x0: u as u32 - 4,
+                y0: v as u32 - 4,
+                x1: u as u32 + 4,
+                y1: v as u32 + 4,
+            });
+            assert!(
+                b.x0 < 225 && b.x1 > 225 && b.y0 < 50 && b.y1 > 50,
+                "{rot}: {b:?}"
+            );
+        }
     }
 }

@@ -44,7 +44,8 @@ pub(crate) struct RawPara {
 #[derive(Debug, Clone)]
 pub(crate) struct RawBlock {
     pub bbox: BBox,
-    /// Deskew angle Tesseract found for the block, radians.
+    /// Deskew angle Tesseract found for the block, radians: the turn
+    /// (counter-clockwise positive) that levels it.
     pub deskew: f32,
     pub paras: Vec<RawPara>,
 }
