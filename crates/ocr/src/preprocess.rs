@@ -369,6 +369,9 @@ pub fn scale(img: &GrayImage, scale: f32) -> Result<GrayImage, OcrError> {
     GrayImage::from_raw(w, h, dst.into_vec()).ok_or_else(|| internal(&"buffer size"))
 }
 
+/// The most grid points [`find_skew`] samples.
+const MAX_SKEW_SAMPLES: usize = 4 << 20;
+
 /// The widest skew [`find_skew`] looks for, degrees either way.
 const MAX_SKEW: f32 = 15.0;
 
@@ -390,8 +393,11 @@ const MIN_SKEW_PEAK: f64 = 4.0;
 /// the best. On a grid of about a fifth of the glyph height: enough for
 /// the profile of a line, and a few milliseconds a page.
 pub fn find_skew(img: &GrayImage, threshold: u8, text_h: f32) -> Option<f32> {
-    let step = ((text_h / 5.0).round() as usize).clamp(1, 8);
     let (w, h) = (img.width() as usize, img.height() as usize);
+    // At most about 4 million grid points, however large the page.
+    let step = ((text_h / 5.0).round() as usize)
+        .clamp(1, 8)
+        .max((w * h / MAX_SKEW_SAMPLES).isqrt() + 1);
     let dark = img.as_raw().iter().filter(|&&p| p <= threshold).count();
     let ink_is_dark = dark * 2 <= w * h;
     let mut points: Vec<(f32, f32)> = Vec::new();
