@@ -275,49 +275,49 @@ struct Frame {
     /// Input image size.
     w: u32,
     h: u32,
-    /// Scale applied first.
-    scale: f32,
-    /// Then, for a skewed page, turned clockwise to level its lines.
+    /// For a skewed page, first turned clockwise to level its lines.
     level: Option<Level>,
+    /// Then scaled.
+    scale: f32,
     /// Then this clockwise rotation.
     rot: u16,
 }
 
-/// A skewed page's lines levelled: the scaled image (`from`) turned
-/// clockwise by `degrees` on a canvas of size `to` (see
-/// [`preprocess::level`]).
+/// A skewed page's lines levelled: the input image turned clockwise by
+/// `degrees` on a canvas of size `to` (see [`preprocess::level`]).
 #[derive(Debug, Clone, Copy)]
 struct Level {
     degrees: f32,
-    from: (f32, f32),
     to: (f32, f32),
 }
 
 impl Frame {
     /// Maps a point of the prepared image back to the input image.
     fn point(&self, u: f32, v: f32) -> (f32, f32) {
-        let scaled = (self.w as f32 * self.scale, self.h as f32 * self.scale);
-        let (cw, ch) = self.level.map_or(scaled, |l| l.to);
-        // Undo the clockwise rotation (continuous coordinates).
+        let input = (self.w as f32, self.h as f32);
+        let (cw, ch) = self.level.map_or(input, |l| l.to);
+        let (sw, sh) = (cw * self.scale, ch * self.scale);
+        // Undo the clockwise rotation (continuous coordinates), then the
+        // scale.
         let (x, y) = match self.rot {
-            90 => (v, ch - u),
-            180 => (cw - u, ch - v),
-            270 => (cw - v, u),
+            90 => (v, sh - u),
+            180 => (sw - u, sh - v),
+            270 => (sw - v, u),
             _ => (u, v),
         };
+        let (x, y) = (x / self.scale, y / self.scale);
         // Undo the levelling: turn back counter-clockwise about the centres.
-        let (x, y) = match self.level {
+        match self.level {
             Some(l) => {
                 let (s, c) = l.degrees.to_radians().sin_cos();
                 let (dx, dy) = (x - cw / 2.0, y - ch / 2.0);
                 (
-                    l.from.0 / 2.0 + dx * c + dy * s,
-                    l.from.1 / 2.0 - dx * s + dy * c,
+                    input.0 / 2.0 + dx * c + dy * s,
+                    input.1 / 2.0 - dx * s + dy * c,
                 )
             }
             None => (x, y),
-        };
-        (x / self.scale, y / self.scale)
+        }
     }
 
     /// The box in the input image that holds `b` (for a levelled page, the
@@ -417,34 +417,36 @@ impl Engine for TesseractEngine {
             Some(level) => Cow::Owned(preprocess::paint_dark_area(&gray, level)),
             None => gray,
         };
+        // A skewed page is levelled: Tesseract's own handling of skew loses
+        // words from a fraction of a degree on, and most of the page past a
+        // few degrees (phototest turned 7 degrees: 48 of its 60 words read;
+        // 12 degrees: none). Pages on their side show no lines in the sweep
+        // and are left as they are. Before scaling: on the smaller image
+        // (most pages are enlarged), and no more page images in memory at
+        // once than scaling alone holds.
+        let skew = match (pre.deskew, text_h) {
+            (true, Some(th)) => preprocess::find_skew(&gray, stats.threshold, th)
+                .filter(|a| a.abs() >= pre.min_skew),
+            _ => None,
+        };
+        let (gray, level): (Cow<GrayImage>, _) = match skew {
+            Some(degrees) => {
+                let levelled = preprocess::level(&gray, degrees);
+                let to = (levelled.width() as f32, levelled.height() as f32);
+                drop(gray);
+                (Cow::Owned(levelled), Some(Level { degrees, to }))
+            }
+            None => (gray, None),
+        };
         let scaled: Cow<GrayImage> = if factor != 1.0 {
-            Cow::Owned(preprocess::scale(&gray, factor)?)
+            let scaled = preprocess::scale(&gray, factor)?;
+            // Not kept alive beside the scaled copy while Tesseract reads.
+            drop(gray);
+            Cow::Owned(scaled)
         } else {
             gray
         };
         let ppi = (dpi * factor).round().clamp(70.0, 4800.0) as i32;
-        // A skewed page is levelled first: Tesseract's own handling of skew
-        // loses words from a fraction of a degree on, and most of the page
-        // past a few degrees (phototest turned 7 degrees: 48 of its 60
-        // words read; 12 degrees: none). Pages on their side show no lines
-        // in the sweep and are left as they are.
-        let skew = match (pre.deskew, text_h) {
-            (true, Some(th)) => preprocess::find_skew(&scaled, stats.threshold, th * factor)
-                .filter(|a| a.abs() >= pre.min_skew),
-            _ => None,
-        };
-        let (scaled, level): (Cow<GrayImage>, _) = match skew {
-            Some(degrees) => {
-                let levelled = preprocess::level(&scaled, degrees);
-                let level = Level {
-                    degrees,
-                    from: (scaled.width() as f32, scaled.height() as f32),
-                    to: (levelled.width() as f32, levelled.height() as f32),
-                };
-                (Cow::Owned(levelled), Some(level))
-            }
-            None => (scaled, None),
-        };
         tracing::debug!(page = index, text_h, factor, ppi, skew, "prepared");
 
         // Read first: a page that reads clearly as it is is upright, and the
@@ -955,30 +957,30 @@ mod tests {
     }
 
     #[test]
-    fn a_point_of_a_levelled_and_turned_page_maps_back() {
-        // A 300 x 200 page scaled 2x, one dark pixel at (450, 100) of the
-        // scaled image: (225.25, 50.25) of the page.
-        let mut scaled = GrayImage::from_pixel(600, 400, image::Luma([255]));
-        scaled.put_pixel(450, 100, image::Luma([0]));
-        let levelled = preprocess::level(&scaled, 9.0);
+    fn a_point_of_a_levelled_scaled_and_turned_page_maps_back() {
+        // A 300 x 200 page with one dark pixel at (225, 50), centre
+        // (225.5, 50.5); levelled by 9 degrees, then scaled 2x.
+        let mut page = GrayImage::from_pixel(300, 200, image::Luma([255]));
+        page.put_pixel(225, 50, image::Luma([0]));
+        let levelled = preprocess::level(&page, 9.0);
         let level = Level {
             degrees: 9.0,
-            from: (600.0, 400.0),
             to: (levelled.width() as f32, levelled.height() as f32),
         };
+        let scaled = preprocess::scale(&levelled, 2.0).expect("scaled");
         for rot in [0u16, 90, 180, 270] {
-            let prepared = preprocess::rotate(&levelled, rot);
+            let prepared = preprocess::rotate(&scaled, rot);
             let frame = Frame {
                 w: 300,
                 h: 200,
-                scale: 2.0,
                 level: Some(level),
+                scale: 2.0,
                 rot,
             };
             let (u, v) = darkest(&prepared);
             let (x, y) = frame.point(u, v);
             assert!(
-                (x - 225.25).abs() < 1.0 && (y - 50.25).abs() < 1.0,
+                (x - 225.5).abs() < 1.0 && (y - 50.5).abs() < 1.0,
                 "{rot}: ({x}, {y})"
             );
             // A box around it maps to a box around the point.
@@ -989,7 +991,7 @@ mod tests {
                 y1: v as u32 + 4,
             });
             assert!(
-                b.x0 < 225 && b.x1 > 225 && b.y0 < 50 && b.y1 > 50,
+                b.x0 < 225 && b.x1 > 226 && b.y0 < 50 && b.y1 > 51,
                 "{rot}: {b:?}"
             );
         }

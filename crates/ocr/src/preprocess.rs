@@ -465,34 +465,41 @@ pub fn level(img: &GrayImage, degrees: f32) -> GrayImage {
             seen += n;
             seen > half
         })
-        .unwrap_or(255) as f32;
+        .unwrap_or(255) as u8;
     let (cw, ch) = level_canvas(img.width(), img.height(), degrees);
     let (s, c) = degrees.to_radians().sin_cos();
     let raw = img.as_raw();
     let stride = img.width() as usize;
-    let (wi, hi) = (img.width() as i64, img.height() as i64);
-    let at = |x: i64, y: i64| -> f32 {
-        if x < 0 || y < 0 || x >= wi || y >= hi {
-            paper
-        } else {
-            f32::from(raw[y as usize * stride + x as usize])
-        }
-    };
+    // Fixed point, 16 fractional bits: a page is millions of pixels.
+    const ONE: f32 = 65536.0;
+    let (max_x, max_y) = (i64::from(img.width()) - 1, i64::from(img.height()) - 1);
     let mut out = GrayImage::new(cw, ch);
     for (v, row) in out.rows_mut().enumerate() {
         // The source of canvas pixel (u, v): turned back counter-clockwise
-        // about the centres (pixel centres at +0.5).
+        // about the centres (pixel centres at +0.5); it moves by (c, -s)
+        // from one pixel of the row to the next.
         let dy = v as f32 + 0.5 - ch as f32 / 2.0;
-        for (u, px) in row.enumerate() {
-            let dx = u as f32 + 0.5 - cw as f32 / 2.0;
-            let x = w / 2.0 + dx * c + dy * s - 0.5;
-            let y = h / 2.0 - dx * s + dy * c - 0.5;
-            let (x0, y0) = (x.floor(), y.floor());
-            let (fx, fy) = (x - x0, y - y0);
-            let (x0, y0) = (x0 as i64, y0 as i64);
-            let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
-            let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
-            px.0[0] = (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8;
+        let dx = 0.5 - cw as f32 / 2.0;
+        let mut x = ((w / 2.0 + dx * c + dy * s - 0.5) * ONE) as i64;
+        let mut y = ((h / 2.0 - dx * s + dy * c - 0.5) * ONE) as i64;
+        let (step_x, step_y) = ((c * ONE) as i64, (-s * ONE) as i64);
+        for px in row {
+            let (x0, y0) = (x >> 16, y >> 16);
+            px.0[0] = if x0 >= 0 && y0 >= 0 && x0 < max_x && y0 < max_y {
+                // Weights in 8 bits.
+                let (fx, fy) = (((x >> 8) & 0xFF) as u32, ((y >> 8) & 0xFF) as u32);
+                let at = y0 as usize * stride + x0 as usize;
+                let p = |i: usize| u32::from(raw[i]);
+                let top = p(at) * (256 - fx) + p(at + 1) * fx;
+                let bottom = p(at + stride) * (256 - fx) + p(at + stride + 1) * fx;
+                ((top * (256 - fy) + bottom * fy + 32768) >> 16) as u8
+            } else {
+                // Outside, or on the last row or column (half a pixel of
+                // the edge, for simplicity): paper.
+                paper
+            };
+            x += step_x;
+            y += step_y;
         }
     }
     out
