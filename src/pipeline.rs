@@ -216,7 +216,11 @@ impl Pipeline {
     ) -> Result<usize, Error> {
         let done = self.recognize(bytes, options, cancel, progress)?;
         let write = WriteOptions {
-            password: (options.write.password.clone()).or_else(|| options.open.password.clone()),
+            password: options
+                .write
+                .password
+                .clone()
+                .or_else(|| options.open.password.clone()),
             ..options.write.clone()
         };
         done.write(format, &write, out)?;

@@ -276,27 +276,23 @@ struct Frame {
     /// Input image size.
     w: u32,
     h: u32,
-    /// For a skewed page, first turned clockwise to level its lines.
-    level: Option<Level>,
+    /// For a skewed page, first turned clockwise by this many degrees to
+    /// level its lines (see [`preprocess::level`]).
+    level: Option<f32>,
     /// Then scaled.
     scale: f32,
     /// Then this clockwise rotation.
     rot: u16,
 }
 
-/// A skewed page's lines levelled: the input image turned clockwise by
-/// `degrees` on a canvas of size `to` (see [`preprocess::level`]).
-#[derive(Debug, Clone, Copy)]
-struct Level {
-    degrees: f32,
-    to: (f32, f32),
-}
-
 impl Frame {
     /// Maps a point of the prepared image back to the input image.
     fn point(&self, u: f32, v: f32) -> (f32, f32) {
         let input = (self.w as f32, self.h as f32);
-        let (cw, ch) = self.level.map_or(input, |l| l.to);
+        let (cw, ch) = self.level.map_or(input, |degrees| {
+            let (cw, ch) = preprocess::level_canvas(self.w, self.h, degrees);
+            (cw as f32, ch as f32)
+        });
         let (sw, sh) = (cw * self.scale, ch * self.scale);
         // Undo the clockwise rotation (continuous coordinates), then the
         // scale.
@@ -309,8 +305,8 @@ impl Frame {
         let (x, y) = (x / self.scale, y / self.scale);
         // Undo the levelling: turn back counter-clockwise about the centres.
         match self.level {
-            Some(l) => {
-                let (s, c) = l.degrees.to_radians().sin_cos();
+            Some(degrees) => {
+                let (s, c) = degrees.to_radians().sin_cos();
                 let (dx, dy) = (x - cw / 2.0, y - ch / 2.0);
                 (
                     input.0 / 2.0 + dx * c + dy * s,
@@ -430,14 +426,13 @@ impl Engine for TesseractEngine {
                 .filter(|a| a.abs() >= pre.min_skew),
             _ => None,
         };
-        let (gray, level): (Cow<GrayImage>, _) = match skew {
+        let gray: Cow<GrayImage> = match skew {
             Some(degrees) => {
                 let levelled = preprocess::level(&gray, degrees);
-                let to = (levelled.width() as f32, levelled.height() as f32);
                 drop(gray);
-                (Cow::Owned(levelled), Some(Level { degrees, to }))
+                Cow::Owned(levelled)
             }
-            None => (gray, None),
+            None => gray,
         };
         let scaled: Cow<GrayImage> = if factor != 1.0 {
             let scaled = preprocess::scale(&gray, factor)?;
@@ -472,7 +467,7 @@ impl Engine for TesseractEngine {
                     w,
                     h,
                     scale: factor,
-                    level,
+                    level: skew,
                     rot: 0,
                 };
                 return Ok(build(index, dpi, l, frame, raw));
@@ -561,7 +556,7 @@ impl Engine for TesseractEngine {
             w,
             h,
             scale: factor,
-            level,
+            level: skew,
             rot,
         };
         Ok(build(index, dpi, &lang, frame, raw))
@@ -757,10 +752,9 @@ fn build(index: usize, dpi: f32, lang: &str, frame: Frame, raw: Vec<RawBlock>) -
     // degrees counter-clockwise: -1.39). On a page levelled before reading
     // what remains is noise (Tesseract finds -0.1 to -0.7 degrees on all of
     // them), so the levelling angle stands for the page.
-    result.skew = match frame.level {
-        Some(level) => level.degrees,
-        None => main.map_or(0.0, |b| -b.deskew.to_degrees()),
-    };
+    result.skew = frame
+        .level
+        .unwrap_or_else(|| main.map_or(0.0, |b| -b.deskew.to_degrees()));
     for b in raw {
         let mut block = Block {
             bbox: frame.bbox(b.bbox),
@@ -964,17 +958,13 @@ mod tests {
         let mut page = GrayImage::from_pixel(300, 200, image::Luma([255]));
         page.put_pixel(225, 50, image::Luma([0]));
         let levelled = preprocess::level(&page, 9.0);
-        let level = Level {
-            degrees: 9.0,
-            to: (levelled.width() as f32, levelled.height() as f32),
-        };
         let scaled = preprocess::scale(&levelled, 2.0).expect("scaled");
         for rot in [0u16, 90, 180, 270] {
             let prepared = preprocess::rotate(&scaled, rot);
             let frame = Frame {
                 w: 300,
                 h: 200,
-                level: Some(level),
+                level: Some(9.0),
                 scale: 2.0,
                 rot,
             };

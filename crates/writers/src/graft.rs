@@ -115,6 +115,7 @@ pub fn graft(
         wrap: None,
         shared_resources: HashMap::new(),
         info: None,
+        claims: Claims::of(&doc),
     };
     let mut stats = GraftStats::default();
     for (index, (&page_id, result)) in page_ids.iter().zip(pages).enumerate() {
@@ -165,6 +166,8 @@ struct Grafter<'a> {
     wrap: Option<(u32, u32)>,
     /// The document information dictionary, when the update has a new one.
     info: Option<ObjectId>,
+    /// The standards the document claims to meet.
+    claims: Claims,
     /// New resource dictionaries made from a shared (indirect) one, by the
     /// original's id, the name prefix and the variants they carry.
     shared_resources: HashMap<(ObjectId, String, Vec<usize>), u32>,
@@ -516,30 +519,21 @@ impl Grafter<'_> {
     /// document claims PDF/A or PDF/X: its XMP metadata would have to say
     /// the same.
     fn mod_date(&mut self, t: SystemTime) {
-        let doc = self.doc;
-        if Claims::of(doc).any() {
+        if self.claims.any() {
             tracing::info!("the document claims PDF/A or PDF/X: its dates are left as they are");
             return;
         }
-        let original = match doc.trailer.get(b"Info") {
-            Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok().map(|d| (*id, d.clone())),
-            _ => None,
-        };
-        let (id, mut info) = match original {
-            Some((id, info)) => {
+        let original = self.doc.trailer.get(b"Info").ok();
+        let (id, mut info) = match original.and_then(|i| self.doc.dereference(i).ok()) {
+            Some((Some(id), Object::Dictionary(info))) => {
                 self.keep_reals(id);
-                (id, info)
+                (id, info.clone())
             }
-            None => {
-                // A direct dictionary in the trailer (rare) becomes an
-                // object of its own.
-                let info = doc
-                    .trailer
-                    .get(b"Info")
-                    .and_then(Object::as_dict)
-                    .cloned()
-                    .unwrap_or_default();
-                ((self.new_id(), 0), info)
+            // A direct dictionary in the trailer (rare) becomes an object of
+            // its own; so does a new one.
+            found => {
+                let info = found.and_then(|(_, i)| i.as_dict().ok()).cloned();
+                ((self.new_id(), 0), info.unwrap_or_default())
             }
         };
         info.set("ModDate", crate::pdf_time(t));
@@ -559,7 +553,7 @@ impl Grafter<'_> {
     fn finish(mut self, input: &[u8]) -> Result<Vec<u8>, WriteError> {
         let doc = self.doc;
         let state = doc.encryption_state.clone();
-        let pack = state.is_none() && !Claims::of(doc).pinned_to_pdf_1_4();
+        let pack = state.is_none() && !self.claims.pinned_to_pdf_1_4();
         if pack {
             self.catalog_version();
         }
@@ -661,8 +655,8 @@ impl Claims {
             .map(|v| String::from_utf8_lossy(v).into_owned())
             .unwrap_or_default();
         Claims {
-            pdfa: claims(&xmp, "pdfaid:part"),
-            pdfx: claims(&info, "PDF/X-").or_else(|| claims(&xmp, "PDF/X-")),
+            pdfa: number_after(&xmp, "pdfaid:part"),
+            pdfx: number_after(&info, "PDF/X-").or_else(|| number_after(&xmp, "PDF/X-")),
         }
     }
 
@@ -697,7 +691,7 @@ fn xmp(doc: &lopdf::Document) -> Option<String> {
 
 /// The number that follows the first `key` in `text` (after any
 /// whitespace, `=`, quote or `>`), if any.
-fn claims(text: &str, key: &str) -> Option<u32> {
+fn number_after(text: &str, key: &str) -> Option<u32> {
     text.split(key).skip(1).find_map(|rest| {
         let value = rest.trim_start_matches(|c: char| c.is_whitespace() || "=\"'>".contains(c));
         value

@@ -80,7 +80,7 @@ fn write_pdf_with(
     // A binary comment so that transfer tools treat the file as binary.
     // 1.5: object and cross-reference streams.
     w.buf.extend_from_slice(b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n");
-    // Every non-stream object goes into an object stream.
+    // Every non-stream object goes into an object stream (see `serialize`).
     w.pack();
     let (catalog, tree) = (1u32, 2u32);
     let mut next_id = 3u32;

@@ -71,6 +71,34 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// For each word of `page`, the best IoU of its box (pixels, scaled by
+/// `(sx, sy)` to points) with a box `pdftotext` reports for the same text on
+/// page 1 of `pdf`.
+fn best_ious(
+    pdf: &Path,
+    page: &ocrloom_ocr::PageResult,
+    (sx, sy): (f64, f64),
+) -> Vec<(String, f64)> {
+    let found = words_with_boxes(pdf, 0);
+    page.words()
+        .map(|word| {
+            let b = word.bbox;
+            let engine = [
+                f64::from(b.x0) * sx,
+                f64::from(b.y0) * sy,
+                f64::from(b.x1) * sx,
+                f64::from(b.y1) * sy,
+            ];
+            let best = found
+                .iter()
+                .filter(|(t, _)| *t == word.text)
+                .map(|(_, f)| iou(engine, *f))
+                .fold(0.0, f64::max);
+            (word.text.clone(), best)
+        })
+        .collect()
+}
+
 fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
     let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
     let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
@@ -399,22 +427,9 @@ fn turned_text_lands_on_its_boxes() {
             words,
             "{orientation}: PDFium"
         );
-        let found = words_with_boxes(&path, 0);
         let s = f64::from(info.width) / f64::from(w);
-        for word in page.words() {
-            let b = word.bbox;
-            let expected = [
-                f64::from(b.x0) * s,
-                f64::from(b.y0) * s,
-                f64::from(b.x1) * s,
-                f64::from(b.y1) * s,
-            ];
-            let best = found
-                .iter()
-                .filter(|(t, _)| *t == word.text)
-                .map(|(_, f)| iou(expected, *f))
-                .fold(0.0, f64::max);
-            assert!(best > 0.85, "{orientation} word {}: IoU {best}", word.text);
+        for (word, best) in best_ious(&path, &page, (s, s)) {
+            assert!(best > 0.85, "{orientation} word {word}: IoU {best}");
         }
         let _ = std::fs::remove_file(path);
     }
@@ -605,27 +620,14 @@ fn a_steeply_skewed_page_keeps_its_boxes_and_order() {
     let expected: Vec<&str> = texts.iter().flatten().copied().collect();
     assert_eq!(raw_words(&path), expected, "pdftotext -raw");
     assert_eq!(pdfium_words(&path), expected, "PDFium");
-    let found = words_with_boxes(&path, 0);
     let doc = Document::open_path(&fixture("trivial.pdf"), &OpenOptions::default()).expect("open");
     let info = &doc.pages()[0];
-    let (sx, sy) = (
+    let scale = (
         f64::from(info.width) / f64::from(w),
         f64::from(info.height) / f64::from(h),
     );
-    for word in page.words() {
-        let b = word.bbox;
-        let engine = [
-            f64::from(b.x0) * sx,
-            f64::from(b.y0) * sy,
-            f64::from(b.x1) * sx,
-            f64::from(b.y1) * sy,
-        ];
-        let best = found
-            .iter()
-            .filter(|(t, _)| *t == word.text)
-            .map(|(_, f)| iou(engine, *f))
-            .fold(0.0, f64::max);
-        assert!(best > 0.9, "{}: IoU {best}", word.text);
+    for (word, best) in best_ious(&path, &page, scale) {
+        assert!(best > 0.9, "{word}: IoU {best}");
     }
     let _ = std::fs::remove_file(path);
 }
