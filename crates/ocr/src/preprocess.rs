@@ -382,8 +382,10 @@ const MAX_SKEW: f32 = 15.0;
 const MIN_SKEW_PEAK: f64 = 4.0;
 
 /// The skew of the text lines of `img` in degrees, counter-clockwise on
-/// screen (lines rising to the right are positive), when they show
-/// clearly; `None` otherwise. `threshold` splits ink from paper (the
+/// screen (lines rising to the right are positive; on a page on its side,
+/// lines turned counter-clockwise from the vertical), when they show
+/// clearly; `None` otherwise. Turning the page clockwise by it makes them
+/// level (or upright). `threshold` splits ink from paper (the
 /// smaller side is ink) and `text_h` is the glyph height in pixels.
 ///
 /// Projection profiles: the ink is projected across each candidate
@@ -413,11 +415,23 @@ pub fn find_skew(img: &GrayImage, threshold: u8, text_h: f32) -> Option<f32> {
         return None;
     }
     let span = (w + h) / step + 2;
+    // Lines across the page, or, on a page on its side, down it: its
+    // transpose (a mirror image, so the angle changes sign) has them across.
+    sweep(&points, span).or_else(|| {
+        points.iter_mut().for_each(|p| *p = (p.1, p.0));
+        sweep(&points, span).map(|a| -a)
+    })
+}
+
+/// The direction, degrees counter-clockwise from the x axis, across which
+/// the projection of `points` (grid coordinates under `span`) changes most
+/// sharply, when it stands out from the other directions.
+fn sweep(points: &[(f32, f32)], span: usize) -> Option<f32> {
     let mut bins = vec![0u32; span * 2];
     let mut score = |degrees: f32| -> f64 {
         let (s, c) = degrees.to_radians().sin_cos();
         bins.iter_mut().for_each(|b| *b = 0);
-        for &(x, y) in &points {
+        for &(x, y) in points {
             // Distance across the direction; x sin is at least -span/2.
             let p = (y * c + x * s + span as f32).round() as usize;
             if let Some(b) = bins.get_mut(p) {
@@ -612,13 +626,22 @@ mod tests {
         assert_eq!(painted.get_pixel(12, 42).0, [170]);
     }
 
-    /// A page of 20 lines of 30 "glyphs" (12 x 20 px, gaps of 6 px).
+    /// A page of 20 lines of "glyphs" 20 px tall, 6 to 15 px wide, 3 to 10
+    /// px apart: their columns do not line up, as in print.
     fn text_page() -> GrayImage {
         let mut img = GrayImage::from_pixel(700, 1000, image::Luma([255]));
+        let mut seed = 11u32;
+        let mut next = |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 16) % n
+        };
         for line in 0..20u32 {
-            for g in 0..30u32 {
-                let (x0, y0) = (50 + g * 20, 60 + line * 45);
-                fill(&mut img, x0..x0 + 12, y0..y0 + 20, 0);
+            let y0 = 60 + line * 45;
+            let mut x0 = 50 + next(20);
+            while x0 < 620 {
+                let gw = 6 + next(10);
+                fill(&mut img, x0..x0 + gw, y0..y0 + 20, 0);
+                x0 += gw + 3 + next(8);
             }
         }
         img
@@ -636,6 +659,17 @@ mod tests {
             let levelled = level(&turned, found);
             let rest = find_skew(&levelled, 127, 20.0).expect("lines");
             assert!(rest.abs() < 0.25, "{skew}: {rest} left");
+            // The same on its side: turned clockwise a quarter, its lines
+            // run down the page.
+            let side = rotate(&turned, 90);
+            let found = find_skew(&side, 127, 20.0).expect("lines down the page");
+            assert!(
+                (found - skew).abs() < 0.25,
+                "{skew} on its side: found {found}"
+            );
+            let upright = level(&side, found);
+            let rest = find_skew(&rotate(&upright, 270), 127, 20.0).expect("lines");
+            assert!(rest.abs() < 0.25, "{skew} on its side: {rest} left");
         }
         // Noise shows no lines.
         let mut noise = GrayImage::from_pixel(400, 400, image::Luma([255]));
