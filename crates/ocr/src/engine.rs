@@ -410,8 +410,8 @@ impl Engine for TesseractEngine {
                 factor = 1.0;
             }
         }
-        let gray: Cow<GrayImage> = match stats.dark_area {
-            Some(level) => Cow::Owned(preprocess::paint_dark_area(&gray, level)),
+        let gray: Cow<GrayImage> = match stats.backdrop {
+            Some(b) => Cow::Owned(preprocess::paint_backdrop(&gray, b)),
             None => gray,
         };
         // A skewed page is levelled: Tesseract's own handling of skew loses

@@ -28,11 +28,12 @@ fn histogram(img: &GrayImage) -> [u64; 256] {
     hist
 }
 
-/// Otsu's threshold over the grey levels `from..=255` of a histogram, and
-/// the difference between the mean grey of the two classes it separates (0
+/// Otsu's threshold over the grey levels `levels` of a histogram, and the
+/// difference between the mean grey of the two classes it separates (0
 /// when those levels hold a single tone).
-fn otsu(hist: &[u64; 256], from: usize) -> (u8, f64) {
-    let levels = &hist[from.min(256)..];
+fn otsu(hist: &[u64; 256], levels: std::ops::RangeInclusive<usize>) -> (u8, f64) {
+    let from = *levels.start();
+    let levels = hist.get(levels).unwrap_or(&[]);
     let total: u64 = levels.iter().sum();
     if total == 0 {
         return (127, 0.0);
@@ -77,11 +78,22 @@ pub struct PageStats {
     /// The grey level at or below which a pixel is ink (above it on a
     /// page with light text on dark).
     pub threshold: u8,
-    /// Set when a large dark area that is not text (a black scanner
-    /// border, a torn edge) took Otsu's split: the grey level at or below
-    /// which its pixels lie. Tesseract's own Otsu falls into the same trap
-    /// and reads nothing; [`paint_dark_area`] removes it first.
-    pub dark_area: Option<u8>,
+    /// Set when a large area that is not text took Otsu's split, so that
+    /// print and paper fell on the same side of it. Tesseract's own Otsu
+    /// falls into the same trap and reads nothing; [`paint_backdrop`]
+    /// removes the area first.
+    pub backdrop: Option<Backdrop>,
+}
+
+/// A large area of a page that is neither paper nor print, by the grey
+/// level that bounds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backdrop {
+    /// Pixels at or below the level: a black scanner border, a torn edge.
+    Dark(u8),
+    /// Pixels above the level: the white lid of a scanner around grey or
+    /// yellowed paper.
+    Light(u8),
 }
 
 /// Below this difference between the mean grey of Otsu's two classes a page
@@ -100,29 +112,50 @@ pub fn page_stats(img: &GrayImage) -> PageStats {
         text_height: None,
         blank: true,
         threshold: 127,
-        dark_area: None,
+        backdrop: None,
     };
     if w < 8 || h < 8 {
         return none;
     }
     let hist = histogram(img);
-    let (t, contrast) = otsu(&hist, 0);
+    let (t, contrast) = otsu(&hist, 0..=255);
     if contrast < MIN_INK_CONTRAST {
         return none;
     }
     let first = ink_stats(img, t);
+    // Most of the page on the dark side: light print on dark, or paper and
+    // print together beside a lighter area.
+    let dark: u64 = hist[..=usize::from(t)].iter().sum();
+    let mostly_dark = dark * 2 > u64::from(w) * u64::from(h);
+    // A light area (a scanner's white lid around grey or yellowed paper)
+    // can take Otsu's split for itself when it is large: paper and print
+    // then fall together on the dark side. Splitting that side again tells
+    // it from light print on dark: print on paper differs by more than the
+    // paper from the lid, while the dark ground of light print is one tone.
+    if mostly_dark {
+        let (t2, contrast2) = otsu(&hist, 0..=usize::from(t));
+        if contrast2 > contrast {
+            let second = ink_stats(img, t2);
+            if second.glyphs >= MIN_GLYPHS {
+                return PageStats {
+                    backdrop: Some(Backdrop::Light(t)),
+                    ..second.stats
+                };
+            }
+        }
+    }
     if first.glyphs >= MIN_GLYPHS {
         return first.stats;
     }
     // A large dark area (a scanner's black border, the torn edge of a
     // receipt, a photo) can take Otsu's split for itself: faint print and
     // paper then fall together on the light side. Split that side again.
-    let (t2, contrast2) = otsu(&hist, usize::from(t) + 1);
+    let (t2, contrast2) = otsu(&hist, usize::from(t) + 1..=255);
     if contrast2 >= MIN_INK_CONTRAST {
         let second = ink_stats(img, t2);
         if second.glyphs > first.glyphs {
             return PageStats {
-                dark_area: Some(t),
+                backdrop: Some(Backdrop::Dark(t)),
                 ..second.stats
             };
         }
@@ -174,21 +207,26 @@ fn ink_stats(img: &GrayImage, t: u8) -> InkStats {
             text_height,
             blank,
             threshold: t,
-            dark_area: None,
+            backdrop: None,
         },
         glyphs,
     }
 }
 
-/// The page with every pixel at or below `level` painted white: the dark
-/// area of [`PageStats::dark_area`] turned to paper, so that the faint print
-/// beside it is what a global threshold separates.
-pub fn paint_dark_area(img: &GrayImage, level: u8) -> GrayImage {
+/// The page with its [`Backdrop`] painted over: a dark one white, a light
+/// one the grey of its bounding level (lighter than the paper), so that the
+/// print is what a global threshold separates.
+pub fn paint_backdrop(img: &GrayImage, backdrop: Backdrop) -> GrayImage {
     let mut out = img.clone();
-    for p in out.iter_mut() {
-        if *p <= level {
-            *p = 255;
-        }
+    match backdrop {
+        Backdrop::Dark(level) => out
+            .iter_mut()
+            .filter(|p| **p <= level)
+            .for_each(|p| *p = 255),
+        Backdrop::Light(level) => out
+            .iter_mut()
+            .filter(|p| **p > level)
+            .for_each(|p| *p = level),
     }
     out
 }
@@ -620,10 +658,42 @@ mod tests {
         assert!(!stats.blank);
         assert_eq!(stats.text_height, Some(16.0));
         assert!((170..245).contains(&stats.threshold), "{stats:?}");
-        assert!(matches!(stats.dark_area, Some(l) if l < 170), "{stats:?}");
-        let painted = paint_dark_area(&img, stats.dark_area.unwrap_or(0));
+        let Some(Backdrop::Dark(level)) = stats.backdrop else {
+            panic!("no dark backdrop: {stats:?}");
+        };
+        assert!(level < 170, "{stats:?}");
+        let painted = paint_backdrop(&img, Backdrop::Dark(level));
         assert_eq!(painted.get_pixel(5, 450).0, [255]);
         assert_eq!(painted.get_pixel(12, 42).0, [170]);
+    }
+
+    #[test]
+    fn grey_paper_inside_a_white_lid_is_found() {
+        // Grey paper (205) with dark print (80), on a scanner's white lid
+        // (255) around it, and light flecks in the paper (250, 6 px tall)
+        // that Otsu's first split, lid against paper, counts as 30 glyphs.
+        let mut img = GrayImage::from_pixel(500, 600, image::Luma([255]));
+        fill(&mut img, 40..460, 40..560, 205);
+        for i in 0..60u32 {
+            let (x0, y0) = (60 + (i % 20) * 19, 80 + (i / 20) * 60);
+            fill(&mut img, x0..x0 + 9, y0..y0 + 16, 80);
+        }
+        for i in 0..30u32 {
+            let (fx, fy) = (70 + (i % 10) * 30, 300 + (i / 10) * 40);
+            fill(&mut img, fx..fx + 3, fy..fy + 6, 250);
+        }
+        let stats = page_stats(&img);
+        assert!(!stats.blank);
+        assert_eq!(stats.text_height, Some(16.0), "{stats:?}");
+        assert!((80..205).contains(&stats.threshold), "{stats:?}");
+        let Some(Backdrop::Light(level)) = stats.backdrop else {
+            panic!("no light backdrop: {stats:?}");
+        };
+        assert!((205..255).contains(&level), "{stats:?}");
+        let painted = paint_backdrop(&img, Backdrop::Light(level));
+        assert_eq!(painted.get_pixel(5, 5).0, [level]);
+        assert_eq!(painted.get_pixel(100, 100).0, [205]);
+        assert_eq!(painted.get_pixel(62, 82).0, [80]);
     }
 
     /// A page of 20 lines of "glyphs" 20 px tall, 6 to 15 px wide, 3 to 10
