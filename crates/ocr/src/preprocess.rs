@@ -393,9 +393,15 @@ pub fn text_crop(img: &GrayImage, threshold: u8, text_h: f32, side: u32) -> Gray
 
 /// Resizes by `scale` (Catmull-Rom: sharp enough for glyph edges).
 pub fn scale(img: &GrayImage, scale: f32) -> Result<GrayImage, OcrError> {
-    use fast_image_resize::{images, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
     let w = ((img.width() as f32 * scale).round() as u32).max(1);
     let h = ((img.height() as f32 * scale).round() as u32).max(1);
+    resize(img, w, h)
+}
+
+/// Resizes to `w x h` (Catmull-Rom).
+pub fn resize(img: &GrayImage, w: u32, h: u32) -> Result<GrayImage, OcrError> {
+    use fast_image_resize::{images, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+    let (w, h) = (w.max(1), h.max(1));
     let internal = |e: &dyn std::fmt::Display| OcrError::Internal(format!("resize: {e}"));
     let src = images::ImageRef::new(img.width(), img.height(), img.as_raw(), PixelType::U8)
         .map_err(|e| internal(&e))?;
