@@ -458,10 +458,10 @@ impl Engine for TesseractEngine {
         // A skewed page is levelled: Tesseract's own handling of skew loses
         // words from a fraction of a degree on, and most of the page past a
         // few degrees (phototest turned 7 degrees: 48 of its 60 words read;
-        // 12 degrees: none). Pages on their side show no lines in the sweep
-        // and are left as they are. Before scaling: on the smaller image
-        // (most pages are enlarged), and no more page images in memory at
-        // once than scaling alone holds.
+        // 12 degrees: none). Pages on their side are levelled too: their
+        // lines are found running down the page. Before scaling: on the
+        // smaller image (most pages are enlarged), and no more page images
+        // in memory at once than scaling alone holds.
         let skew = match (pre.deskew, text_h) {
             (true, Some(th)) => preprocess::find_skew(&gray, stats.threshold, th)
                 .filter(|a| a.abs() >= pre.min_skew),
@@ -485,6 +485,15 @@ impl Engine for TesseractEngine {
         };
         let ppi = (dpi * factor).round().clamp(70.0, 4800.0) as i32;
         tracing::debug!(page = index, text_h, factor, ppi, skew, "prepared");
+        // How the prepared image maps back, before any turn.
+        let frame = Frame {
+            w,
+            h,
+            square,
+            level: skew,
+            scale: factor,
+            rot: 0,
+        };
 
         // Read first: a page that reads clearly as it is is upright, and the
         // read is the result. OSD costs about half a recognition, so this
@@ -504,14 +513,6 @@ impl Engine for TesseractEngine {
                 "first read"
             );
             if r.reads_clearly() {
-                let frame = Frame {
-                    w,
-                    h,
-                    square,
-                    scale: factor,
-                    level: skew,
-                    rot: 0,
-                };
                 return Ok(build(index, dpi, l, frame, raw));
             }
             first = Some(raw);
@@ -594,15 +595,7 @@ impl Engine for TesseractEngine {
                 })??
             }
         };
-        let frame = Frame {
-            w,
-            h,
-            square,
-            scale: factor,
-            level: skew,
-            rot,
-        };
-        Ok(build(index, dpi, &lang, frame, raw))
+        Ok(build(index, dpi, &lang, Frame { rot, ..frame }, raw))
     }
 }
 

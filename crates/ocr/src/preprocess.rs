@@ -598,6 +598,13 @@ mod tests {
         }
     }
 
+    /// The next value of a small pseudo-random sequence (a linear
+    /// congruential generator): repeatable test pages.
+    fn lcg(seed: &mut u32) -> u32 {
+        *seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        *seed
+    }
+
     #[test]
     fn finds_glyph_height() {
         // 30 dark "glyphs" of 12x20 pixels on white.
@@ -625,8 +632,7 @@ mod tests {
         // Paper grain: +-12 grey levels of pseudo-random noise.
         let mut seed = 12345u32;
         let grain = GrayImage::from_fn(300, 400, |_, _| {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            image::Luma([(230 + (seed >> 16) % 25) as u8])
+            image::Luma([(230 + (lcg(&mut seed) >> 16) % 25) as u8])
         });
         assert!(is_blank(&grain));
         // Dust specks and a dark scanner border are not text either.
@@ -707,10 +713,7 @@ mod tests {
     fn text_page() -> GrayImage {
         let mut img = GrayImage::from_pixel(700, 1000, image::Luma([255]));
         let mut seed = 11u32;
-        let mut next = |n: u32| {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            (seed >> 16) % n
-        };
+        let mut next = |n: u32| (lcg(&mut seed) >> 16) % n;
         for line in 0..20u32 {
             let y0 = 60 + line * 45;
             let mut x0 = 50 + next(20);
@@ -751,8 +754,7 @@ mod tests {
         let mut noise = GrayImage::from_pixel(400, 400, image::Luma([255]));
         let mut seed = 7u32;
         for px in noise.pixels_mut() {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            if seed >> 28 == 0 {
+            if lcg(&mut seed) >> 28 == 0 {
                 px.0[0] = 0;
             }
         }

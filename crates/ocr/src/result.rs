@@ -112,7 +112,7 @@ pub struct PageResult {
     /// in the frame of the input image.
     pub orientation: u16,
     /// Skew of the text lines found by the engine, degrees (positive =
-    /// counter-clockwise) in the frame of the input image: on a page on its
+    /// counter-clockwise), on the page in square pixels; on a page on its
     /// side, of the lines from the vertical.
     pub skew: f32,
     /// The language model(s) used, `+`-joined.

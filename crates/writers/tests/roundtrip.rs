@@ -72,14 +72,13 @@ fn unescape(s: &str) -> String {
 }
 
 /// For each word of `page`, the best IoU of its box (pixels, scaled by
-/// `(sx, sy)` to points) with a box `pdftotext` reports for the same text on
-/// page 1 of `pdf`.
+/// `(sx, sy)` to points) with a box of `found` (see [`words_with_boxes`])
+/// for the same text.
 fn best_ious(
-    pdf: &Path,
+    found: &[(String, [f64; 4])],
     page: &ocrloom_ocr::PageResult,
     (sx, sy): (f64, f64),
 ) -> Vec<(String, f64)> {
-    let found = words_with_boxes(pdf, 0);
     page.words()
         .map(|word| {
             let b = word.bbox;
@@ -146,25 +145,8 @@ fn grafted_text_comes_back_on_rotated_pages() {
             f64::from(info.width) / f64::from(page.width),
             f64::from(info.height) / f64::from(page.height),
         );
-        for word in page.words() {
-            let b = word.bbox;
-            let expected = [
-                f64::from(b.x0) * sx,
-                f64::from(b.y0) * sy,
-                f64::from(b.x1) * sx,
-                f64::from(b.y1) * sy,
-            ];
-            let best = found
-                .iter()
-                .filter(|(t, _)| *t == word.text)
-                .map(|(_, f)| iou(expected, *f))
-                .fold(0.0, f64::max);
-            assert!(
-                best > 0.9,
-                "page {} word {}: IoU {best}",
-                page.index,
-                word.text
-            );
+        for (word, best) in best_ious(&found, page, (sx, sy)) {
+            assert!(best > 0.9, "page {} word {word}: IoU {best}", page.index);
             checked += 1;
         }
         let plain = tool(
@@ -428,7 +410,7 @@ fn turned_text_lands_on_its_boxes() {
             "{orientation}: PDFium"
         );
         let s = f64::from(info.width) / f64::from(w);
-        for (word, best) in best_ious(&path, &page, (s, s)) {
+        for (word, best) in best_ious(&words_with_boxes(&path, 0), &page, (s, s)) {
             assert!(best > 0.85, "{orientation} word {word}: IoU {best}");
         }
         let _ = std::fs::remove_file(path);
@@ -626,7 +608,7 @@ fn a_steeply_skewed_page_keeps_its_boxes_and_order() {
         f64::from(info.width) / f64::from(w),
         f64::from(info.height) / f64::from(h),
     );
-    for (word, best) in best_ious(&path, &page, scale) {
+    for (word, best) in best_ious(&words_with_boxes(&path, 0), &page, scale) {
         assert!(best > 0.9, "{word}: IoU {best}");
     }
     let _ = std::fs::remove_file(path);
