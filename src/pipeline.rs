@@ -102,32 +102,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable error code (`corrupt_input`, `unsupported_language`,
-    /// `timeout`, ...).
-    pub fn code(&self) -> &'static str {
+    /// The kind of failure, which `ocrloom_jobs::Mapping::of` turns into
+    /// the API code, HTTP status and exit code.
+    pub fn kind(&self) -> raster::ErrorKind {
         match self {
-            Error::Input(e) => e.code(),
-            Error::Ocr(e) => e.code(),
-            Error::Write(e) => e.code(),
-        }
-    }
-
-    /// True when the input or the request is at fault, not this machine.
-    pub fn is_bad_input(&self) -> bool {
-        fn ocr(e: &OcrError) -> bool {
-            match e {
-                OcrError::Raster(e) => e.is_bad_input(),
-                OcrError::Page { source, .. } => ocr(source),
-                OcrError::UnsupportedLanguage { .. } => true,
-                // A page over its time limit (`timeout`) is not: the limit
-                // is this machine's setting.
-                _ => false,
-            }
-        }
-        match self {
-            Error::Input(e) => e.is_bad_input(),
-            Error::Ocr(e) => ocr(e),
-            Error::Write(_) => false,
+            Error::Input(e) => e.kind(),
+            Error::Ocr(e) => e.kind(),
+            Error::Write(e) => e.kind(),
         }
     }
 }

@@ -2,8 +2,7 @@
 //! engines list built from what is installed.
 
 use crate::jobs::{
-    self, CancelFlag, CancelReason, ConvertError, ConvertOutcome, ConvertRequest, Converter,
-    ErrorCode,
+    self, CancelFlag, ConvertError, ConvertOutcome, ConvertRequest, Converter, ErrorCode, Mapping,
 };
 use crate::ocr::{CancelToken, Languages};
 use crate::writers::OutputFormat;
@@ -97,7 +96,7 @@ impl Converter for OcrConverter {
         let pages = self
             .pipeline
             .convert(bytes, format, &options, &token, on_page, &mut out)
-            .map_err(|e| failure(job, &e, cancel))?;
+            .map_err(|e| failure(job, &e))?;
         std::io::Write::flush(&mut out).map_err(|e| internal(job, "writing the output", &e))?;
         Ok(ConvertOutcome {
             input_pages: u32::try_from(pages).unwrap_or(u32::MAX),
@@ -110,20 +109,10 @@ fn internal(job: &ConvertRequest, what: &str, e: &dyn std::fmt::Display) -> Conv
     ConvertError::new(ErrorCode::Internal, "the output could not be written")
 }
 
-/// Maps a pipeline error to the job-failure code clients see.
-fn failure(job: &ConvertRequest, e: &Error, cancel: &CancelFlag) -> ConvertError {
-    let code = match e.code() {
-        "empty_input" | "unsupported_format" => ErrorCode::UnsupportedFormat,
-        "corrupt_input" => ErrorCode::CorruptInput,
-        "encrypted_pdf" | "pdf_encrypted" => ErrorCode::EncryptedPdf,
-        "limit_exceeded" => ErrorCode::LimitExceeded,
-        "unsupported_language" => ErrorCode::UnsupportedLanguage,
-        "ocr_failed" => ErrorCode::OcrFailed,
-        // A page over `Settings::page_timeout`.
-        "timeout" => ErrorCode::Timeout,
-        "cancelled" if cancel.reason() == Some(CancelReason::Timeout) => ErrorCode::Timeout,
-        _ => ErrorCode::Internal,
-    };
+/// A pipeline error as the job failure clients see ([`Mapping::of`] its
+/// kind); internal failures are described in the log only.
+fn failure(job: &ConvertRequest, e: &Error) -> ConvertError {
+    let code = Mapping::of(e.kind()).code;
     if code == ErrorCode::Internal {
         tracing::error!(job = %job.job_id, "conversion failed: {e}");
         return ConvertError::new(code, "internal error while converting the document");

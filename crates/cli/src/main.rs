@@ -4,7 +4,8 @@
 //! encrypted, over a limit, unknown language); 1 any other failure (a page
 //! over its time limit, `timeout`; an output that cannot be written,
 //! `io_error`; ...). Every failure prints one line
-//! `error: <code>: <message>` on stderr.
+//! `error: <code>: <message>` on stderr. Library failures take both from
+//! the one mapping of error kinds (`crates/jobs/ERRORS.md`, "Kinds").
 
 mod eval;
 mod info;
@@ -60,15 +61,21 @@ pub struct Failure {
 
 impl From<raster::Error> for Failure {
     fn from(e: raster::Error) -> Self {
-        Failure {
-            code: e.code(),
-            message: e.to_string(),
-            exit: if e.is_bad_input() { 3 } else { 1 },
-        }
+        Failure::of(e.kind(), e.to_string())
     }
 }
 
 impl Failure {
+    /// A failure of `kind`: its name and its exit code from the one mapping
+    /// ([`ocrloom::jobs::Mapping`]).
+    fn of(kind: raster::ErrorKind, message: String) -> Self {
+        Failure {
+            code: kind.as_str(),
+            message,
+            exit: ocrloom::jobs::Mapping::of(kind).exit_code,
+        }
+    }
+
     /// A usage error (exit code 2).
     pub fn usage(message: String) -> Self {
         Failure {
@@ -83,7 +90,7 @@ impl Failure {
         Failure {
             code: "io_error",
             message,
-            exit: 1,
+            exit: ocrloom::jobs::EXIT_FAILURE,
         }
     }
 }
@@ -108,11 +115,7 @@ pub fn parse_page_timeout(s: &str) -> Result<PageTimeout, String> {
 
 /// Maps a pipeline error to its code and exit status.
 fn pipeline_failure(e: ocrloom::Error) -> Failure {
-    Failure {
-        code: e.code(),
-        message: e.to_string(),
-        exit: if e.is_bad_input() { 3 } else { 1 },
-    }
+    Failure::of(e.kind(), e.to_string())
 }
 
 impl From<anyhow::Error> for Failure {
@@ -120,7 +123,7 @@ impl From<anyhow::Error> for Failure {
         Failure {
             code: "internal",
             message: format!("{e:#}"),
-            exit: 1,
+            exit: ocrloom::jobs::EXIT_FAILURE,
         }
     }
 }

@@ -6,6 +6,9 @@
 //! assert!(detect(b"GIF89a...").is_err());
 //! ```
 
+mod kind;
+
+pub use kind::ErrorKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -3,6 +3,7 @@
 //! The full table (code, HTTP status, when) is in `crates/jobs/ERRORS.md`; the
 //! code is the contract with clients, the message is for people.
 
+use ocrloom_detect::ErrorKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -150,6 +151,51 @@ impl ErrorCode {
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The CLI's exit code for a failure the input is at fault for.
+pub const EXIT_BAD_INPUT: u8 = 3;
+/// The CLI's exit code for any other failure (this machine, a bug).
+pub const EXIT_FAILURE: u8 = 1;
+
+/// What a failure of one [`ErrorKind`] becomes for each client: the API
+/// code (in a failed job), its HTTP status, and the CLI's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mapping {
+    /// The API code.
+    pub code: ErrorCode,
+    /// The HTTP status of that code.
+    pub http_status: u16,
+    /// `ocrloom`'s exit code: [`EXIT_BAD_INPUT`] or [`EXIT_FAILURE`].
+    pub exit_code: u8,
+}
+
+impl Mapping {
+    /// The one mapping from kinds to codes, statuses and exit codes
+    /// (`crates/jobs/ERRORS.md`, "Kinds").
+    pub fn of(kind: ErrorKind) -> Mapping {
+        let (code, exit_code) = match kind {
+            ErrorKind::UnsupportedFormat => (ErrorCode::UnsupportedFormat, EXIT_BAD_INPUT),
+            ErrorKind::CorruptInput => (ErrorCode::CorruptInput, EXIT_BAD_INPUT),
+            ErrorKind::EncryptedPdf => (ErrorCode::EncryptedPdf, EXIT_BAD_INPUT),
+            ErrorKind::LimitExceeded => (ErrorCode::LimitExceeded, EXIT_BAD_INPUT),
+            ErrorKind::UnsupportedLanguage => (ErrorCode::UnsupportedLanguage, EXIT_BAD_INPUT),
+            ErrorKind::InputTimeout => (ErrorCode::Timeout, EXIT_BAD_INPUT),
+            ErrorKind::OcrFailed => (ErrorCode::OcrFailed, EXIT_FAILURE),
+            // The limit is this machine's setting, not the input's fault.
+            ErrorKind::Timeout => (ErrorCode::Timeout, EXIT_FAILURE),
+            // The manager cancels jobs itself (timeout, shutdown) and reports
+            // those before looking at the converter's error.
+            ErrorKind::Cancelled | ErrorKind::Unavailable | ErrorKind::Io | ErrorKind::Internal => {
+                (ErrorCode::Internal, EXIT_FAILURE)
+            }
+        };
+        Mapping {
+            code,
+            http_status: code.http_status(),
+            exit_code,
+        }
     }
 }
 
@@ -335,6 +381,29 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             assert!([400, 401, 404, 413, 416, 422, 500, 503].contains(&code.http_status()));
         }
+    }
+
+    #[test]
+    fn every_kind_has_a_job_failure_code_a_status_and_an_exit_code() {
+        let table = include_str!("../ERRORS.md");
+        for kind in ErrorKind::ALL {
+            let m = Mapping::of(kind);
+            assert!(m.code.is_job_failure(), "{kind}: {}", m.code);
+            assert_eq!(m.http_status, m.code.http_status());
+            assert!([EXIT_BAD_INPUT, EXIT_FAILURE].contains(&m.exit_code));
+            let row = format!(
+                "| `{kind:?}` | `{}` | {} | {} |",
+                m.code, m.http_status, m.exit_code
+            );
+            assert!(table.contains(&row), "ERRORS.md lacks the row {row}");
+        }
+        // Bad input and this machine's failures stay apart.
+        assert_eq!(
+            Mapping::of(ErrorKind::CorruptInput).exit_code,
+            EXIT_BAD_INPUT
+        );
+        assert_eq!(Mapping::of(ErrorKind::Io).exit_code, EXIT_FAILURE);
+        assert_eq!(Mapping::of(ErrorKind::Io).code, ErrorCode::Internal);
     }
 
     #[test]

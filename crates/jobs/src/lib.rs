@@ -37,7 +37,9 @@ mod time;
 pub use converter::{
     CancelFlag, CancelReason, ConvertError, ConvertOutcome, ConvertRequest, Converter,
 };
-pub use error::{Error, ErrorBody, ErrorCode, ErrorResponse};
+pub use error::{
+    Error, ErrorBody, ErrorCode, ErrorResponse, Mapping, EXIT_BAD_INPUT, EXIT_FAILURE,
+};
 pub use fake::{FakeConverter, FakeCores};
 pub use ids::{FileId, JobId, RequestId, UserId, ID_LEN};
 pub use keys::{ApiKey, KEY_PREFIX, MIN_KEY_LEN};
@@ -49,5 +51,5 @@ pub use models::{
     Conversion, CreateJobRequest, CreateUploadRequest, Engine, FileInfo, Job, JobStatus, Language,
     List, UnknownStatus, UploadChunk, Usage,
 };
-pub use ocrloom_detect::Format;
+pub use ocrloom_detect::{ErrorKind, Format};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp, TimestampError};

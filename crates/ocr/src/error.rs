@@ -1,5 +1,6 @@
 //! The one error type of the crate.
 
+use ocrloom_raster::ErrorKind;
 use thiserror::Error;
 
 /// Everything that can go wrong while recognizing pages.
@@ -71,6 +72,21 @@ impl OcrError {
             OcrError::Page { source, .. } => source.code(),
             OcrError::Io { .. } => "io",
             OcrError::Internal(_) => "internal",
+        }
+    }
+
+    /// The kind of failure (see [`ErrorKind`]); for [`OcrError::Page`] the
+    /// kind of the page's own error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            OcrError::UnsupportedLanguage { .. } => ErrorKind::UnsupportedLanguage,
+            OcrError::OcrFailed(_) => ErrorKind::OcrFailed,
+            OcrError::Cancelled => ErrorKind::Cancelled,
+            OcrError::Timeout { .. } => ErrorKind::Timeout,
+            OcrError::Raster(e) => e.kind(),
+            OcrError::Page { source, .. } => source.kind(),
+            OcrError::Io { .. } => ErrorKind::Io,
+            OcrError::Internal(_) => ErrorKind::Internal,
         }
     }
 

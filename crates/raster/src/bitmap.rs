@@ -110,6 +110,7 @@ fn open<'a>(
     match format {
         Format::Png => check_png_palette(bytes)?,
         Format::Jpeg => check_jpeg_end(bytes)?,
+        Format::Bmp => check_bmp_size(bytes, limits)?,
         _ => {}
     }
     let reader = ImageReader::with_format(Cursor::new(bytes), image_format(format));
@@ -121,6 +122,41 @@ fn open<'a>(
     decoder.set_limits(il).map_err(image_error)?;
     let o = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     Ok((Box::new(decoder), Oriented(o)))
+}
+
+/// Checks a BMP's size from its header against the limits before the
+/// decoder sees it: the decoder refuses sides above 65535 as a decoding
+/// error, which would report an over-sized image as corrupt.
+fn check_bmp_size(bytes: &[u8], limits: &Limits) -> Result<(), Error> {
+    let u16_at = |i: usize| {
+        bytes
+            .get(i..i + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    };
+    let i32_at = |i: usize| {
+        bytes
+            .get(i..i + 4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let header = bytes
+        .get(14..18)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let size = match header {
+        // OS/2 1.x: 16-bit sides.
+        Some(12) => u16_at(18)
+            .zip(u16_at(20))
+            .map(|(w, h)| (u32::from(w), u32::from(h))),
+        // Windows: 32-bit sides, a negative height for top-down rows.
+        Some(_) => i32_at(18)
+            .zip(i32_at(22))
+            .map(|(w, h)| (w.unsigned_abs(), h.unsigned_abs())),
+        None => None,
+    };
+    match size {
+        Some((w, h)) => limits.check_image(w, h, 1),
+        // Too short to hold a size: the decoder says what is wrong.
+        None => Ok(()),
+    }
 }
 
 /// Refuses a JPEG cut short: no end-of-image marker after its first scan

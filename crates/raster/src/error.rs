@@ -1,4 +1,4 @@
-use ocrloom_detect::DetectError;
+use ocrloom_detect::{DetectError, ErrorKind};
 
 /// Why a document could not be opened or a page not rendered.
 #[derive(Debug, thiserror::Error)]
@@ -52,8 +52,31 @@ impl Error {
         }
     }
 
-    /// True when the input itself is at fault (as opposed to this machine).
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Error::Pdfium(_) | Error::Io(_) | Error::Internal(_))
+    /// The kind of failure (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Format(_) | Error::Unsupported(_) => ErrorKind::UnsupportedFormat,
+            Error::Corrupt(_) | Error::NoSuchPage(_) => ErrorKind::CorruptInput,
+            Error::Encrypted => ErrorKind::EncryptedPdf,
+            Error::LimitExceeded(_) => ErrorKind::LimitExceeded,
+            Error::Timeout(_) => ErrorKind::InputTimeout,
+            Error::Pdfium(_) => ErrorKind::Unavailable,
+            Error::Internal(_) => ErrorKind::Internal,
+            Error::Io(_) => ErrorKind::Io,
+        }
+    }
+
+    /// The message without the prefix the variant adds (`over a limit: `,
+    /// ...): what another process needs to rebuild the same error.
+    pub(crate) fn detail(&self) -> String {
+        match self {
+            Error::Unsupported(m)
+            | Error::Corrupt(m)
+            | Error::Timeout(m)
+            | Error::LimitExceeded(m)
+            | Error::Pdfium(m)
+            | Error::Internal(m) => m.clone(),
+            other => other.to_string(),
+        }
     }
 }

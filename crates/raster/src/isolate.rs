@@ -178,7 +178,8 @@ fn split_request(input: &[u8]) -> std::io::Result<(Header, &[u8])> {
 fn error_frame(e: &Error) -> Frame {
     Frame::Error {
         code: e.code().into(),
-        message: e.to_string(),
+        // The receiving side adds the variant's prefix again.
+        message: e.detail(),
     }
 }
 
@@ -409,4 +410,29 @@ fn to_page(
     }
     .ok_or_else(unexpected)?;
     Ok(Page { info, image, dpi })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_cross_the_process_boundary_with_their_message_once() {
+        let sent = [
+            Error::LimitExceeded("page pixels 9 exceeds 1".into()),
+            Error::Corrupt("bad xref".into()),
+            Error::Unsupported("JBIG2".into()),
+            Error::Timeout("PDFium took longer than 2 s".into()),
+            Error::Internal("broken".into()),
+            Error::Encrypted,
+        ];
+        for e in sent {
+            let Frame::Error { code, message } = error_frame(&e) else {
+                panic!("an error frame");
+            };
+            let back = error_from(&code, message);
+            assert_eq!(back.to_string(), e.to_string());
+            assert_eq!(back.kind(), e.kind());
+        }
+    }
 }

@@ -34,7 +34,7 @@ mod tiff;
 pub use error::Error;
 pub use isolate::{isolate_pdfium, serve as serve_pdfium, Isolation};
 pub use limits::Limits;
-pub use ocrloom_detect::Format;
+pub use ocrloom_detect::{ErrorKind, Format};
 pub use pdfium::pdfium_library;
 
 use serde::{Deserialize, Serialize};

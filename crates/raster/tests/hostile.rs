@@ -118,8 +118,13 @@ fn decompression_bombs_are_refused_before_decoding() {
     image::GrayImage::new(1, 1)
         .write_to(&mut std::io::Cursor::new(&mut bmp), image::ImageFormat::Bmp)
         .unwrap();
+    // The same with sides above 65535, which the decoder itself refuses
+    // as a decoding error.
+    let mut wide = bmp.clone();
     bmp[18..22].copy_from_slice(&60000i32.to_le_bytes());
     bmp[22..26].copy_from_slice(&60000i32.to_le_bytes());
+    wide[18..22].copy_from_slice(&100_000i32.to_le_bytes());
+    wide[22..26].copy_from_slice(&(-100_000i32).to_le_bytes());
     // A 1x1 TIFF patched the same way.
     let mut tif = Vec::new();
     image::GrayImage::new(1, 1)
@@ -129,10 +134,11 @@ fn decompression_bombs_are_refused_before_decoding() {
         )
         .unwrap();
     patch_tiff_size(&mut tif, 60000);
-    for (name, bytes) in [("bmp", bmp), ("tiff", tif)] {
+    for (name, bytes) in [("bmp", bmp), ("wide bmp", wide), ("tiff", tif)] {
         let start = Instant::now();
         let e = Document::open(bytes, &OpenOptions::default()).unwrap_err();
         assert_eq!(e.code(), "limit_exceeded", "{name}: {e}");
+        assert_eq!(e.to_string().matches("over a limit").count(), 1, "{e}");
         assert!(start.elapsed() < Duration::from_millis(500), "{name}");
     }
 }

@@ -224,6 +224,19 @@ impl WriteError {
             WriteError::Io(_) => "io",
         }
     }
+
+    /// The kind of failure (see [`ocrloom_raster::ErrorKind`]): an input PDF
+    /// whose structure cannot be read is a corrupt input.
+    pub fn kind(&self) -> ocrloom_raster::ErrorKind {
+        use ocrloom_raster::ErrorKind;
+        match self {
+            WriteError::PdfUnreadable(_) => ErrorKind::CorruptInput,
+            WriteError::Encrypted => ErrorKind::EncryptedPdf,
+            WriteError::Mismatch(_) | WriteError::Page { .. } => ErrorKind::Internal,
+            WriteError::Raster(e) => e.kind(),
+            WriteError::Io(_) => ErrorKind::Io,
+        }
+    }
 }
 
 /// Writes `result` for `doc` in `format` to `out`.
