@@ -9,6 +9,7 @@
 
 mod eval;
 mod info;
+mod keys;
 mod lines;
 mod ocr;
 mod render;
@@ -47,6 +48,8 @@ enum Command {
     Eval(eval::Args),
     /// Serve the RenderOCR REST API (files, engines, jobs) on this machine.
     Serve(serve::Args),
+    /// Manage the API keys of a data folder (list, add, revoke).
+    Keys(keys::Args),
     /// Internal: serve one PDFium request on stdin/stdout (see `--pdf-timeout`).
     #[command(hide = true)]
     PdfiumWorker,
@@ -205,6 +208,7 @@ fn main() -> ExitCode {
         Command::Ocr(args) => ocr::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Keys(args) => keys::run(args),
         Command::PdfiumWorker => Ok(()),
     });
     let failure = match result {

@@ -2,9 +2,10 @@
 
 use crate::Failure;
 use anyhow::Context;
+use ocrloom::jobs::KeyEntry;
 use ocrloom::jobs::{Config, Manager, SystemClock};
 use ocrloom::{OcrConverter, Options, Pipeline};
-use ocrloom_server::{parse_keys, register_keys, KeyEntry, Server, ServerOptions};
+use ocrloom_server::{parse_keys, Server, ServerOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,12 +17,14 @@ const KEY_ENV: &str = "OCRLOOM_API_KEY";
 /// Arguments of `ocrloom serve`.
 #[derive(clap::Args)]
 #[command(after_help = "\
-API keys: give --keys-file, or set OCRLOOM_API_KEY (one key for the user `default`), or both. \
-Keys must have at least 32 characters; clients send them as `Authorization: Bearer <key>`. \
-A key removed from the file stays valid in the data folder.
+API keys: give --keys-file, or set OCRLOOM_API_KEY (one key for the user `default`), or both: \
+they are then the whole truth, at start and on SIGHUP: a key removed is revoked, a user's changed \
+key replaces the old one (same account and data), the same key or user twice is refused. \
+Without either, the keys of the data folder serve (`ocrloom keys add`). \
+Keys must have at least 32 characters; clients send them as `Authorization: Bearer <key>`.
 
 Signals: SIGTERM or Ctrl-C stop taking requests, let running jobs go on for --shutdown-grace, \
-then stop; jobs cut short run again at the next start.
+then stop; jobs cut short run again at the next start. SIGHUP reloads the keys file.
 
 Logs go to stderr (one line per request); set OCRLOOM_LOG (e.g. `debug`, `warn`) to change \
 the level (default `info` for serve).")]
@@ -34,8 +37,8 @@ pub struct Args {
     /// $XDG_DATA_HOME/ocrloom, else ~/.local/share/ocrloom.
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// A file of `user api_key` lines (`#` starts a comment); the users are
-    /// created at start when new.
+    /// A file of `user api_key` lines (`#` starts a comment): the keys of
+    /// the data folder are made to match it at start and on SIGHUP.
     #[arg(long)]
     keys_file: Option<PathBuf>,
     /// OCR threads, shared by all jobs (default: one per core). Also the
@@ -59,7 +62,7 @@ pub struct Args {
 
 /// The per-user data folder: `$XDG_DATA_HOME/ocrloom`, else
 /// `~/.local/share/ocrloom`.
-fn default_data_dir() -> Option<PathBuf> {
+pub(crate) fn default_data_dir() -> Option<PathBuf> {
     let non_empty = |v: std::ffi::OsString| (!v.is_empty()).then(|| PathBuf::from(v));
     std::env::var_os("XDG_DATA_HOME")
         .and_then(non_empty)
@@ -71,35 +74,56 @@ fn default_data_dir() -> Option<PathBuf> {
         })
 }
 
-fn keys(args: &Args) -> Result<Vec<KeyEntry>, Failure> {
-    let mut entries = Vec::new();
-    if let Some(path) = &args.keys_file {
+/// The configured keys (file and environment), `None` when neither is given.
+fn configured_keys(keys_file: Option<&std::path::Path>) -> Result<Option<Vec<KeyEntry>>, Failure> {
+    let mut entries = None;
+    if let Some(path) = keys_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the keys file {}", path.display()))?;
-        entries =
-            parse_keys(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        let source = path.display().to_string();
+        entries = Some(
+            parse_keys(&text, &source)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?,
+        );
     }
     if let Some(key) = std::env::var_os(KEY_ENV) {
         let key = key
             .into_string()
             .map_err(|_| Failure::usage(format!("{KEY_ENV} is not UTF-8")))?;
-        let parsed = parse_keys(&format!("default {}", key.trim())).map_err(|_| {
-            Failure::usage(format!(
-                "{KEY_ENV} must hold one key of at least 32 characters"
-            ))
-        })?;
-        entries.extend(parsed);
-    }
-    if entries.is_empty() {
-        return Err(Failure::usage(format!(
-            "no API keys: give --keys-file FILE or set {KEY_ENV}"
-        )));
+        entries.get_or_insert_with(Vec::new).push(KeyEntry {
+            origin: KEY_ENV.to_owned(),
+            user: "default".to_owned(),
+            key: key.trim().to_owned(),
+        });
     }
     Ok(entries)
 }
 
+/// Makes the data folder's keys match the configured ones, if any.
+fn sync_keys(manager: &Manager, keys_file: Option<&std::path::Path>) -> Result<(), Failure> {
+    let keyring = manager.keyring();
+    match configured_keys(keys_file)? {
+        Some(entries) => {
+            keyring.sync(&entries).map_err(|e| match e {
+                ocrloom::jobs::Error::InvalidRequest(m) => Failure::usage(m),
+                e => anyhow::Error::from(e)
+                    .context("synchronising the API keys")
+                    .into(),
+            })?;
+        }
+        None if keyring.list().context("listing the API keys")?.is_empty() => {
+            return Err(Failure::usage(format!(
+                "no API keys: give --keys-file FILE, set {KEY_ENV}, or add one with `ocrloom keys add NAME`"
+            )));
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 pub fn run(args: Args) -> Result<(), Failure> {
-    let keys = keys(&args)?;
+    // Refuse a bad keys file before the slow start.
+    configured_keys(args.keys_file.as_deref())?;
     let data_dir = match &args.data_dir {
         Some(d) => d.clone(),
         None => default_data_dir().ok_or_else(|| {
@@ -121,15 +145,24 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let converter = OcrConverter::new(pipeline, options);
     let manager = Manager::new(config, Arc::new(converter), Arc::new(SystemClock))
         .with_context(|| format!("opening the data folder {}", data_dir.display()))?;
-    let users = register_keys(&manager, &keys).context("registering the API keys")?;
-    tracing::info!(users = users.len(), "ready");
+    sync_keys(&manager, args.keys_file.as_deref())?;
+    tracing::info!("ready");
+    let manager = Arc::new(manager);
+    let reloaded = Arc::clone(&manager);
+    let keys_file = args.keys_file.clone();
     let server = Server::new(
-        Arc::new(manager),
+        manager,
         ServerOptions {
             addr: args.addr,
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         },
-    );
+    )
+    .on_reload(move || {
+        // A bad file keeps the keys in force.
+        if let Err(e) = sync_keys(&reloaded, keys_file.as_deref()) {
+            tracing::error!("keys not reloaded: {}", e.message);
+        }
+    });
     ocrloom_server::run(server).context("serving")?;
     Ok(())
 }

@@ -28,6 +28,7 @@ mod converter;
 mod error;
 mod fake;
 mod ids;
+mod keyring;
 mod keys;
 mod manager;
 mod models;
@@ -42,6 +43,7 @@ pub use error::{
 };
 pub use fake::{FakeConverter, FakeCores};
 pub use ids::{FileId, JobId, RequestId, UserId, ID_LEN};
+pub use keyring::{KeyEntry, KeyInfo, Keyring, SyncReport};
 pub use keys::{ApiKey, KEY_PREFIX, MIN_KEY_LEN};
 pub use manager::{
     parse_wait, ByteRange, Config, Durability, FileContent, Manager, Storage, SweepReport,

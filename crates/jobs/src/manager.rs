@@ -15,6 +15,7 @@ use ocrloom_detect::detect;
 use crate::converter::{CancelFlag, CancelReason, ConvertRequest, Converter};
 use crate::error::{Error, ErrorCode};
 use crate::ids::{FileId, JobId, RequestId, UserId};
+use crate::keyring::Keyring;
 use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
 use crate::models::{CreateJobRequest, Engine, FileInfo, Job, JobStatus, List};
 use crate::store::{head, FileKind, FileRow, NewJob, Store};
@@ -220,7 +221,7 @@ struct Inner {
     converter: Arc<dyn Converter>,
     clock: Arc<dyn Clock>,
     engines: Vec<Engine>,
-    store: Store,
+    store: Arc<Store>,
     queue: Mutex<Queue>,
     /// Signalled when work arrives, a job ends, or shutdown starts.
     queue_cv: Condvar,
@@ -353,7 +354,7 @@ impl Manager {
             engines,
             converter,
             clock,
-            store,
+            store: Arc::new(store),
             queue: Mutex::new(Queue {
                 pending: recovery.pending.into(),
                 ..Queue::default()
@@ -398,6 +399,12 @@ impl Manager {
     }
 
     // ---- users -----------------------------------------------------------
+
+    /// The API keys of the data folder (sync with a keys file, list, add,
+    /// revoke).
+    pub fn keyring(&self) -> Keyring {
+        Keyring::new(Arc::clone(&self.inner.store), Arc::clone(&self.inner.clock))
+    }
 
     /// Creates a user and a first API key for it.
     pub fn create_user(&self, name: &str) -> Result<(UserId, ApiKey), Error> {

@@ -85,6 +85,25 @@ const JOB_COLUMNS: &str = "job_id, file_id, engine, status, progress, output_fil
 const FILE_COLUMNS: &str =
     "file_id, user_id, filename, size, kind, content_type, created_at, updated_at, expires_at";
 
+/// An `api_keys` row with its user's name.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredKey {
+    pub hash: Vec<u8>,
+    pub user: UserId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+/// What [`Store::sync_keys`] did, or the entry it refused.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeySync {
+    pub users_created: usize,
+    pub keys_added: usize,
+    pub keys_revoked: usize,
+    /// (index of the entry, name of the user owning its key): nothing changed.
+    pub conflict: Option<(usize, String)>,
+}
+
 /// How a file came to be; only `Chunked` files take appended chunks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileKind {
@@ -518,6 +537,126 @@ impl Store {
             .execute("DELETE FROM api_keys WHERE key_hash = ?1", [&hash[..]])
             .map(|n| n > 0)
             .map_err(Error::db("revoking an API key"))
+    }
+
+    /// Every key with its user, oldest first.
+    pub fn keys(&self) -> Result<Vec<StoredKey>, Error> {
+        self.conn()
+            .prepare(
+                "SELECT k.key_hash, k.user_id, u.name, k.created_at FROM api_keys k \
+                 JOIN users u ON u.user_id = k.user_id ORDER BY k.created_at, k.rowid",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok(StoredKey {
+                        hash: r.get(0)?,
+                        user: UserId::from_trusted(r.get(1)?),
+                        name: r.get(2)?,
+                        created_at: Timestamp::from_unix(r.get(3)?),
+                    })
+                })?
+                .collect()
+            })
+            .map_err(Error::db("listing API keys"))
+    }
+
+    /// The oldest user called `name`.
+    pub fn user_named(&self, name: &str) -> Result<Option<UserId>, Error> {
+        self.conn()
+            .query_row(
+                "SELECT user_id FROM users WHERE name = ?1 ORDER BY created_at, rowid LIMIT 1",
+                [name],
+                |r| r.get::<_, String>(0).map(UserId::from_trusted),
+            )
+            .optional()
+            .map_err(Error::db("reading a user"))
+    }
+
+    /// Deletes every key of the users called `name`; returns how many.
+    pub fn revoke_keys_of(&self, name: &str) -> Result<usize, Error> {
+        self.conn()
+            .execute(
+                "DELETE FROM api_keys WHERE user_id IN (SELECT user_id FROM users WHERE name = ?1)",
+                [name],
+            )
+            .map_err(Error::db("revoking API keys"))
+    }
+
+    /// Makes the stored keys exactly `wanted` (hash, user name), in one
+    /// transaction: a key already stored must belong to a user of that name
+    /// (else `Conflict` names the entry and the owner, and nothing changes);
+    /// a new key goes to the oldest user of its name, created with an id
+    /// from `new_id` when there is none; every other key is deleted.
+    pub fn sync_keys(
+        &self,
+        wanted: &[([u8; 32], &str)],
+        now: Timestamp,
+        mut new_id: impl FnMut() -> Result<UserId, Error>,
+    ) -> Result<KeySync, Error> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(Error::db("starting a key sync"))?;
+        let mut report = KeySync::default();
+        for (index, (hash, name)) in wanted.iter().enumerate() {
+            let owner: Option<String> = tx
+                .query_row(
+                    "SELECT u.name FROM api_keys k JOIN users u ON u.user_id = k.user_id \
+                     WHERE k.key_hash = ?1",
+                    [&hash[..]],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(Error::db("reading an API key"))?;
+            match owner {
+                Some(owner) if owner == *name => continue,
+                Some(owner) => {
+                    report.conflict = Some((index, owner));
+                    return Ok(report);
+                }
+                None => {}
+            }
+            let user: Option<String> = tx
+                .query_row(
+                    "SELECT user_id FROM users WHERE name = ?1 ORDER BY created_at, rowid LIMIT 1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(Error::db("reading a user"))?;
+            let user = match user {
+                Some(u) => u,
+                None => {
+                    let id = new_id()?;
+                    tx.execute(
+                        "INSERT INTO users (user_id, name, created_at) VALUES (?1, ?2, ?3)",
+                        params![id.as_str(), name, now.unix()],
+                    )
+                    .map_err(Error::db("creating a user"))?;
+                    report.users_created += 1;
+                    id.as_str().to_owned()
+                }
+            };
+            tx.execute(
+                "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES (?1, ?2, ?3)",
+                params![&hash[..], user, now.unix()],
+            )
+            .map_err(Error::db("storing an API key"))?;
+            report.keys_added += 1;
+        }
+        let stored: Vec<Vec<u8>> = tx
+            .prepare("SELECT key_hash FROM api_keys")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(Error::db("listing API keys"))?;
+        for hash in stored {
+            if !wanted.iter().any(|(w, _)| w[..] == hash[..]) {
+                tx.execute("DELETE FROM api_keys WHERE key_hash = ?1", [&hash])
+                    .map_err(Error::db("revoking an API key"))?;
+                report.keys_revoked += 1;
+            }
+        }
+        tx.commit().map_err(Error::db("committing a key sync"))?;
+        Ok(report)
     }
 
     // ---- files -----------------------------------------------------------

@@ -37,6 +37,6 @@ mod server;
 mod stream;
 
 pub use error::{ApiError, Error, SERVER_CODES};
-pub use keys::{parse_keys, register_keys, KeyEntry};
+pub use keys::parse_keys;
 pub use ocrloom_jobs::Manager;
 pub use server::{run, Server, ServerOptions};

@@ -23,7 +23,8 @@ struct Inner<'a> {
 }
 
 /// Gives the request an id (also sent back as `x-request-id`), turns an
-/// [`ApiError`] into the JSON error body, and logs one line per request:
+/// [`ApiError`] into the JSON error body (a 401 with `WWW-Authenticate:
+/// Bearer`), and logs one line per request:
 /// method, path, status, duration, request id. Never headers or the query's
 /// values beyond the path: the API key must not reach the log.
 pub(crate) async fn handle(request: Request, next: Next) -> Response {
@@ -58,6 +59,12 @@ pub(crate) async fn handle(request: Request, next: Next) -> Response {
             {
                 response.headers_mut().insert(name.clone(), value.clone());
             }
+        }
+        if e.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"ocrloom\""),
+            );
         }
     }
     if let Ok(v) = HeaderValue::from_str(&id) {

@@ -36,6 +36,9 @@ pub(crate) struct AppState {
     pub(crate) openapi: Arc<String>,
 }
 
+/// What [`run`] calls on `SIGHUP` (reloading the keys file).
+type Reload = Arc<dyn Fn() + Send + Sync>;
+
 /// The HTTP server over one [`Manager`].
 #[derive(Clone)]
 pub struct Server {
@@ -43,6 +46,7 @@ pub struct Server {
     openapi: Arc<String>,
     manager: Arc<Manager>,
     options: ServerOptions,
+    reload: Option<Reload>,
 }
 
 impl std::fmt::Debug for Server {
@@ -77,7 +81,15 @@ impl Server {
             openapi,
             manager,
             options,
+            reload: None,
         }
+    }
+
+    /// Calls `reload` (off the async threads) each time [`run`] receives
+    /// `SIGHUP`: `ocrloom serve` reloads its keys file.
+    pub fn on_reload(mut self, reload: impl Fn() + Send + Sync + 'static) -> Server {
+        self.reload = Some(Arc::new(reload));
+        self
     }
 
     /// The router, for embedding in another axum application or serving
@@ -139,7 +151,8 @@ impl Server {
 
 /// Runs `server` on a runtime of its own, listening on
 /// [`ServerOptions::addr`], until SIGTERM or Ctrl-C (SIGINT), then shuts
-/// down gracefully (see [`Server::serve`]).
+/// down gracefully (see [`Server::serve`]). `SIGHUP` calls the
+/// [`Server::on_reload`] function.
 pub fn run(server: Server) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -156,8 +169,34 @@ pub fn run(server: Server) -> Result<(), Error> {
             .map_err(|source| Error::Bind { addr, source })?;
         let local = listener.local_addr().unwrap_or(addr);
         tracing::info!(addr = %local, "listening");
+        #[cfg(unix)]
+        if let Some(reload) = server.reload.clone() {
+            listen_for_hangups(reload);
+        }
         server.serve(listener, shutdown_signal()).await
     })
+}
+
+/// Calls `reload` on a blocking thread at each `SIGHUP`, one at a time.
+#[cfg(unix)]
+fn listen_for_hangups(reload: Reload) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGHUP: {e}");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading");
+            let reload = Arc::clone(&reload);
+            if tokio::task::spawn_blocking(move || reload()).await.is_err() {
+                tracing::error!("the reload panicked");
+            }
+        }
+    });
 }
 
 /// Completes on SIGTERM or Ctrl-C.
