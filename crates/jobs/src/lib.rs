@@ -34,6 +34,7 @@ mod manager;
 mod models;
 mod store;
 mod time;
+mod watch;
 
 pub use converter::{
     CancelFlag, CancelReason, ConvertError, ConvertOutcome, ConvertRequest, Converter,
@@ -46,8 +47,8 @@ pub use ids::{FileId, JobId, RequestId, UserId, ID_LEN};
 pub use keyring::{KeyEntry, KeyInfo, Keyring, SyncReport};
 pub use keys::{ApiKey, KEY_PREFIX, MIN_KEY_LEN};
 pub use manager::{
-    parse_wait, ByteRange, Config, Durability, FileContent, Manager, Storage, SweepReport,
-    MAX_WAIT_SECS,
+    parse_wait, wait_duration, ByteRange, Config, Durability, FileContent, Manager, Storage,
+    SweepReport, MAX_WAIT_SECS,
 };
 pub use models::{
     Conversion, CreateJobRequest, CreateUploadRequest, Engine, FileInfo, Job, JobStatus, Language,
@@ -55,3 +56,4 @@ pub use models::{
 };
 pub use ocrloom_detect::{ErrorKind, Format};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp, TimestampError};
+pub use watch::JobChange;

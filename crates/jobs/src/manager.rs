@@ -3,10 +3,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fs;
+use std::future::Future;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -20,6 +23,7 @@ use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
 use crate::models::{CreateJobRequest, Engine, FileInfo, Job, JobStatus, List};
 use crate::store::{head, FileKind, FileRow, NewJob, Store};
 use crate::time::Clock;
+use crate::watch::{JobChange, ThreadWaker, Watchers};
 
 /// Longest `wait` honoured by [`Manager::get_job`]; larger values are clipped.
 pub const MAX_WAIT_SECS: i64 = 10;
@@ -197,11 +201,31 @@ pub struct SweepReport {
     pub files: usize,
 }
 
-/// Parses the `wait` query parameter: an integer number of seconds.
+/// Parses the `wait` query parameter: an integer number of seconds. A
+/// positive integer too large for `i64` is clipped to [`MAX_WAIT_SECS`]
+/// like any value above it.
 pub fn parse_wait(raw: &str) -> Result<i64, Error> {
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| Error::InvalidWait(raw.to_owned()))
+    let s = raw.trim();
+    match s.parse::<i64>() {
+        Ok(n) => Ok(n),
+        Err(_) => {
+            let digits = s.strip_prefix('+').unwrap_or(s);
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(MAX_WAIT_SECS)
+            } else {
+                Err(Error::InvalidWait(raw.to_owned()))
+            }
+        }
+    }
+}
+
+/// How long a `wait` of `n` seconds holds the answer: 1..=10 s, larger
+/// values clipped; 0 or less is `invalid_wait`.
+pub fn wait_duration(n: i64) -> Result<Duration, Error> {
+    if n <= 0 {
+        return Err(Error::InvalidWait(n.to_string()));
+    }
+    Ok(Duration::from_secs(n.min(MAX_WAIT_SECS).unsigned_abs()))
 }
 
 struct Running {
@@ -225,9 +249,8 @@ struct Inner {
     queue: Mutex<Queue>,
     /// Signalled when work arrives, a job ends, or shutdown starts.
     queue_cv: Condvar,
-    /// Counts finished jobs; waiters in `get_job` watch it.
-    finished: Mutex<u64>,
-    finished_cv: Condvar,
+    /// Long polls waiting for a job's next change.
+    watchers: Watchers,
     /// Serializes chunk appends so chunks land in call order.
     appends: Mutex<()>,
 }
@@ -360,8 +383,7 @@ impl Manager {
                 ..Queue::default()
             }),
             queue_cv: Condvar::new(),
-            finished: Mutex::new(0),
-            finished_cv: Condvar::new(),
+            watchers: Watchers::default(),
             appends: Mutex::new(()),
             config,
         });
@@ -749,35 +771,47 @@ impl Manager {
     /// A job (`GET /renderocr/jobs/{id}`). With `wait` = Some(n), holds the
     /// answer until the job completes or fails or n seconds pass (n in 1..=10,
     /// larger values clipped to 10, 0 or less is `invalid_wait`). Blocks the
-    /// calling thread: async servers call it from a blocking task.
+    /// calling thread; async servers use [`Manager::job_change`] instead.
     pub fn get_job(&self, user: &UserId, job_id: &str, wait: Option<i64>) -> Result<Job, Error> {
         let wait = match wait {
             None => Duration::ZERO,
-            Some(n) if n <= 0 => return Err(Error::InvalidWait(n.to_string())),
-            Some(n) => Duration::from_secs(n.clamp(1, MAX_WAIT_SECS).unsigned_abs()),
+            Some(n) => wait_duration(n)?,
         };
         let deadline = Instant::now() + wait;
+        let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
         loop {
-            // Read the counter before the job so a finish in between is not missed.
-            let seen = *lock(&self.inner.finished);
+            // Subscribe before reading, so a change in between is not missed.
+            let mut change = self.job_change(job_id);
             let job = self
                 .inner
                 .store
                 .job(user, job_id, self.inner.clock.now())?
                 .ok_or_else(|| Error::InvalidJobId(job_id.to_owned()))?;
-            let now = Instant::now();
-            if job.status.is_finished() || now >= deadline || lock(&self.inner.queue).shutdown {
+            if job.status.is_finished() || Instant::now() >= deadline || self.is_shutting_down() {
                 return Ok(job);
             }
-            let guard = lock(&self.inner.finished);
-            if *guard == seen {
-                let _ = self
-                    .inner
-                    .finished_cv
-                    .wait_timeout(guard, deadline - now)
-                    .unwrap_or_else(|p| p.into_inner());
+            while Pin::new(&mut change).poll(&mut cx).is_pending() {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                std::thread::park_timeout(deadline - now);
             }
         }
+    }
+
+    /// Completes at the next change of the job's state (processing,
+    /// completed, failed, queued again) or at shutdown, holding no thread:
+    /// subscribe, read the job, and await this if it is not finished.
+    /// Whose job it is is not checked here: read it first.
+    pub fn job_change(&self, job_id: &str) -> JobChange {
+        self.inner.watchers.subscribe(job_id)
+    }
+
+    /// Whether shutdown has started (long polls then answer at once).
+    pub fn is_shutting_down(&self) -> bool {
+        lock(&self.inner.queue).shutdown
     }
 
     /// The user's jobs, newest first (`GET /renderocr/jobs`).
@@ -830,9 +864,8 @@ impl Manager {
             r.cancel.cancel(CancelReason::Shutdown);
         }
         drop(q);
-        // Wake `get_job` waiters so they answer now.
-        *lock(&inner.finished) += 1;
-        inner.finished_cv.notify_all();
+        // Wake the long polls so they answer now.
+        inner.watchers.notify_all();
         let threads = std::mem::take(&mut *lock(&self.threads));
         for t in threads {
             if t.join().is_err() {
@@ -916,8 +949,7 @@ fn run_guarded(inner: &Inner, id: &JobId, cancel: &CancelFlag) {
     }
     lock(&inner.queue).running.remove(id);
     inner.queue_cv.notify_all();
-    *lock(&inner.finished) += 1;
-    inner.finished_cv.notify_all();
+    inner.watchers.notify(id.as_str());
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> &str {
@@ -943,6 +975,7 @@ fn run_job(inner: &Inner, id: &JobId, cancel: &CancelFlag) {
         tracing::error!(job_id = %id, error = %e, "cannot start job");
         return;
     }
+    inner.watchers.notify(id.as_str());
     let started = Instant::now();
     let request = ConvertRequest {
         job_id: id.clone(),
@@ -1206,7 +1239,14 @@ mod tests {
     fn wait_parses_integers_only() {
         assert_eq!(parse_wait("5").ok(), Some(5));
         assert_eq!(parse_wait("30").ok(), Some(30));
+        assert_eq!(parse_wait("99999999999999999999").ok(), Some(MAX_WAIT_SECS));
+        assert!(parse_wait("-99999999999999999999").is_err());
         assert!(parse_wait("abc").is_err());
+        assert_eq!(
+            wait_duration(99).ok(),
+            Some(Duration::from_secs(MAX_WAIT_SECS as u64))
+        );
+        assert!(wait_duration(0).is_err());
         assert!(parse_wait("1.5").is_err());
     }
 }

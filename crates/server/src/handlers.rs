@@ -2,13 +2,15 @@
 //! OpenAPI document, so what is served and what is documented cannot drift.
 
 use crate::error::ApiError;
+use crate::middleware::Arrival;
 use crate::schema;
 use crate::server::AppState;
 use crate::stream::{body_from_reader, upload_channel, Msg};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{
-    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, Request, State,
+    DefaultBodyLimit, Extension, FromRequest, FromRequestParts, Multipart, Path, Query, Request,
+    State,
 };
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
@@ -108,24 +110,29 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, key)| key.trim().to_owned())
-            .filter(|key| !key.is_empty())
-            .ok_or_else(|| {
-                ApiError::code(
-                    ErrorCode::Unauthorized,
-                    "missing API key: send `Authorization: Bearer <key>`",
-                )
-            })?;
+        let key = bearer(&parts.headers).ok_or_else(missing_key)?;
         let manager = state.manager.clone();
         let user = blocking(move || manager.authenticate(&key)).await?;
         Ok(Auth(user))
     }
+}
+
+/// The key of `Authorization: Bearer <key>`.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim().to_owned())
+        .filter(|key| !key.is_empty())
+}
+
+fn missing_key() -> ApiError {
+    ApiError::code(
+        ErrorCode::Unauthorized,
+        "missing API key: send `Authorization: Bearer <key>`",
+    )
 }
 
 /// A JSON body, whatever its `Content-Type` (curl's `-d` sends a form type),
@@ -158,8 +165,8 @@ fn body_rejection(e: BytesRejection) -> ApiError {
     }
 }
 
-/// Runs a blocking manager call on tokio's blocking pool, so SQLite, file
-/// I/O and long polls never occupy a runtime thread.
+/// Runs a blocking manager call on tokio's blocking pool, so SQLite and
+/// file I/O never occupy a runtime thread (long polls wait without one).
 pub(crate) async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
@@ -552,12 +559,13 @@ async fn list_jobs(
     Ok(Json(blocking(move || manager.list_jobs(&user)).await?))
 }
 
-/// A job; `?wait=N` holds the answer until it finishes or N seconds pass.
+/// A job; `?wait=N` holds the answer until it finishes or N seconds pass
+/// (no thread is held meanwhile; the key is checked again at each wake-up).
 #[utoipa::path(
     get, path = "/renderocr/jobs/{job_id}", tag = "jobs",
     params(
         ("job_id" = String, Path, description = "The job's id"),
-        ("wait" = Option<i64>, Query, description = "Seconds to hold the answer until the job completes or fails: 1..10, larger values clipped to 10; 0, negative or not an integer is `invalid_wait`"),
+        ("wait" = Option<i64>, Query, description = "Seconds to hold the answer until the job completes or fails: 1..10, larger values (however large) clipped to 10; 0, negative or not an integer is `invalid_wait`"),
     ),
     responses(
         (status = 200, description = "The job", body = schema::Job),
@@ -571,18 +579,48 @@ async fn get_job(
     State(state): State<AppState>,
     Auth(user): Auth,
     Path(job_id): Path<String>,
+    headers: HeaderMap,
+    arrival: Option<Extension<Arrival>>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Job>, ApiError> {
     let Query(query) =
         query.map_err(|e| ApiError::invalid_request(format!("malformed query string: {e}")))?;
-    let wait = query
-        .get("wait")
-        .map(|raw| ocrloom_jobs::parse_wait(raw))
-        .transpose()?;
+    let wait = match query.get("wait") {
+        None => None,
+        Some(raw) => Some(ocrloom_jobs::wait_duration(ocrloom_jobs::parse_wait(raw)?)?),
+    };
+    let arrived = arrival.map_or_else(std::time::Instant::now, |Extension(Arrival(t))| t);
+    let deadline = tokio::time::Instant::from_std(arrived) + wait.unwrap_or_default();
     let manager = state.manager.clone();
-    Ok(Json(
-        blocking(move || manager.get_job(&user, &job_id, wait)).await?,
-    ))
+    // The key was just checked; after a wait it is checked again with the
+    // read, so a key revoked meanwhile ends the poll with 401.
+    let mut key: Option<String> = None;
+    loop {
+        // Subscribe before reading, so a change in between is not missed.
+        let change = manager.job_change(&job_id);
+        let job = {
+            let (manager, user, job_id, key) =
+                (manager.clone(), user.clone(), job_id.clone(), key.take());
+            blocking(move || {
+                if let Some(key) = key {
+                    if manager.authenticate(&key)? != user {
+                        return Err(ocrloom_jobs::Error::Unauthorized);
+                    }
+                }
+                manager.get_job(&user, &job_id, None)
+            })
+            .await?
+        };
+        if job.status.is_finished()
+            || tokio::time::Instant::now() >= deadline
+            || manager.is_shutting_down()
+        {
+            return Ok(Json(job));
+        }
+        // Waiting holds no thread: a timer and the job's notification.
+        let _ = tokio::time::timeout_at(deadline, change).await;
+        key = Some(bearer(&headers).ok_or_else(missing_key)?);
+    }
 }
 
 // ---- the rest -----------------------------------------------------------------

@@ -6,9 +6,10 @@
 //! and `GET /openapi.json`, an OpenAPI 3 document generated from the same
 //! route table that builds the router, so the two cannot drift.
 //!
-//! The manager's calls block (SQLite, file I/O, long polls), so handlers run
-//! them on tokio's blocking pool: OCR and disk work never stall the async
-//! runtime that answers requests. Uploads are streamed from the socket to
+//! The manager's calls block (SQLite, file I/O), so handlers run them on
+//! tokio's blocking pool: OCR and disk work never stall the async runtime
+//! that answers requests. Long polls hold no thread: they await the job's
+//! next change ([`ocrloom_jobs::Manager::job_change`]) or their deadline. Uploads are streamed from the socket to
 //! the manager through a bounded channel (never the whole file in memory),
 //! downloads the same way back.
 //!
@@ -39,4 +40,4 @@ mod stream;
 pub use error::{ApiError, Error, SERVER_CODES};
 pub use keys::parse_keys;
 pub use ocrloom_jobs::Manager;
-pub use server::{run, Server, ServerOptions};
+pub use server::{run, Server, ServerOptions, MAX_BLOCKING_THREADS};

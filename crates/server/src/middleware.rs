@@ -10,6 +10,11 @@ use ocrloom_jobs::RequestId;
 use serde::Serialize;
 use std::time::Instant;
 
+/// When the request reached the server: long polls count their `wait`
+/// from it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrival(pub(crate) Instant);
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: Inner<'a>,
@@ -27,8 +32,9 @@ struct Inner<'a> {
 /// Bearer`), and logs one line per request:
 /// method, path, status, duration, request id. Never headers or the query's
 /// values beyond the path: the API key must not reach the log.
-pub(crate) async fn handle(request: Request, next: Next) -> Response {
+pub(crate) async fn handle(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
+    request.extensions_mut().insert(Arrival(started));
     // The OS RNG failing is next to impossible; a fixed id still lets the
     // request be answered.
     let id = RequestId::generate()

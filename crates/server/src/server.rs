@@ -36,6 +36,10 @@ pub(crate) struct AppState {
     pub(crate) openapi: Arc<String>,
 }
 
+/// Threads of [`run`]'s blocking pool (SQLite calls, file I/O, uploads
+/// being written).
+pub const MAX_BLOCKING_THREADS: usize = 32;
+
 /// What [`run`] calls on `SIGHUP` (reloading the keys file).
 type Reload = Arc<dyn Fn() + Send + Sync>;
 
@@ -156,6 +160,9 @@ impl Server {
 pub fn run(server: Server) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Blocking calls are short (long polls hold none); a bounded pool
+        // keeps the thread count small under any number of connections.
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .thread_name("ocrloom-http")
         .build()
         .map_err(|source| Error::Io {

@@ -807,3 +807,52 @@ fn graceful_shutdown_answers_long_polls_and_requeues_running_jobs() {
     drop(manager);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_long_poll_whose_key_is_revoked_answers_401_at_its_next_wake_up() {
+    let s = TestServer::start(
+        Arc::new(FakeConverter::new()),
+        Config {
+            workers: 1,
+            ..Config::in_memory()
+        },
+    );
+    let first = s.upload_ok(&s.alice, "a.pdf", fake_pdf("FAKE:delay_ms=1500"));
+    let second = s.upload_ok(&s.alice, "b.pdf", fake_pdf("FAKE:delay_ms=10"));
+    s.create_job(&s.alice, first["file_id"].as_str().expect("id"), "txt");
+    let queued = s.create_job(&s.alice, second["file_id"].as_str().expect("id"), "txt");
+    let jid = queued["job_id"].as_str().expect("id").to_owned();
+    let (k, base, client) = (s.alice.clone(), s.base.clone(), s.client.clone());
+    let poll = std::thread::spawn(move || {
+        let t = Instant::now();
+        let r = client
+            .get(format!("{base}/renderocr/jobs/{jid}?wait=10"))
+            .bearer_auth(k)
+            .send()
+            .expect("poll");
+        (t.elapsed(), r)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(s.manager.revoke_api_key(&s.alice).expect("revoke"));
+    let (took, r) = poll.join().expect("thread");
+    // The queued job starts when the first ends (1.5 s): the poll wakes,
+    // finds its key gone, and answers 401 long before its 10 s.
+    error(r, 401, "unauthorized");
+    assert!(took < Duration::from_secs(5), "held {took:?}");
+}
+
+#[test]
+fn a_huge_wait_is_clipped_not_refused() {
+    let s = fake_server();
+    let file = s.upload_ok(&s.alice, "a.pdf", fake_pdf("FAKE:delay_ms=10"));
+    let job = s.create_job(&s.alice, file["file_id"].as_str().expect("id"), "txt");
+    let jid = job["job_id"].as_str().expect("id");
+    let r = s
+        .get(
+            &s.alice,
+            &format!("/renderocr/jobs/{jid}?wait=99999999999999999999"),
+        )
+        .send()
+        .expect("poll");
+    assert_eq!(json(r, 200)["status"], "completed");
+}

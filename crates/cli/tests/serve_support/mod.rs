@@ -49,6 +49,11 @@ fn plain(line: &str) -> String {
 /// Starts the server over `data` with the test key for `alice`, and waits
 /// for its `listening` line.
 pub fn start(data: &Path) -> Serve {
+    start_with(data, &[])
+}
+
+/// [`start`] with more arguments for `ocrloom serve`.
+pub fn start_with(data: &Path, extra: &[&str]) -> Serve {
     let keys = data.with_extension("keys");
     std::fs::write(&keys, format!("# test users\nalice {KEY}\n")).expect("keys file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ocrloom"))
@@ -63,6 +68,7 @@ pub fn start(data: &Path) -> Serve {
         .arg(data)
         .arg("--keys-file")
         .arg(&keys)
+        .args(extra)
         .env("OCRLOOM_LOG", "info")
         .env_remove("OCRLOOM_API_KEY")
         .stdin(Stdio::null())
