@@ -51,6 +51,14 @@ pub struct Args {
     /// Hours a finished job and its output are kept.
     #[arg(long, default_value_t = 24)]
     job_retention_hours: u64,
+    /// Jobs one user may have queued; past it job creation answers 429
+    /// `quota_exceeded` with `Retry-After`.
+    #[arg(long, default_value_t = 100)]
+    max_queued_jobs: usize,
+    /// Mebibytes one user may have stored (uploads and outputs not yet
+    /// expired); past it uploads and jobs answer 429 `quota_exceeded`.
+    #[arg(long, default_value_t = 2048)]
+    max_stored_mib: u64,
     /// Seconds running jobs may go on at shutdown before they are cancelled.
     #[arg(long, default_value_t = 5)]
     shutdown_grace: u64,
@@ -137,6 +145,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         file_retention: hours(args.file_retention_hours),
         job_retention: hours(args.job_retention_hours),
+        max_queued_jobs_per_user: args.max_queued_jobs,
+        max_stored_bytes_per_user: args.max_stored_mib.saturating_mul(1 << 20),
         ..Config::in_dir(&data_dir)
     };
     let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;

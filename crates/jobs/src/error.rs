@@ -48,6 +48,11 @@ pub enum ErrorCode {
     OcrFailed,
     /// The job ran longer than allowed, or one of its pages did (job failure).
     Timeout,
+    /// The input of a job cannot change: no more chunks (409).
+    FileInUse,
+    /// A per-user quota (queued jobs, bytes stored) is reached; the answer
+    /// carries `Retry-After` (429).
+    QuotaExceeded,
     /// The manager is shutting down and takes no new work (503).
     ShuttingDown,
     /// Anything else: storage failure, converter crash (500, or job failure).
@@ -56,7 +61,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Unauthorized,
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidEngine,
@@ -74,6 +79,8 @@ impl ErrorCode {
         ErrorCode::LimitExceeded,
         ErrorCode::OcrFailed,
         ErrorCode::Timeout,
+        ErrorCode::FileInUse,
+        ErrorCode::QuotaExceeded,
         ErrorCode::ShuttingDown,
         ErrorCode::Internal,
     ];
@@ -98,6 +105,8 @@ impl ErrorCode {
             ErrorCode::LimitExceeded => "limit_exceeded",
             ErrorCode::OcrFailed => "ocr_failed",
             ErrorCode::Timeout => "timeout",
+            ErrorCode::FileInUse => "file_in_use",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::ShuttingDown => "shutting_down",
             ErrorCode::Internal => "internal",
         }
@@ -126,6 +135,8 @@ impl ErrorCode {
             | ErrorCode::LimitExceeded
             | ErrorCode::OcrFailed
             | ErrorCode::Timeout => 422,
+            ErrorCode::FileInUse => 409,
+            ErrorCode::QuotaExceeded => 429,
             ErrorCode::ShuttingDown => 503,
             ErrorCode::Internal => 500,
         }
@@ -281,6 +292,17 @@ pub enum Error {
         /// The language code asked for.
         language: String,
     },
+    /// A chunk for a file that is the input of a job.
+    #[error("file `{0}` is the input of a job and can no longer change")]
+    FileInUse(String),
+    /// A per-user quota is reached.
+    #[error("{what}; retry in {retry_after} s")]
+    QuotaExceeded {
+        /// Which quota, with its limit.
+        what: String,
+        /// Seconds after which a retry may succeed (`Retry-After`).
+        retry_after: u64,
+    },
     /// The manager is shutting down.
     #[error("the job manager is shutting down")]
     ShuttingDown,
@@ -323,6 +345,8 @@ impl Error {
             Error::UnsupportedFormat(_) => ErrorCode::UnsupportedFormat,
             Error::UnsupportedConversion { .. } => ErrorCode::UnsupportedConversion,
             Error::UnsupportedLanguage { .. } => ErrorCode::UnsupportedLanguage,
+            Error::FileInUse(_) => ErrorCode::FileInUse,
+            Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
             Error::ShuttingDown => ErrorCode::ShuttingDown,
             Error::Database { .. } | Error::Io { .. } | Error::Random(_) => ErrorCode::Internal,
         }
@@ -379,7 +403,9 @@ mod tests {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
             let json = serde_json::to_string(&code).expect("serialize");
             assert_eq!(json, format!("\"{}\"", code.as_str()));
-            assert!([400, 401, 404, 413, 416, 422, 500, 503].contains(&code.http_status()));
+            assert!(
+                [400, 401, 404, 409, 413, 416, 422, 429, 500, 503].contains(&code.http_status())
+            );
         }
     }
 

@@ -32,6 +32,7 @@ mod keyring;
 mod keys;
 mod manager;
 mod models;
+mod queue;
 mod store;
 mod time;
 mod watch;

@@ -1,7 +1,7 @@
 //! The job manager: the facade over files, engines and jobs, the worker pool,
 //! the sweeper, and graceful shutdown.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fs;
 use std::future::Future;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -21,6 +21,7 @@ use crate::ids::{FileId, JobId, RequestId, UserId};
 use crate::keyring::Keyring;
 use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
 use crate::models::{CreateJobRequest, Engine, FileInfo, Job, JobStatus, List};
+use crate::queue::FairQueue;
 use crate::store::{head, FileKind, FileRow, NewJob, Store};
 use crate::time::Clock;
 use crate::watch::{JobChange, ThreadWaker, Watchers};
@@ -62,7 +63,8 @@ pub enum Durability {
 
 /// Manager settings. `Default` is in-memory storage, `Consistent` durability,
 /// one worker per core, 24 h retention for files and job results,
-/// RenderOCR's size limits (200 MB files, 5 MB chunks), no job timeout.
+/// RenderOCR's size limits (200 MB files, 5 MB chunks), no job timeout,
+/// per user at most 100 queued jobs and 2 GiB stored.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where data lives.
@@ -85,6 +87,12 @@ pub struct Config {
     pub job_timeout: Option<Duration>,
     /// How often the background sweeper removes expired data (real time).
     pub sweep_interval: Duration,
+    /// Jobs one user may have queued (not yet running); past it job
+    /// creation answers `quota_exceeded`.
+    pub max_queued_jobs_per_user: usize,
+    /// Bytes one user may have stored (uploads and outputs not yet
+    /// expired); an upload, chunk or job past it answers `quota_exceeded`.
+    pub max_stored_bytes_per_user: u64,
 }
 
 impl Default for Config {
@@ -99,6 +107,8 @@ impl Default for Config {
             max_chunk_size: 5 * 1024 * 1024,
             job_timeout: None,
             sweep_interval: Duration::from_secs(60),
+            max_queued_jobs_per_user: 100,
+            max_stored_bytes_per_user: 2 << 30,
         }
     }
 }
@@ -233,9 +243,12 @@ struct Running {
     started: Instant,
 }
 
+/// `Retry-After` of a full job queue: about when a running job may end.
+const QUEUE_RETRY_SECS: u64 = 10;
+
 #[derive(Default)]
 struct Queue {
-    pending: VecDeque<JobId>,
+    pending: FairQueue,
     running: HashMap<JobId, Running>,
     shutdown: bool,
 }
@@ -373,13 +386,17 @@ impl Manager {
             "job manager started"
         );
         let engines = converter.engines();
+        let mut pending = FairQueue::default();
+        for (user, job) in recovery.pending {
+            pending.push(&user, job);
+        }
         let inner = Arc::new(Inner {
             engines,
             converter,
             clock,
             store: Arc::new(store),
             queue: Mutex::new(Queue {
-                pending: recovery.pending.into(),
+                pending,
                 ..Queue::default()
             }),
             queue_cv: Condvar::new(),
@@ -521,7 +538,7 @@ impl Manager {
         let id = FileId::generate()?;
         let tmp = store.temp_path(id.as_str())?;
         let written = copy_limited(reader, &tmp, self.inner.config.max_file_size);
-        let size = match written {
+        let size = match written.and_then(|size| self.check_room(user, size).map(|()| size)) {
             Ok(size) => size,
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
@@ -657,6 +674,10 @@ impl Manager {
                 "only files created with POST /uploads take chunks".to_owned(),
             ));
         }
+        if self.inner.store.file_has_jobs(&row.id)? {
+            return Err(Error::FileInUse(file_id.to_owned()));
+        }
+        self.check_room(user, chunk_len)?;
         let size = row.size.saturating_add(chunk_len);
         if size > self.inner.config.max_file_size {
             return Err(Error::FileTooLarge {
@@ -687,6 +708,29 @@ impl Manager {
             size,
             updated_at: now,
             ..row.info()
+        })
+    }
+
+    /// Refuses `more` bytes for `user` past the per-user storage quota (a
+    /// job's output needs room too: with `more` = 0, a full quota refuses).
+    fn check_room(&self, user: &UserId, more: u64) -> Result<(), Error> {
+        let max = self.inner.config.max_stored_bytes_per_user;
+        let now = self.inner.clock.now();
+        let (stored, first_expiry) = self.inner.store.stored_bytes(user, now)?;
+        let fits = if more == 0 {
+            stored < max
+        } else {
+            stored.saturating_add(more) <= max
+        };
+        if fits {
+            return Ok(());
+        }
+        let retry_after = first_expiry.map_or(self.inner.config.file_retention.as_secs(), |t| {
+            u64::try_from(t.unix() - now.unix()).unwrap_or(0)
+        });
+        Err(Error::QuotaExceeded {
+            what: format!("this user's files would take more than the {max} bytes allowed"),
+            retry_after: retry_after.max(1),
         })
     }
 
@@ -742,8 +786,21 @@ impl Manager {
                 languages.push(code.clone());
             }
         }
+        self.check_room(user, 0)?;
+        {
+            let q = lock(&self.inner.queue);
+            let max = self.inner.config.max_queued_jobs_per_user;
+            if q.pending.queued(user) >= max {
+                return Err(Error::QuotaExceeded {
+                    what: format!("{max} jobs are already queued for this user"),
+                    retry_after: QUEUE_RETRY_SECS,
+                });
+            }
+        }
         let id = JobId::generate()?;
         let now = self.inner.clock.now();
+        // Under the appends lock: no chunk lands in the input once the job exists.
+        let serial = lock(&self.inner.appends);
         self.inner.store.insert_job(&NewJob {
             id: id.clone(),
             user: user.clone(),
@@ -754,6 +811,7 @@ impl Manager {
             input_format: format,
             now,
         })?;
+        drop(serial);
         let job = self
             .inner
             .store
@@ -761,7 +819,7 @@ impl Manager {
             .ok_or_else(|| Error::InvalidJobId(id.to_string()))?;
         {
             let mut q = lock(&self.inner.queue);
-            q.pending.push_back(id.clone());
+            q.pending.push(user, id.clone());
         }
         self.inner.queue_cv.notify_all();
         tracing::debug!(job_id = %id, input = %format, output = %request.output_format, "job queued");
@@ -831,7 +889,7 @@ impl Manager {
         sweep(&self.inner)
     }
 
-    /// Runs the oldest queued job on the calling thread and returns its id;
+    /// Runs the next queued job (users in turn) on the calling thread and returns its id;
     /// `None` when nothing is queued or the manager is shutting down. Meant
     /// for tests with `workers: 0` (the apalis "test worker").
     pub fn run_next_job(&self) -> Option<JobId> {
@@ -917,7 +975,7 @@ fn take_next(inner: &Inner, block: bool) -> Option<(JobId, CancelFlag)> {
         if q.shutdown {
             return None;
         }
-        if let Some(id) = q.pending.pop_front() {
+        if let Some(id) = q.pending.pop() {
             let cancel = CancelFlag::new();
             q.running.insert(
                 id.clone(),

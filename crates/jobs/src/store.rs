@@ -200,8 +200,9 @@ pub(crate) struct RunnableJob {
 /// What start-up recovery did.
 #[derive(Debug, Default)]
 pub(crate) struct Recovery {
-    /// Jobs to run, oldest first (queued ones, and processing ones interrupted).
-    pub pending: Vec<JobId>,
+    /// Jobs to run with their users, oldest first (queued ones, and
+    /// processing ones interrupted).
+    pub pending: Vec<(UserId, JobId)>,
     /// Contents without a row, deleted.
     pub orphan_contents: usize,
     /// Rows without contents, deleted.
@@ -455,10 +456,15 @@ impl Store {
         )
         .map_err(Error::db("requeueing interrupted jobs"))?;
         rec.pending = tx
-            .prepare("SELECT job_id FROM jobs WHERE status = 'queued' ORDER BY seq")
+            .prepare("SELECT user_id, job_id FROM jobs WHERE status = 'queued' ORDER BY seq")
             .and_then(|mut s| {
-                s.query_map([], |r| r.get::<_, String>(0).map(JobId::from_trusted))?
-                    .collect()
+                s.query_map([], |r| {
+                    Ok((
+                        UserId::from_trusted(r.get(0)?),
+                        JobId::from_trusted(r.get(1)?),
+                    ))
+                })?
+                .collect()
             })
             .map_err(Error::db("listing pending jobs"))?;
         tx.commit().map_err(Error::db("committing recovery"))?;
@@ -698,6 +704,38 @@ impl Store {
     }
 
     /// The user's live files, newest first.
+    /// Bytes of the user's files that have not expired, and when the first
+    /// of them expires.
+    pub fn stored_bytes(
+        &self,
+        user: &UserId,
+        now: Timestamp,
+    ) -> Result<(u64, Option<Timestamp>), Error> {
+        self.conn()
+            .prepare_cached(
+                "SELECT COALESCE(SUM(size), 0), MIN(expires_at) FROM files \
+                 WHERE user_id = ?1 AND expires_at > ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![user.as_str(), now.unix()], |r| {
+                    Ok((
+                        u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                        r.get::<_, Option<i64>>(1)?.map(Timestamp::from_unix),
+                    ))
+                })
+            })
+            .map_err(Error::db("summing stored bytes"))
+    }
+
+    /// Whether a job refers to the file as its input.
+    pub fn file_has_jobs(&self, file: &FileId) -> Result<bool, Error> {
+        self.conn()
+            .prepare_cached("SELECT 1 FROM jobs WHERE file_id = ?1 LIMIT 1")
+            .and_then(|mut s| s.query_row([file.as_str()], |_| Ok(())).optional())
+            .map(|r| r.is_some())
+            .map_err(Error::db("reading a file's jobs"))
+    }
+
     pub fn files(&self, user: &UserId, now: Timestamp) -> Result<Vec<FileInfo>, Error> {
         self.conn()
             .prepare_cached(&format!(

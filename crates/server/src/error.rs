@@ -1,6 +1,6 @@
 //! The server's error type and the HTTP error answer.
 
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ocrloom_jobs::ErrorCode;
 
@@ -79,8 +79,15 @@ impl From<ocrloom_jobs::Error> for ApiError {
     fn from(e: ocrloom_jobs::Error) -> Self {
         let code = e.code();
         let detail = (code == ErrorCode::Internal).then(|| error_chain(&e));
+        let header = match &e {
+            ocrloom_jobs::Error::QuotaExceeded { retry_after, .. } => {
+                Some((header::RETRY_AFTER, HeaderValue::from(*retry_after)))
+            }
+            _ => None,
+        };
         ApiError {
             detail,
+            header,
             ..Self::code(code, e.public_message())
         }
     }

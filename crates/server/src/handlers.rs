@@ -189,6 +189,7 @@ where
         (status = 400, description = "No part named `file`, no or bad filename, malformed multipart", body = schema::ErrorResponse),
         (status = 401, description = "Missing or unknown API key", body = schema::ErrorResponse),
         (status = 413, description = "Above the file size limit (`file_too_large`)", body = schema::ErrorResponse),
+        (status = 429, description = "The user's storage quota is reached (`quota_exceeded`, with `Retry-After`)", body = schema::ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -465,7 +466,9 @@ async fn create_upload(
         (status = 400, description = "Malformed body, bad base64, or not a chunked upload (`invalid_request`)", body = schema::ErrorResponse),
         (status = 401, description = "Missing or unknown API key", body = schema::ErrorResponse),
         (status = 404, description = "Unknown, expired or another user's file (`invalid_file_id`)", body = schema::ErrorResponse),
+        (status = 409, description = "The file is the input of a job and can no longer change (`file_in_use`)", body = schema::ErrorResponse),
         (status = 413, description = "Chunk above 5 MB (`chunk_too_large`) or file above 200 MB (`file_too_large`)", body = schema::ErrorResponse),
+        (status = 429, description = "The user's storage quota is reached (`quota_exceeded`, with `Retry-After`)", body = schema::ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -528,6 +531,7 @@ async fn engines(State(state): State<AppState>) -> Json<List<Engine>> {
         (status = 404, description = "Unknown, expired or another user's input (`invalid_file_id`)", body = schema::ErrorResponse),
         (status = 413, description = "Body above 64 KiB (`body_too_large`)", body = schema::ErrorResponse),
         (status = 422, description = "`unsupported_format`, `unsupported_conversion` or `unsupported_language`", body = schema::ErrorResponse),
+        (status = 429, description = "The user's queued jobs or storage quota is reached (`quota_exceeded`, with `Retry-After`)", body = schema::ErrorResponse),
         (status = 503, description = "The server is shutting down (`shutting_down`)", body = schema::ErrorResponse),
     ),
     security(("bearer" = []))

@@ -856,3 +856,76 @@ fn a_huge_wait_is_clipped_not_refused() {
         .expect("poll");
     assert_eq!(json(r, 200)["status"], "completed");
 }
+
+#[test]
+fn quotas_answer_429_with_retry_after_and_inputs_of_jobs_are_immutable() {
+    let s = TestServer::start(
+        Arc::new(FakeConverter::new()),
+        Config {
+            workers: 0,
+            max_queued_jobs_per_user: 2,
+            max_stored_bytes_per_user: 1000,
+            ..Config::in_memory()
+        },
+    );
+    let mut first = fake_pdf("");
+    first.resize(400, b' ');
+    let file = s.upload_ok(&s.alice, "a.pdf", first.clone());
+    let fid = file["file_id"].as_str().expect("id");
+    s.create_job(&s.alice, fid, "txt");
+    s.create_job(&s.alice, fid, "txt");
+    let r = s.post_json(
+        &s.alice,
+        "/renderocr/jobs",
+        &json!({"engine": "fake/ocr", "file_id": fid, "output_format": "txt"}),
+    );
+    assert_eq!(r.headers()["retry-after"], "10");
+    error(r, 429, "quota_exceeded");
+    // Per user: bob queues at once.
+    let bobs = s.upload_ok(&s.bob, "b.pdf", fake_pdf(""));
+    s.create_job(&s.bob, bobs["file_id"].as_str().expect("id"), "txt");
+    // Bytes: 400 + 700 > 1000.
+    let r = s.upload(&s.alice, "big.pdf", vec![b'x'; 700]);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!(retry > 0 && retry <= 24 * 3600, "{retry}");
+    error(r, 429, "quota_exceeded");
+    // Nothing stored is lost.
+    let list = json(s.get(&s.alice, "/files").send().expect("list"), 200);
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
+    let content = s
+        .get(&s.alice, &format!("/files/{fid}/content"))
+        .send()
+        .expect("content")
+        .bytes()
+        .expect("bytes");
+    assert_eq!(content.as_ref(), first.as_slice());
+
+    // A chunked upload takes chunks until a job refers to it: then 409.
+    let up = json(
+        s.post_json(&s.bob, "/uploads", &json!({"filename": "c.pdf"})),
+        200,
+    );
+    let uid = up["file_id"].as_str().expect("id");
+    let chunk = |data: &[u8]| {
+        s.client
+            .put(s.url(&format!("/uploads/{uid}")))
+            .bearer_auth(&s.bob)
+            .json(&json!({"data": base64::engine::general_purpose::STANDARD.encode(data)}))
+            .send()
+            .expect("put")
+    };
+    json(chunk(b"%PDF-1.7\n"), 200);
+    s.create_job(&s.bob, uid, "txt");
+    error(chunk(b"more"), 409, "file_in_use");
+    let info = json(
+        s.get(&s.bob, &format!("/files/{uid}"))
+            .send()
+            .expect("info"),
+        200,
+    );
+    assert_eq!(info["size"], 9);
+}
