@@ -22,7 +22,7 @@ use crate::keyring::Keyring;
 use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
 use crate::models::{CreateJobRequest, Engine, FileInfo, Job, JobStatus, List};
 use crate::queue::FairQueue;
-use crate::store::{head, FileKind, FileRow, NewJob, Store};
+use crate::store::{create_private, head, FileKind, FileRow, NewJob, Store};
 use crate::time::Clock;
 use crate::watch::{JobChange, ThreadWaker, Watchers};
 
@@ -630,7 +630,7 @@ impl Manager {
         let store = &self.inner.store;
         let id = FileId::generate()?;
         let tmp = store.temp_path(id.as_str())?;
-        fs::File::create(&tmp).map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
+        create_private(&tmp).map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
         store.persist(&tmp, &id)?;
         let now = self.inner.clock.now();
         let row = FileRow {
@@ -948,7 +948,7 @@ impl Drop for Manager {
 /// Streams `reader` into a new file at `path`, refusing more than `max` bytes.
 fn copy_limited(reader: &mut dyn Read, path: &Path, max: u64) -> Result<u64, Error> {
     let io = |e| Error::io(format!("writing {}", path.display()), e);
-    let mut out = fs::File::create(path).map_err(io)?;
+    let mut out = create_private(path).map_err(io)?;
     let mut buf = vec![0u8; 64 * 1024];
     let mut total: u64 = 0;
     loop {
@@ -1043,7 +1043,12 @@ fn run_job(inner: &Inner, id: &JobId, cancel: &CancelFlag) {
         languages: job.languages.clone(),
     };
     let input = store.content_path(&job.file_id);
-    let tmp = match store.temp_path(id.as_str()) {
+    // Created here, private, so the converter writes into a 0600 file.
+    let tmp = match store.temp_path(id.as_str()).and_then(|p| {
+        create_private(&p)
+            .map(|_| p)
+            .map_err(|e| Error::io("creating a job's output", e))
+    }) {
         Ok(p) => p,
         Err(e) => return fail(inner, id, ErrorCode::Internal, "internal error", None, &e),
     };

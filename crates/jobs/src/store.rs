@@ -6,13 +6,15 @@
 //! <data>/files/<file_id>   one file's bytes, complete (written to tmp/, fsynced, renamed)
 //! <data>/tmp/              uploads and job outputs being written; emptied at start
 //! ```
-//! The database is the truth: a content file without a row is deleted at
+//! Folders are 0700 and files 0600, whatever the umask: uploads are the
+//! users' documents. The database is the truth: a content file without a row is deleted at
 //! start, a row without content is deleted too, and a chunked upload's content
 //! longer than its row's size (a crash between append and commit) is truncated.
 
 use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -273,10 +275,18 @@ impl Store {
     pub fn open(dir: Option<&Path>, durability: Durability) -> Result<Store, Error> {
         let (root, temp, conn) = match dir {
             Some(dir) => {
-                fs::create_dir_all(dir)
+                private_dir(dir)
                     .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-                let conn = Connection::open(dir.join("ocrloom.sqlite3"))
-                    .map_err(Error::db("opening the database"))?;
+                // SQLite gives its -wal and -shm files the database's mode.
+                let db = dir.join("ocrloom.sqlite3");
+                fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(&db)
+                    .and_then(|f| f.set_permissions(fs::Permissions::from_mode(0o600)))
+                    .map_err(|e| Error::io(format!("creating {}", db.display()), e))?;
+                let conn = Connection::open(&db).map_err(Error::db("opening the database"))?;
                 (dir.to_path_buf(), None, conn)
             }
             None => {
@@ -291,8 +301,7 @@ impl Store {
         };
         for sub in ["files", "tmp"] {
             let p = root.join(sub);
-            fs::create_dir_all(&p)
-                .map_err(|e| Error::io(format!("creating {}", p.display()), e))?;
+            private_dir(&p).map_err(|e| Error::io(format!("creating {}", p.display()), e))?;
         }
         // WAL lets readers proceed while a worker writes progress. How often
         // SQLite fsyncs follows the durability setting (see `Durability`).
@@ -1016,6 +1025,29 @@ impl Store {
             .map(|(f, j)| (u64::try_from(f).unwrap_or(0), u64::try_from(j).unwrap_or(0)))
             .map_err(Error::db("counting rows"))
     }
+}
+
+/// Creates `dir` (and its parents) if missing and makes it the owner's
+/// only (0700), whatever the umask, also when it existed.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
+/// Creates (or truncates) a file readable and writable by its owner only
+/// (0600), whatever the umask.
+pub(crate) fn create_private(path: &Path) -> std::io::Result<fs::File> {
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.set_permissions(fs::Permissions::from_mode(0o600))?;
+    Ok(f)
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
