@@ -27,6 +27,7 @@
 mod converter;
 mod error;
 mod fake;
+mod filename;
 mod ids;
 mod keyring;
 mod keys;

@@ -17,6 +17,7 @@ use ocrloom_detect::detect;
 
 use crate::converter::{CancelFlag, CancelReason, ConvertRequest, Converter};
 use crate::error::{Error, ErrorCode};
+use crate::filename::{clean_filename, output_filename};
 use crate::ids::{FileId, JobId, RequestId, UserId};
 use crate::keyring::Keyring;
 use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
@@ -313,23 +314,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn check_filename(name: &str) -> Result<(), Error> {
-    if name.trim().is_empty() {
-        return Err(Error::InvalidRequest("filename is empty".to_owned()));
-    }
-    if name.chars().count() > 255 {
-        return Err(Error::InvalidRequest(
-            "filename is longer than 255 characters".to_owned(),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(Error::InvalidRequest(
-            "filename contains control characters".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
 /// MIME type of an uploaded content, from its first bytes.
 fn sniff_content_type(head: &[u8]) -> String {
     detect(head)
@@ -350,18 +334,6 @@ fn output_content_type(format: &str) -> &'static str {
         "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         _ => "application/octet-stream",
     }
-}
-
-/// `scan.pdf` + `txt` -> `scan.txt`.
-fn output_filename(input: Option<&str>, format: &str) -> String {
-    let stem = input
-        .map(|n| match n.rfind('.') {
-            Some(i) if i > 0 => &n[..i],
-            _ => n,
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or("output");
-    format!("{stem}.{format}")
 }
 
 impl Manager {
@@ -533,7 +505,7 @@ impl Manager {
         filename: &str,
         reader: &mut dyn Read,
     ) -> Result<FileInfo, Error> {
-        check_filename(filename)?;
+        let filename = clean_filename(filename)?;
         let store = &self.inner.store;
         let id = FileId::generate()?;
         let tmp = store.temp_path(id.as_str())?;
@@ -556,7 +528,7 @@ impl Manager {
         let row = FileRow {
             id: id.clone(),
             user: user.clone(),
-            filename: filename.to_owned(),
+            filename: filename.clone(),
             size,
             kind: FileKind::Upload,
             content_type,
@@ -626,7 +598,7 @@ impl Manager {
 
     /// Creates an empty file for chunked upload (`POST /uploads`).
     pub fn create_upload(&self, user: &UserId, filename: &str) -> Result<FileInfo, Error> {
-        check_filename(filename)?;
+        let filename = clean_filename(filename)?;
         let store = &self.inner.store;
         let id = FileId::generate()?;
         let tmp = store.temp_path(id.as_str())?;
@@ -636,7 +608,7 @@ impl Manager {
         let row = FileRow {
             id: id.clone(),
             user: user.clone(),
-            filename: filename.to_owned(),
+            filename: filename.clone(),
             size: 0,
             kind: FileKind::Chunked,
             content_type: "application/octet-stream".to_owned(),
@@ -1287,15 +1259,6 @@ mod tests {
         assert_eq!(ByteRange::Last(30).resolve(10), Some((0, 9)));
         assert_eq!(ByteRange::Last(0).resolve(10), None);
         assert_eq!(ByteRange::From(0).resolve(0), None);
-    }
-
-    #[test]
-    fn output_names_follow_the_input() {
-        assert_eq!(output_filename(Some("scan.pdf"), "txt"), "scan.txt");
-        assert_eq!(output_filename(Some("a.b.tiff"), "pdf"), "a.b.pdf");
-        assert_eq!(output_filename(Some(".hidden"), "txt"), ".hidden.txt");
-        assert_eq!(output_filename(Some("noext"), "txt"), "noext.txt");
-        assert_eq!(output_filename(None, "pdf"), "output.pdf");
     }
 
     #[test]

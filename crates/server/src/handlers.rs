@@ -22,7 +22,7 @@ use ocrloom_jobs::{
     ByteRange, CreateJobRequest, CreateUploadRequest, Engine, ErrorCode, FileInfo, Job, List,
     UploadChunk, UserId,
 };
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -210,8 +210,12 @@ async fn upload_file(
         if field.name() != Some("file") {
             continue;
         }
-        let filename = part_filename(field.headers())
-            .or_else(|| field.file_name().map(str::to_owned))
+        let filename = field
+            .headers()
+            .get(header::CONTENT_DISPOSITION)
+            // Browsers send UTF-8 names raw in `filename`.
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .and_then(crate::disposition::filename)
             .ok_or_else(|| ApiError::invalid_request("the part `file` has no filename"))?;
         let (tx, mut reader) = upload_channel();
         let manager = state.manager.clone();
@@ -269,28 +273,6 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError, max: u64) -> Ap
     } else {
         ApiError::invalid_request(format!("malformed multipart body: {}", e.body_text()))
     }
-}
-
-/// The RFC 5987 `filename*=UTF-8''...` of a part's `Content-Disposition`,
-/// which multer does not read; `None` when absent or not UTF-8.
-fn part_filename(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::CONTENT_DISPOSITION)?.to_str().ok()?;
-    value.split(';').find_map(|param| {
-        let (name, v) = param.trim().split_once('=')?;
-        if !name.trim().eq_ignore_ascii_case("filename*") {
-            return None;
-        }
-        let v = v.trim().trim_matches('"');
-        let (charset, rest) = v.split_once('\'')?;
-        let (_lang, encoded) = rest.split_once('\'')?;
-        if !charset.eq_ignore_ascii_case("utf-8") {
-            return None;
-        }
-        percent_decode_str(encoded)
-            .decode_utf8()
-            .ok()
-            .map(|s| s.into_owned())
-    })
 }
 
 /// List the user's files.
@@ -365,15 +347,27 @@ pub(crate) fn content_disposition(filename: &str) -> String {
     )
 }
 
+/// A file's entity tag: its id, size and last change (a chunked upload's
+/// content changes until a job refers to it).
+fn etag(info: &FileInfo) -> String {
+    format!(
+        "\"{}-{}-{}\"",
+        info.file_id,
+        info.size,
+        info.updated_at.unix()
+    )
+}
+
 /// Download a file's bytes, whole or one range.
 #[utoipa::path(
     get, path = "/files/{file_id}/content", tag = "files",
     params(
         ("file_id" = String, Path, description = "The file's id"),
         ("Range" = Option<String>, Header, description = "One byte range: `bytes=0-99`, `bytes=100-`, `bytes=-500`; other forms answer the whole file"),
+        ("If-Range" = Option<String>, Header, description = "The range only if this is the file's current `ETag`; otherwise the whole file"),
     ),
     responses(
-        (status = 200, description = "The whole file; `Content-Disposition` carries `filename` and `filename*`", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The whole file; `Content-Disposition` carries `filename` and `filename*`; `ETag` identifies this content", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 206, description = "The range, with `Content-Range`", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 401, description = "Missing or unknown API key", body = schema::ErrorResponse),
         (status = 404, description = "Unknown, expired or another user's file (`invalid_file_id`)", body = schema::ErrorResponse),
@@ -391,22 +385,35 @@ async fn file_content(
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(ByteRange::parse_header);
+    let if_range = headers
+        .get(header::IF_RANGE)
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
     let manager = state.manager.clone();
-    let content =
-        match tokio::task::spawn_blocking(move || manager.file_content(&user, &file_id, range))
-            .await
-        {
-            Ok(Ok(c)) => c,
-            Ok(Err(ocrloom_jobs::Error::InvalidRange { size })) => {
-                let e = ApiError::from(ocrloom_jobs::Error::InvalidRange { size });
-                return Err(match HeaderValue::from_str(&format!("bytes */{size}")) {
-                    Ok(v) => e.with_header(header::CONTENT_RANGE, v),
-                    Err(_) => e,
-                });
+    let content = match tokio::task::spawn_blocking(move || {
+        // `If-Range`: the range only if the file is still the one the
+        // client has (its ETag); a date or another tag gets everything.
+        let range = match (range, if_range) {
+            (Some(r), Some(tag)) => {
+                let info = manager.file_info(&user, &file_id)?;
+                (tag == etag(&info)).then_some(r)
             }
-            Ok(Err(e)) => return Err(e.into()),
-            Err(e) => return Err(ApiError::internal(format!("blocking task failed: {e}"))),
+            (range, _) => range,
         };
+        manager.file_content(&user, &file_id, range)
+    })
+    .await
+    {
+        Ok(Ok(c)) => c,
+        Ok(Err(ocrloom_jobs::Error::InvalidRange { size })) => {
+            let e = ApiError::from(ocrloom_jobs::Error::InvalidRange { size });
+            return Err(match HeaderValue::from_str(&format!("bytes */{size}")) {
+                Ok(v) => e.with_header(header::CONTENT_RANGE, v),
+                Err(_) => e,
+            });
+        }
+        Ok(Err(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::internal(format!("blocking task failed: {e}"))),
+    };
     let mut response_headers = HeaderMap::new();
     let mut put = |name, value: String| {
         if let Ok(v) = HeaderValue::from_str(&value) {
@@ -416,6 +423,7 @@ async fn file_content(
     put(header::CONTENT_TYPE, content.content_type.clone());
     put(header::CONTENT_LENGTH, content.length.to_string());
     put(header::ACCEPT_RANGES, "bytes".to_owned());
+    put(header::ETAG, etag(&content.info));
     put(
         header::CONTENT_DISPOSITION,
         content_disposition(&content.info.filename),
@@ -692,22 +700,5 @@ mod tests {
             content_disposition("scan.pdf"),
             "attachment; filename=\"scan.pdf\"; filename*=UTF-8''scan.pdf"
         );
-    }
-
-    #[test]
-    fn part_filename_reads_rfc5987() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static(
-                "form-data; name=\"file\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.pdf",
-            ),
-        );
-        assert_eq!(part_filename(&h).as_deref(), Some("日本.pdf"));
-        h.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("form-data; name=\"file\"; filename=\"a.pdf\""),
-        );
-        assert_eq!(part_filename(&h), None);
     }
 }

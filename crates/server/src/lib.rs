@@ -29,6 +29,7 @@
 //! [`run`] (a runtime of its own, until SIGTERM or Ctrl-C: the `ocrloom serve`
 //! command).
 
+mod disposition;
 mod error;
 mod handlers;
 mod keys;

@@ -929,3 +929,90 @@ fn quotas_answer_429_with_retry_after_and_inputs_of_jobs_are_immutable() {
     );
     assert_eq!(info["size"], 9);
 }
+
+#[test]
+fn part_filenames_are_parsed_with_quotes_and_cleaned_of_paths_and_bidi() {
+    let s = fake_server();
+    let upload = |disposition: &str| {
+        let body = format!(
+            "--XyZ\r\nContent-Disposition: {disposition}\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n\r\n--XyZ--\r\n"
+        );
+        s.client
+            .post(s.url("/files"))
+            .bearer_auth(&s.alice)
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .send()
+            .expect("post")
+    };
+    let cases = [
+        (
+            r#"form-data; name="file"; filename="a.pdf; filename*=UTF-8''evil.exe""#,
+            "a.pdf; filename*=UTF-8''evil.exe",
+        ),
+        (
+            r#"form-data; name="file"; filename="ok.pdf"; filename*=UTF-8''%FF.pdf"#,
+            "ok.pdf",
+        ),
+        (r#"form-data; name="file"; filename="../../x.pdf""#, "x.pdf"),
+        (
+            "form-data; name=\"file\"; filename*=UTF-8''invoice%E2%80%AEfdp.exe",
+            "invoicefdp.exe",
+        ),
+    ];
+    for (disposition, stored) in cases {
+        assert_eq!(
+            json(upload(disposition), 200)["filename"],
+            stored,
+            "{disposition}"
+        );
+    }
+    error(
+        upload(r#"form-data; name="file"; filename="../..""#),
+        400,
+        "invalid_request",
+    );
+    // An output derived from a name that was a path before cleaning.
+    let file = s.upload_ok(&s.alice, "../../x", fake_pdf(""));
+    assert_eq!(file["filename"], "x");
+    let job = s.create_job(&s.alice, file["file_id"].as_str().expect("id"), "txt");
+    let job = s.wait_job(&s.alice, job["job_id"].as_str().expect("id"));
+    let out = json(
+        s.get(
+            &s.alice,
+            &format!("/files/{}", job["output_file_id"].as_str().expect("output")),
+        )
+        .send()
+        .expect("info"),
+        200,
+    );
+    assert_eq!(out["filename"], "x.txt");
+}
+
+#[test]
+fn if_range_serves_the_range_only_for_the_current_etag() {
+    let s = fake_server();
+    let file = s.upload_ok(&s.alice, "a.pdf", fake_pdf("0123456789"));
+    let path = format!("/files/{}/content", file["file_id"].as_str().expect("id"));
+    let whole = s.get(&s.alice, &path).send().expect("get");
+    let tag = whole.headers()["etag"].to_str().expect("etag").to_owned();
+    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+    let ranged = |if_range: &str| {
+        s.get(&s.alice, &path)
+            .header("range", "bytes=0-3")
+            .header("if-range", if_range)
+            .send()
+            .expect("get")
+    };
+    let r = ranged(&tag);
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.bytes().expect("bytes").as_ref(), b"%PDF");
+    for stale in ["\"other\"", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+        let r = ranged(stale);
+        assert_eq!(r.status(), 200, "{stale}");
+        assert_eq!(
+            r.bytes().expect("bytes").len() as u64,
+            file["size"].as_u64().expect("size")
+        );
+    }
+}
