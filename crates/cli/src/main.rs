@@ -166,7 +166,7 @@ fn ensure_single_threaded_openmp() {
 fn main() -> ExitCode {
     return_large_buffers();
     let cli = Cli::parse();
-    // The server logs one line per request: visible by default.
+    // The server logs failed requests and its life cycle: visible by default.
     let level = match cli.command {
         Command::Serve(_) => "info",
         _ => "warn",

@@ -26,7 +26,7 @@ Keys must have at least 32 characters; clients send them as `Authorization: Bear
 Signals: SIGTERM or Ctrl-C stop taking requests, let running jobs go on for --shutdown-grace, \
 then stop; jobs cut short run again at the next start. SIGHUP reloads the keys file.
 
-Logs go to stderr (one line per request); set OCRLOOM_LOG (e.g. `debug`, `warn`) to change \
+Logs go to stderr (one line per failed request; `debug` adds the others); set OCRLOOM_LOG (e.g. `debug`, `warn`) to change \
 the level (default `info` for serve).")]
 pub struct Args {
     /// Address to listen on. The default is loopback only: the API is for
