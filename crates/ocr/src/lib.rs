@@ -56,6 +56,8 @@ pub use engine::{omp_ok, Engine, OMP_ENV};
 pub use error::OcrError;
 pub use fake::FakeEngine;
 pub use lang::{Languages, Tessdata};
-pub use result::{BBox, Baseline, Block, DocumentResult, Line, PageResult, Paragraph, Word};
+pub use result::{
+    joins_unspaced, BBox, Baseline, Block, DocumentResult, Line, PageResult, Paragraph, Word,
+};
 pub use settings::{Preprocess, Settings, DEFAULT_PAGE_TIMEOUT};
 pub use tesseract::TesseractEngine;
