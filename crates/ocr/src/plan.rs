@@ -144,6 +144,9 @@ impl Engine for TesseractEngine {
         } else {
             None
         };
+        // A page OSD finds in Han script may be Japanese or Chinese: read
+        // as Japanese first, and as Chinese when no kana come back.
+        let han = lang.is_none() && osd.as_ref().is_some_and(|o| o.script == "Han");
         let lang = match lang {
             Some(l) => l,
             None => osd
@@ -208,7 +211,106 @@ impl Engine for TesseractEngine {
                 })??
             }
         };
+        let read = |lang: &str| -> Result<Vec<RawBlock>, OcrError> {
+            stop.check()?;
+            self.with_handle(lang, tess::PSM_AUTO, |hd| {
+                hd.recognize(&upright, ppi, &stop)
+            })?
+        };
+        let (mut lang, mut raw) = (lang, raw);
+        let mut shape = Shape::of(&raw);
+        if han && lang == "jpn" && !shape.has_kana() {
+            if let Some(chinese) = self.tessdata.chinese_model() {
+                tracing::debug!(
+                    page = index,
+                    kana = shape.kana,
+                    cjk = shape.cjk,
+                    "Han without kana: Chinese"
+                );
+                raw = read(&chinese)?;
+                lang = chinese;
+                shape = Shape::of(&raw);
+            }
+        }
+        // Columns of Chinese or Japanese read with the horizontal model come
+        // out as nonsense: a page mostly in columns is read again with the
+        // vertical models added.
+        if shape.mostly_vertical() {
+            if let Some(with_vert) = self.tessdata.with_vertical(&lang) {
+                tracing::debug!(
+                    page = index,
+                    vertical = shape.vertical,
+                    chars = shape.chars,
+                    "vertical text"
+                );
+                raw = read(&with_vert)?;
+                lang = with_vert;
+            }
+        }
         Ok(build(index, dpi, &lang, Frame { rot, ..frame }, raw))
+    }
+}
+
+/// What kind of text a recognition result holds, to choose the models.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Shape {
+    /// Characters read, spaces aside.
+    pub chars: usize,
+    /// Those on lines standing upright (columns): at least
+    /// [`VERTICAL_LINE_RATIO`] times taller than wide, with at least
+    /// [`VERTICAL_LINE_MIN_CHARS`] characters.
+    pub vertical: usize,
+    /// Chinese and Japanese characters (see [`crate::joins_unspaced`]).
+    pub cjk: usize,
+    /// Of those, hiragana and katakana.
+    pub kana: usize,
+}
+
+/// See [`Shape::vertical`].
+const VERTICAL_LINE_RATIO: u32 = 2;
+/// See [`Shape::vertical`].
+const VERTICAL_LINE_MIN_CHARS: usize = 3;
+/// [`Shape::mostly_vertical`]: this share of the characters in columns.
+const VERTICAL_SHARE: f32 = 0.5;
+/// [`Shape::has_kana`]: this share of the Chinese/Japanese characters in
+/// kana (Japanese prose: 40-70%; Chinese read with the Japanese model: a
+/// stray misreading or two).
+const KANA_SHARE: f32 = 0.05;
+
+impl Shape {
+    /// Counts the characters of `raw`.
+    pub(crate) fn of(raw: &[RawBlock]) -> Shape {
+        let mut s = Shape::default();
+        for line in raw.iter().flat_map(|b| &b.paras).flat_map(|p| &p.lines) {
+            let n: usize = line
+                .words
+                .iter()
+                .map(|w| w.text.chars().filter(|c| !c.is_whitespace()).count())
+                .sum();
+            s.chars += n;
+            if n >= VERTICAL_LINE_MIN_CHARS
+                && line.bbox.height() >= VERTICAL_LINE_RATIO * line.bbox.width()
+            {
+                s.vertical += n;
+            }
+            for c in line.words.iter().flat_map(|w| w.text.chars()) {
+                if crate::joins_unspaced(c) {
+                    s.cjk += 1;
+                    s.kana += usize::from(matches!(c as u32, 0x3040..=0x30FF));
+                }
+            }
+        }
+        s
+    }
+
+    /// Most characters stand in columns.
+    pub(crate) fn mostly_vertical(&self) -> bool {
+        self.chars > 0 && self.vertical as f32 >= VERTICAL_SHARE * self.chars as f32
+    }
+
+    /// Enough kana among the Chinese/Japanese characters to be Japanese.
+    pub(crate) fn has_kana(&self) -> bool {
+        self.cjk > 0 && self.kana as f32 >= KANA_SHARE * self.cjk as f32
     }
 }
 
