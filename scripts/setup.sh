@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what ocrloom needs on Debian 12, only what is missing, quietly:
-# Tesseract + Leptonica (build and language data), libclang for bindgen, the
-# tools the tests compare against, Rust's toolchain check, and PDFium (from the
-# pinned pypdfium2 wheel on PyPI, checksum verified) into vendor/pdfium/.
+# Tesseract + Leptonica (build and language data: English, German, French,
+# Spanish, Japanese, Chinese and Korean, with the vertical Japanese and Chinese
+# models), libclang for bindgen, the tools the tests compare against, Rust's
+# toolchain check, and PDFium (from the pinned pypdfium2 wheel on PyPI,
+# checksum verified) into vendor/pdfium/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,9 @@ PACKAGES=(
   libtesseract-dev libleptonica-dev
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
   tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa
+  tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-kor
+  tesseract-ocr-chi-sim tesseract-ocr-chi-sim-vert
+  tesseract-ocr-chi-tra tesseract-ocr-chi-tra-vert
   poppler-utils qpdf libxml2-utils unzip
 )
 PYPDFIUM_VERSION=5.15.2

@@ -1,8 +1,9 @@
 //! The page-parallel driver: pages from a stream are recognized on a rayon
 //! pool while the stream keeps rendering, results come back in page order.
 
-use crate::engine::{Engine, Settings};
+use crate::engine::Engine;
 use crate::result::{DocumentResult, PageResult};
+use crate::settings::Settings;
 use crate::OcrError;
 use ocrloom_raster::{Page, PageImage};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -106,7 +106,9 @@ const SCRIPT_MODELS: &[(&str, &[&str])] = &[
     ("Bengali", &["ben"]),
     ("Tamil", &["tam"]),
     ("Thai", &["tha"]),
-    ("Han", &["chi_sim", "chi_tra"]),
+    // Japanese first: kanji-heavy Japanese pages are reported as Han; the
+    // engine reads a Han page as Chinese when no kana come back.
+    ("Han", &["jpn", "chi_sim", "chi_tra"]),
     ("Japanese", &["jpn"]),
     ("Katakana", &["jpn"]),
     ("Hiragana", &["jpn"]),
@@ -273,6 +275,33 @@ impl Tessdata {
             .or_else(|| self.languages.first().cloned())
     }
 
+    /// The installed Chinese model (simplified before traditional), for a
+    /// Han page that turned out not to be Japanese.
+    pub fn chinese_model(&self) -> Option<String> {
+        ["chi_sim", "chi_tra"]
+            .into_iter()
+            .find(|m| self.has(m))
+            .map(str::to_string)
+    }
+
+    /// `lang` (a `+`-joined model list) with the vertical model of each of
+    /// its models added after it, where one is installed (`jpn` ->
+    /// `jpn+jpn_vert`); `None` when none is to be added.
+    pub fn with_vertical(&self, lang: &str) -> Option<String> {
+        let codes: Vec<&str> = lang.split('+').collect();
+        let mut out: Vec<String> = Vec::new();
+        let mut added = false;
+        for c in &codes {
+            out.push((*c).to_string());
+            let vert = format!("{c}_vert");
+            if !c.ends_with("_vert") && !codes.contains(&vert.as_str()) && self.has(&vert) {
+                out.push(vert);
+                added = true;
+            }
+        }
+        added.then(|| out.join("+"))
+    }
+
     fn unsupported(&self, requested: &str) -> OcrError {
         OcrError::UnsupportedLanguage {
             requested: requested.to_string(),
@@ -304,5 +333,40 @@ mod tests {
         assert_eq!(Languages::parse("AUTO"), Languages::Auto);
         assert_eq!(tesseract_code("zh-TW"), "chi_tra");
         assert_eq!(Languages::parse("en+eng").to_string(), "eng");
+    }
+
+    fn tessdata(models: &[&str]) -> Tessdata {
+        Tessdata {
+            dir: PathBuf::new(),
+            languages: models.iter().map(|m| m.to_string()).collect(),
+            has_osd: true,
+        }
+    }
+
+    #[test]
+    fn vertical_models_are_added_where_installed() {
+        let t = tessdata(&["chi_tra", "chi_tra_vert", "eng", "jpn", "jpn_vert"]);
+        assert_eq!(t.with_vertical("jpn").as_deref(), Some("jpn+jpn_vert"));
+        assert_eq!(
+            t.with_vertical("jpn+eng+chi_tra").as_deref(),
+            Some("jpn+jpn_vert+eng+chi_tra+chi_tra_vert")
+        );
+        assert_eq!(t.with_vertical("jpn+jpn_vert"), None);
+        assert_eq!(t.with_vertical("eng"), None);
+        assert_eq!(tessdata(&["jpn"]).with_vertical("jpn"), None);
+    }
+
+    #[test]
+    fn han_pages_try_japanese_then_chinese() {
+        let t = tessdata(&["chi_sim", "chi_tra", "eng", "jpn"]);
+        assert_eq!(t.model_for_script("Han").as_deref(), Some("jpn"));
+        assert_eq!(t.chinese_model().as_deref(), Some("chi_sim"));
+        let t = tessdata(&["chi_tra", "eng"]);
+        assert_eq!(t.model_for_script("Han").as_deref(), Some("chi_tra"));
+        assert_eq!(t.chinese_model().as_deref(), Some("chi_tra"));
+        assert_eq!(
+            tessdata(&["eng"]).model_for_script("Han").as_deref(),
+            Some("eng")
+        );
     }
 }

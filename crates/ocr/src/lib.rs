@@ -40,17 +40,24 @@
 mod driver;
 mod engine;
 mod error;
+mod fake;
+mod geometry;
 pub mod lang;
+mod plan;
 pub mod preprocess;
 mod result;
 pub mod score;
+mod settings;
 mod tess;
+mod tesseract;
 
 pub use driver::{CancelToken, Progress, Recognizer};
-pub use engine::{
-    omp_ok, Engine, FakeEngine, Preprocess, Settings, TesseractEngine, DEFAULT_PAGE_TIMEOUT,
-    OMP_ENV,
-};
+pub use engine::{omp_ok, Engine, OMP_ENV};
 pub use error::OcrError;
+pub use fake::FakeEngine;
 pub use lang::{Languages, Tessdata};
-pub use result::{BBox, Baseline, Block, DocumentResult, Line, PageResult, Paragraph, Word};
+pub use result::{
+    joins_unspaced, BBox, Baseline, Block, DocumentResult, Line, PageResult, Paragraph, Word,
+};
+pub use settings::{Preprocess, Settings, DEFAULT_PAGE_TIMEOUT};
+pub use tesseract::TesseractEngine;

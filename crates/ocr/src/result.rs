@@ -77,6 +77,67 @@ pub struct Line {
     pub words: Vec<Word>,
 }
 
+impl Line {
+    /// Whether a space goes between the word at `i` and the one before it
+    /// when the line is written as text: every writer asks this, so that
+    /// none invents spaces in Chinese or Japanese, whose words engines
+    /// report one character or a few at a time. No space where both
+    /// neighbouring characters are written without spaces between them
+    /// (see [`joins_unspaced`]); a space elsewhere, so Latin words in mixed
+    /// text, and Korean words, stay apart. `false` for the first word.
+    pub fn space_before(&self, i: usize) -> bool {
+        match (
+            i.checked_sub(1).and_then(|p| self.words.get(p)),
+            self.words.get(i),
+        ) {
+            (Some(prev), Some(word)) => {
+                match (
+                    prev.text.trim_end().chars().last(),
+                    word.text.trim_start().chars().next(),
+                ) {
+                    (Some(a), Some(b)) => !(joins_unspaced(a) && joins_unspaced(b)),
+                    _ => true,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// The line's words as text, separated as [`Line::space_before`] says.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for (i, w) in self.words.iter().enumerate() {
+            if self.space_before(i) {
+                s.push(' ');
+            }
+            s.push_str(&w.text);
+        }
+        s
+    }
+}
+
+/// Whether `c` belongs to writing that puts no spaces between its words:
+/// Han ideographs, kana, CJK punctuation and symbols, full-width forms,
+/// Bopomofo, Yi. Hangul is not among them: Korean separates words with
+/// spaces.
+pub fn joins_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF     // CJK radicals, Kangxi radicals
+        | 0x2FF0..=0x303F   // ideographic description, CJK symbols and punctuation
+        | 0x3040..=0x30FF   // hiragana, katakana
+        | 0x3100..=0x312F   // bopomofo
+        | 0x3190..=0x31FF   // kanbun, bopomofo ext., CJK strokes, katakana ext.
+        | 0x3200..=0x33FF   // enclosed CJK, CJK compatibility (㈱, ㎥)
+        | 0x3400..=0x4DBF   // CJK ext. A
+        | 0x4E00..=0x9FFF   // CJK unified ideographs
+        | 0xA000..=0xA4CF   // Yi
+        | 0xF900..=0xFAFF   // CJK compatibility ideographs
+        | 0xFE30..=0xFE4F   // CJK compatibility forms (vertical brackets)
+        | 0xFF00..=0xFFEF   // half-width and full-width forms
+        | 0x20000..=0x3FFFF // CJK ext. B and later
+    )
+}
+
 /// One paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Paragraph {
@@ -152,22 +213,16 @@ impl PageResult {
             .flat_map(|p| p.lines.iter())
     }
 
-    /// The plain text in reading order: words joined by a space, lines by a
-    /// newline, a blank line between paragraphs (and blocks). No trailing
-    /// newline.
+    /// The plain text in reading order: lines as [`Line::text`] writes
+    /// them, joined by a newline, a blank line between paragraphs (and
+    /// blocks). No trailing newline.
     pub fn text(&self) -> String {
         let mut paras: Vec<String> = Vec::new();
         for para in self.blocks.iter().flat_map(|b| b.paragraphs.iter()) {
             let lines: Vec<String> = para
                 .lines
                 .iter()
-                .map(|l| {
-                    l.words
-                        .iter()
-                        .map(|w| w.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
+                .map(Line::text)
                 .filter(|l| !l.is_empty())
                 .collect();
             if !lines.is_empty() {
@@ -246,5 +301,30 @@ mod tests {
             pages: vec![p.clone(), p],
         };
         assert_eq!(doc.text(), "a b\nc\n\nd\n\x0ca b\nc\n\nd");
+    }
+
+    #[test]
+    fn no_space_between_cjk_characters_but_between_latin_words() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["吾輩", "は", "猫", "で", "ある", "。"],
+                "吾輩は猫である。",
+            ),
+            (&["「", "ニャー", "」", "と"], "「ニャー」と"),
+            (
+                &["これは", "Debian", "の", "apt", "get", "です"],
+                "これは Debian の apt get です",
+            ),
+            (&["图", "书", "馆"], "图书馆"),
+            (&["한국어", "문장"], "한국어 문장"),
+            (&["Ｑ－２５０１", "号"], "Ｑ－２５０１号"),
+            (&["hello", "world"], "hello world"),
+            (&["㎥", "当たり", "500", "円"], "㎥当たり 500 円"),
+        ];
+        for (words, want) in cases {
+            let l = line(words);
+            assert_eq!(&l.text(), want);
+            assert!(!l.space_before(0));
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! evaluation run over a ground-truth folder.
 
 use crate::driver::Recognizer;
-use crate::engine::Settings;
 use crate::lang::{tesseract_code, Languages};
+use crate::settings::Settings;
 use crate::OcrError;
 use rayon::prelude::*;
 use serde::Serialize;

@@ -121,7 +121,7 @@ pub(crate) fn write(
                 );
                 for (i, word) in line.words.iter().enumerate() {
                     word_n += 1;
-                    if i > 0 {
+                    if line.space_before(i) {
                         let prev = &line.words[i - 1].bbox;
                         let gap = word.bbox.x0.saturating_sub(prev.x1);
                         let _ = writeln!(

@@ -111,7 +111,7 @@ pub(crate) fn write(
                     );
                     for (i, word) in line.words.iter().enumerate() {
                         word_n += 1;
-                        if i > 0 {
+                        if line.space_before(i) {
                             s.push(' ');
                         }
                         let _ = write!(

@@ -144,12 +144,7 @@ pub(crate) fn write(
                                 .baseline
                                 .map(|b| [b.x0, b.y0, b.x1, b.y1].map(|v| r2(f64::from(v)))),
                             font_size: r2(f64::from(line.font_size)),
-                            text: line
-                                .words
-                                .iter()
-                                .map(|w| w.text.as_str())
-                                .collect::<Vec<_>>()
-                                .join(" "),
+                            text: line.text(),
                             words: line
                                 .words
                                 .iter()

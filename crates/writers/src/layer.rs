@@ -313,8 +313,18 @@ pub(crate) fn content(
             let start = start + push;
             let mut length = length - push;
             push = 0.0;
-            if let Some(&(_, _, _, next, next_length)) = words.get(j + 1) {
+            if let Some(&(next_i, _, _, next, next_length)) = words.get(j + 1) {
                 let gap = next - (start + length);
+                if !line.space_before(next_i) {
+                    // Joined without a space (Chinese, Japanese): the word
+                    // reaches the next one, so that extractors see no gap
+                    // to put a space in.
+                    if gap > 0.0 {
+                        length += gap;
+                    }
+                    spans.push((start, length));
+                    continue;
+                }
                 let need = MIN_WORD_GAP * f64::from(word_size) - gap;
                 if need > 0.0 {
                     let shorten = need.min(length * MAX_SHORTEN);
@@ -405,7 +415,7 @@ pub(crate) fn content(
                 out.extend_from_slice(b" Tz\n");
                 current_scale = Some(scale);
             }
-            if j + 1 < words.len() {
+            if words.get(j + 1).is_some_and(|w| line.space_before(w.0)) {
                 codes.encode(" ", &mut text);
             }
             if from_origin && j > 0 {

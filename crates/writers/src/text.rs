@@ -1,4 +1,6 @@
-//! Plain text: words joined by spaces, lines by newlines, paragraphs by a
+//! Plain text: words joined as [`ocrloom_ocr::Line::space_before`] says
+//! (no spaces between Chinese or Japanese characters), lines by newlines,
+//! paragraphs by a
 //! blank line (as [`PageResult::text`]); pages separated by a form feed.
 
 use crate::WriteError;

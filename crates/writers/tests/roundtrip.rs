@@ -706,3 +706,39 @@ fn a_timestamp_is_recorded_only_when_asked() {
         );
     }
 }
+
+/// A Japanese line whose engine "words" are single characters with small
+/// gaps between their ink comes back without spaces between them, from
+/// PDFium and from `pdftotext` (reading order and raw), while a Latin word
+/// inside it stays apart.
+#[test]
+fn japanese_text_comes_back_without_invented_spaces() {
+    let (w, h) = (2550u32, 3300u32);
+    let chars = ["吾", "輩", "は", "猫", "で", "あ", "る", "。"];
+    // 50 px glyphs 14 px apart (ink gaps of 10.5 pt text at 300 DPI), then
+    // a Latin word 40 px further, then two more characters.
+    let mut line: Vec<(&str, ocrloom_ocr::BBox)> = Vec::new();
+    let mut x = 200u32;
+    for c in chars {
+        line.push((c, common::bbox(x, 300, x + 50, 350)));
+        x += 64;
+    }
+    x += 26;
+    line.push(("Debian", common::bbox(x, 300, x + 200, 350)));
+    x += 240;
+    for c in ["で", "す"] {
+        line.push((c, common::bbox(x, 300, x + 50, 350)));
+        x += 64;
+    }
+    let result = DocumentResult {
+        pages: vec![common::page(0, w, h, &[&line])],
+    };
+    let (_, path) = write_pdf("trivial.pdf", &result, "japanese.pdf");
+    let expected = ["吾輩は猫である。", "Debian", "です"];
+    assert_eq!(pdfium_words(&path), expected, "PDFium");
+    assert_eq!(raw_words(&path), expected, "pdftotext -raw");
+    let plain = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+    let plain: Vec<&str> = plain.split_whitespace().collect();
+    assert_eq!(plain, expected, "pdftotext");
+    let _ = std::fs::remove_file(path);
+}
