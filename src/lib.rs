@@ -24,9 +24,11 @@
 //! assert_eq!((pages, text.as_slice()), (1, &b"hello\n"[..]));
 //! ```
 
+mod file;
 mod pipeline;
 mod service;
 
+pub use file::{convert_file, format_of, Ocr};
 pub use ocrloom_detect as detect;
 pub use ocrloom_jobs as jobs;
 pub use ocrloom_ocr as ocr;
@@ -34,3 +36,8 @@ pub use ocrloom_raster as raster;
 pub use ocrloom_writers as writers;
 pub use pipeline::{Error, Options, Pipeline, Recognition, TextPages};
 pub use service::{display_name, OcrConverter, ENGINE_ID};
+
+/// The README's examples, run as doc-tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;

@@ -7,6 +7,7 @@ use crate::ocr::{
 };
 use crate::raster::{self, Document, OpenOptions, PageText, RenderDpi};
 use crate::writers::{self, OutputFormat, WriteOptions};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What to do with PDF pages that already carry text.
@@ -37,6 +38,21 @@ pub struct Options {
     /// How [`Pipeline::convert`] writes: the input's name and the time it
     /// records; without a password of its own it uses `open.password`.
     pub write: WriteOptions,
+}
+
+impl Options {
+    /// The options to write with: [`Options::write`], with the input's
+    /// password when it has none of its own.
+    pub fn write_options(&self) -> WriteOptions {
+        WriteOptions {
+            password: self
+                .write
+                .password
+                .clone()
+                .or_else(|| self.open.password.clone()),
+            ..self.write.clone()
+        }
+    }
 }
 
 impl Default for Options {
@@ -99,6 +115,17 @@ pub enum Error {
     /// The output could not be written.
     #[error(transparent)]
     Write(#[from] writers::WriteError),
+    /// An output file's name asks for no format ocrloom writes.
+    #[error("cannot tell the output format from {}: use .pdf, .txt, .hocr, .xml or .json", .0.display())]
+    OutputFormat(PathBuf),
+    /// An output file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Output {
+        /// The output file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -109,6 +136,8 @@ impl Error {
             Error::Input(e) => e.kind(),
             Error::Ocr(e) => e.kind(),
             Error::Write(e) => e.kind(),
+            Error::OutputFormat(_) => raster::ErrorKind::UnsupportedFormat,
+            Error::Output { .. } => raster::ErrorKind::Io,
         }
     }
 }
@@ -196,15 +225,7 @@ impl Pipeline {
         out: &mut dyn std::io::Write,
     ) -> Result<usize, Error> {
         let done = self.recognize(bytes, options, cancel, progress)?;
-        let write = WriteOptions {
-            password: options
-                .write
-                .password
-                .clone()
-                .or_else(|| options.open.password.clone()),
-            ..options.write.clone()
-        };
-        done.write(format, &write, out)?;
+        done.write(format, &options.write_options(), out)?;
         Ok(done.document.pages().len())
     }
 }
