@@ -1,12 +1,14 @@
 //! `ocrloom ocr`: recognize a document and write the result.
 
 use crate::Failure;
-use anyhow::Context;
-use ocrloom::ocr::{CancelToken, Languages, Progress};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use ocrloom::ocr::{Languages, Progress};
 use ocrloom::writers::OutputFormat;
-use ocrloom::{Options, Pipeline, TextPages};
-use std::io::{IsTerminal, Write};
+use ocrloom::{Ocr, Options, TextPages};
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Arguments of `ocrloom ocr`.
 #[derive(clap::Args)]
@@ -47,6 +49,9 @@ pub struct Args {
     /// `timeout` (exit code 1). 0: no limit.
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = crate::parse_page_timeout)]
     page_timeout: crate::PageTimeout,
+    /// No progress on stderr (errors are still reported).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn parse_format(name: &str) -> Result<OutputFormat, String> {
@@ -57,16 +62,12 @@ fn parse_format(name: &str) -> Result<OutputFormat, String> {
 pub fn run(args: Args) -> Result<(), Failure> {
     let format = match args.format {
         Some(f) => f,
-        None => args
-            .output
-            .extension()
-            .and_then(|e| OutputFormat::from_extension(&e.to_string_lossy()))
-            .ok_or_else(|| {
-                Failure::usage(format!(
-                    "cannot tell the format from {}: use .pdf, .txt, .hocr, .xml or .json, or --format",
-                    args.output.display()
-                ))
-            })?,
+        None => ocrloom::format_of(&args.output).ok_or_else(|| {
+            Failure::usage(format!(
+                "cannot tell the format from {}: use .pdf, .txt, .hocr, .xml or .json, or --format",
+                args.output.display()
+            ))
+        })?,
     };
     let mut options = Options::default();
     options.settings.languages = Languages::parse(&args.lang);
@@ -82,66 +83,108 @@ pub fn run(args: Args) -> Result<(), Failure> {
     } else if args.redo_ocr {
         options.text_pages = TextPages::Redo;
     }
-    let bytes = read_input(&args.input, &options.open.limits)?;
-    let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
-    let bar = std::io::stderr().is_terminal();
-    let progress = |p: Progress| {
-        if bar {
-            let total = p.total.map_or("?".into(), |t| t.to_string());
-            eprint!("\rrecognized {}/{total} pages", p.done);
-        }
-    };
-    let mut out = Vec::new();
-    pipeline
-        .convert(
-            bytes,
-            format,
-            &options,
-            &CancelToken::new(),
-            progress,
-            &mut out,
-        )
+    let write = options.write_options();
+    let mut ocr = Ocr::new().options(options);
+    if let Some(jobs) = args.jobs {
+        ocr = ocr.jobs(jobs);
+    }
+    let shown = (!args.quiet).then(ProgressReport::new);
+    if let Some(report) = shown.clone() {
+        ocr = ocr.on_progress(move |p| report.page_done(p));
+    }
+    let recognition = ocr
+        .recognize_file(&args.input)
         .map_err(crate::pipeline_failure)?;
-    if bar {
-        eprintln!();
+    if let Some(report) = shown {
+        report.finish();
     }
-    write_atomically(&args.output, &out)?;
+    recognition
+        .write_file(&args.output, format, &write)
+        .map_err(crate::pipeline_failure)?;
     Ok(())
 }
 
-/// Reads the input, refusing a file over the size limit before reading it.
-fn read_input(
-    path: &std::path::Path,
-    limits: &ocrloom::raster::Limits,
-) -> Result<Vec<u8>, Failure> {
-    let len = std::fs::metadata(path)
-        .map_err(ocrloom::raster::Error::Io)?
-        .len();
-    limits.check_file_size(len)?;
-    Ok(std::fs::read(path).map_err(ocrloom::raster::Error::Io)?)
+/// Pages done, on stderr: an animated bar (count, pages per second, time
+/// left) on a terminal, else a plain line at most once a second and at the
+/// end.
+#[derive(Clone)]
+enum ProgressReport {
+    Bar(ProgressBar),
+    Lines(Arc<Mutex<Lines>>),
 }
 
-/// Writes to a temporary file beside `path`, then renames it: the output is
-/// either complete or absent, and a failed write (full disk, missing
-/// folder) leaves no temporary file behind.
-pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .context("the output path has no file name")?;
-    let tmp = dir.join(format!(".{}.part", name.to_string_lossy()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Failure::io(format!("cannot write {}: {e}", path.display())));
+/// The state of the plain lines: when the run started and the last line was
+/// written.
+struct Lines {
+    start: Instant,
+    last: Option<Instant>,
+}
+
+impl ProgressReport {
+    fn new() -> Self {
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let style =
+                ProgressStyle::with_template("{bar:30} {pos}/{len} pages  {per_sec}  {eta} left")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style.with_key("per_sec", per_sec).with_key("eta", eta));
+            ProgressReport::Bar(bar)
+        } else {
+            ProgressReport::Lines(Arc::new(Mutex::new(Lines {
+                start: Instant::now(),
+                last: None,
+            })))
+        }
     }
-    Ok(())
+
+    fn page_done(&self, p: Progress) {
+        match self {
+            ProgressReport::Bar(bar) => {
+                if let Some(total) = p.total {
+                    bar.set_length(total as u64);
+                }
+                bar.set_position(p.done as u64);
+            }
+            ProgressReport::Lines(lines) => {
+                let Ok(mut lines) = lines.lock() else { return };
+                let now = Instant::now();
+                let last = p.total == Some(p.done);
+                if !last && lines.last.is_some_and(|t| now - t < Duration::from_secs(1)) {
+                    return;
+                }
+                lines.last = Some(now);
+                let elapsed = (now - lines.start).as_secs_f64();
+                let rate = p.done as f64 / elapsed.max(1e-3);
+                let total = p.total.map_or("?".into(), |t| t.to_string());
+                let left = p
+                    .total
+                    .filter(|_| rate > 0.0)
+                    .map(|t| format!(", {:.0} s left", (t - p.done) as f64 / rate))
+                    .unwrap_or_default();
+                eprintln!("{}/{total} pages, {rate:.2} pages/s{left}", p.done);
+            }
+        }
+    }
+
+    fn finish(self) {
+        if let ProgressReport::Bar(bar) = self {
+            bar.finish();
+            // The last frame stays; what comes next starts on a new line.
+            eprintln!();
+        }
+    }
+}
+
+/// `{per_sec}`: pages per second, with two digits under 10.
+fn per_sec(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{:.2} pages/s", state.per_sec());
+}
+
+/// `{eta}`: the time left in seconds, or `?` before the first page.
+fn eta(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    if state.pos() == 0 {
+        let _ = w.write_str("?");
+    } else {
+        let _ = write!(w, "{} s", state.eta().as_secs());
+    }
 }
