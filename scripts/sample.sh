@@ -6,6 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo build --release --quiet -p ocrloom-cli
 mkdir -p out
-target/release/ocrloom ocr fixtures/sample/scan.pdf -o out/scan.pdf
-target/release/ocrloom ocr fixtures/sample/scan.pdf -o out/scan.txt
+target/release/ocrloom ocr fixtures/sample/scan.pdf -o out/scan.pdf -o out/scan.txt
 echo "wrote out/scan.pdf and out/scan.txt ($(wc -w <out/scan.txt) words)"

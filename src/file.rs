@@ -7,6 +7,7 @@
 //! many documents.
 
 use crate::ocr::{CancelToken, Engine, Languages, Progress};
+use crate::pages::PageSelection;
 use crate::pipeline::{Error, Options, Pipeline, Recognition, TextPages};
 use crate::raster;
 use crate::writers::{OutputFormat, WriteOptions};
@@ -110,6 +111,12 @@ impl Ocr {
         self
     }
 
+    /// Recognizes only these pages (see [`Options::pages`]).
+    pub fn pages(mut self, pages: PageSelection) -> Self {
+        self.options.pages = Some(pages);
+        self
+    }
+
     /// Every setting at once, for what has no method of its own (limits,
     /// page timeout, DPI, timestamps).
     pub fn options(mut self, options: Options) -> Self {
@@ -170,21 +177,51 @@ impl Ocr {
 }
 
 impl Recognition {
-    /// Writes the document to `path` in `format`: to a temporary file beside
-    /// it, then renamed, so the output is complete or absent (a failed
-    /// write, e.g. a full disk, leaves no temporary file behind).
+    /// Writes the document to `path` in `format`, complete or not at all
+    /// (see [`Recognition::write_files`]).
     pub fn write_file(
         &self,
         path: &Path,
         format: OutputFormat,
         options: &WriteOptions,
     ) -> Result<(), Error> {
-        let mut bytes = Vec::new();
-        self.write(format, options, &mut bytes)?;
-        write_atomically(path, &bytes).map_err(|source| Error::Output {
-            path: path.to_owned(),
-            source,
-        })
+        self.write_files(&[(path.to_owned(), format)], options)
+    }
+
+    /// Writes the document once per output, all or none: each to a
+    /// temporary file beside it, and only when every one is written are
+    /// they renamed into place; a failed write (a full disk, a missing
+    /// folder) removes every temporary file and leaves no output.
+    pub fn write_files(
+        &self,
+        outputs: &[(PathBuf, OutputFormat)],
+        options: &WriteOptions,
+    ) -> Result<(), Error> {
+        let mut written: Vec<(PathBuf, &Path)> = Vec::with_capacity(outputs.len());
+        let result = outputs.iter().try_for_each(|(path, format)| {
+            let mut bytes = Vec::new();
+            self.write(*format, options, &mut bytes)?;
+            let tmp = write_temporary(path, &bytes).map_err(|source| Error::Output {
+                path: path.clone(),
+                source,
+            })?;
+            written.push((tmp, path));
+            Ok(())
+        });
+        let result = result.and_then(|()| {
+            written.iter().try_for_each(|(tmp, path)| {
+                std::fs::rename(tmp, path).map_err(|source| Error::Output {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            })
+        });
+        if result.is_err() {
+            for (tmp, _) in &written {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+        result
     }
 }
 
@@ -195,8 +232,9 @@ fn read_input(path: &Path, limits: &raster::Limits) -> Result<Vec<u8>, Error> {
     Ok(std::fs::read(path).map_err(raster::Error::Io)?)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `bytes` to a temporary file beside `path` (`.NAME.part`), synced;
+/// returns its path. A failed write leaves no temporary file.
+fn write_temporary(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -207,15 +245,17 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             "the path has no file name",
         ));
     };
-    let tmp: PathBuf = dir.join(format!(".{}.part", name.to_string_lossy()));
+    let tmp = dir.join(format!(".{}.part", name.to_string_lossy()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        f.sync_all()
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
 }

@@ -25,6 +25,7 @@
 //! ```
 
 mod file;
+mod pages;
 mod pipeline;
 mod service;
 
@@ -34,6 +35,7 @@ pub use ocrloom_jobs as jobs;
 pub use ocrloom_ocr as ocr;
 pub use ocrloom_raster as raster;
 pub use ocrloom_writers as writers;
+pub use pages::{PageSelection, PageSelectionError};
 pub use pipeline::{Error, Options, Pipeline, Recognition, TextPages};
 pub use service::{display_name, OcrConverter, ENGINE_ID};
 

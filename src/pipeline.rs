@@ -5,6 +5,7 @@ use crate::ocr::{
     CancelToken, DocumentResult, Engine, OcrError, Progress, Recognizer, Settings, Tessdata,
     TesseractEngine,
 };
+use crate::pages::PageSelection;
 use crate::raster::{self, Document, OpenOptions, PageText, RenderDpi};
 use crate::writers::{self, OutputFormat, WriteOptions};
 use std::path::PathBuf;
@@ -33,6 +34,10 @@ pub struct Options {
     pub open: OpenOptions,
     /// Pages that already carry text.
     pub text_pages: TextPages,
+    /// Only these pages are recognized (`None`: every page); the others
+    /// stay in the outputs as they are (a searchable PDF keeps them
+    /// untouched, the text output leaves them empty).
+    pub pages: Option<PageSelection>,
     /// The resolution PDF pages are rendered at for OCR.
     pub dpi: RenderDpi,
     /// How [`Pipeline::convert`] writes: the input's name and the time it
@@ -61,6 +66,7 @@ impl Default for Options {
             settings: Settings::default(),
             open: OpenOptions::default(),
             text_pages: TextPages::default(),
+            pages: None,
             // Scans at their own resolution, so their pixels reach the OCR
             // unresampled (oversampled ones reduced): enlarging small text is
             // the OCR's preprocessing, which measures the glyphs rather than
@@ -198,6 +204,12 @@ impl Pipeline {
                 TextPages::Skip => p.text == PageText::None,
                 TextPages::Redo => p.text != PageText::Visible,
                 TextPages::Force => true,
+            })
+            .filter(|p| {
+                options
+                    .pages
+                    .as_ref()
+                    .is_none_or(|s| s.contains(p.index + 1))
             })
             .map(|p| p.index)
             .collect();

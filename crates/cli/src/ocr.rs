@@ -16,12 +16,18 @@ pub struct Args {
     /// The input file (PDF, TIFF, JPEG, PNG or BMP; detected from its bytes).
     input: PathBuf,
     /// Where to write the result; its extension picks the format (`.pdf`
-    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`).
-    #[arg(long, short)]
-    output: PathBuf,
-    /// The output format, whatever the extension: pdf, txt, hocr, alto, json.
+    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`). Give it
+    /// several times for several outputs of one reading, written all or none.
+    #[arg(long, short, required = true)]
+    output: Vec<PathBuf>,
+    /// The output format, whatever the extension: pdf, txt, hocr, alto,
+    /// json (with one output only).
     #[arg(long, short, value_parser = parse_format)]
     format: Option<OutputFormat>,
+    /// Recognize only these pages (`1-3,7`, `5-`); the others stay in the
+    /// outputs as they are.
+    #[arg(long, value_name = "PAGES")]
+    pages: Option<ocrloom::PageSelection>,
     /// Languages: Tesseract codes or ISO 639-1 aliases joined by `+` or `,`
     /// (`eng`, `de`, `eng+fra`), or `auto` to detect the script.
     #[arg(long, short, default_value = "eng")]
@@ -60,15 +66,7 @@ fn parse_format(name: &str) -> Result<OutputFormat, String> {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let format = match args.format {
-        Some(f) => f,
-        None => ocrloom::format_of(&args.output).ok_or_else(|| {
-            Failure::usage(format!(
-                "cannot tell the format from {}: use .pdf, .txt, .hocr, .xml or .json, or --format",
-                args.output.display()
-            ))
-        })?,
-    };
+    let outputs = outputs(&args)?;
     let mut options = Options::default();
     options.settings.languages = Languages::parse(&args.lang);
     options.open.password = args.password;
@@ -78,6 +76,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .map(|n| n.to_string_lossy().into_owned());
     options.write.timestamp = args.timestamp.then(std::time::SystemTime::now);
     options.settings.page_timeout = args.page_timeout.0;
+    options.pages = args.pages;
     if args.force_ocr {
         options.text_pages = TextPages::Force;
     } else if args.redo_ocr {
@@ -99,9 +98,35 @@ pub fn run(args: Args) -> Result<(), Failure> {
         report.finish();
     }
     recognition
-        .write_file(&args.output, format, &write)
+        .write_files(&outputs, &write)
         .map_err(crate::pipeline_failure)?;
     Ok(())
+}
+
+/// Each output with its format: `--format`, or the extension.
+fn outputs(args: &Args) -> Result<Vec<(PathBuf, OutputFormat)>, Failure> {
+    if args.format.is_some() && args.output.len() > 1 {
+        return Err(Failure::usage(
+            "--format applies to one output; with several, each takes its format from its extension".into(),
+        ));
+    }
+    let mut outputs: Vec<(PathBuf, OutputFormat)> = Vec::with_capacity(args.output.len());
+    for path in &args.output {
+        let format = args
+            .format
+            .or_else(|| ocrloom::format_of(path))
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                "cannot tell the format from {}: use .pdf, .txt, .hocr, .xml or .json, or --format",
+                path.display()
+            ))
+            })?;
+        if outputs.iter().any(|(p, _)| p == path) {
+            return Err(Failure::usage(format!("{} is given twice", path.display())));
+        }
+        outputs.push((path.clone(), format));
+    }
+    Ok(outputs)
 }
 
 /// Pages done, on stderr: an animated bar (count, pages per second, time
