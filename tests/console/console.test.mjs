@@ -239,6 +239,24 @@ test('the console signs in, converts dropped files, downloads, and shows its err
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(overflow <= PHONE.width, `page is ${overflow} px wide at ${PHONE.width}`);
 
+    // ---- the preview of the PNG: its image with a box per word
+    await page.setViewportSize(DESKTOP);
+    const png = '.entry:has(.entry-name:text-is("same-page.png"))';
+    await page.click(`${png} button.preview`);
+    await page.waitForSelector(`${png} .preview-image`, { timeout: 120000 });
+    const boxes = await page.$$eval(`${png} .preview-word`, (l) => l.map((b) => b.dataset.text));
+    assert.ok(boxes.length > 50, `${boxes.length} word boxes`);
+    assert.ok(boxes.includes('quick') && boxes.includes('brown'), boxes.join(' '));
+    assert.ok(await page.$eval(`${png} .preview-image`, (i) => i.complete && i.naturalWidth === 640));
+    const word = `${png} .preview-word[data-text="quick"]`;
+    await page.hover(word);
+    assert.ok(await page.isVisible(`${png} .preview-tip`));
+    assert.match(await page.textContent(`${png} .preview-tip`), /^“quick” · confidence \d+ %$/);
+    await page.$eval(png, (e) => e.scrollIntoView());
+    await page.screenshot({ path: join(shots, 'desktop-preview.png') });
+    await page.click(`${png} button.preview`);
+    assert.ok(await page.isHidden(`${png} .entry-preview`));
+
     // A reload keeps the key for this tab and the remembered choices.
     await page.reload();
     await page.waitForSelector('#app:not([hidden])');
@@ -271,7 +289,7 @@ test('the console signs in, converts dropped files, downloads, and shows its err
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`console test: ${seconds} s; screenshots in ${shots}`);
-  for (const f of ['desktop-running', 'desktop-done', 'desktop-wrong-key', 'phone-running', 'phone-done']) {
+  for (const f of ['desktop-running', 'desktop-done', 'desktop-wrong-key', 'desktop-preview', 'phone-running', 'phone-done']) {
     assert.ok(statSync(join(shots, `${f}.png`)).size > 1000);
   }
 });

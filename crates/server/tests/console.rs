@@ -20,6 +20,7 @@ fn the_page_and_its_assets_carry_their_types_and_the_security_headers() {
         ("/console/api.js", "text/javascript; charset=utf-8"),
         ("/console/upload.js", "text/javascript; charset=utf-8"),
         ("/console/jobs.js", "text/javascript; charset=utf-8"),
+        ("/console/preview.js", "text/javascript; charset=utf-8"),
         ("/console/icon.svg", "image/svg+xml"),
     ];
     for (path, content_type) in cases {

@@ -59,6 +59,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("assets/jobs.js"),
     ),
     (
+        "preview.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/preview.js"),
+    ),
+    (
         "icon.svg",
         "image/svg+xml",
         include_bytes!("assets/icon.svg"),
@@ -141,8 +146,7 @@ mod tests {
                 named += 1;
             }
         }
-        // The page names its stylesheet, its entry module and its icon; the
-        // other modules are imported by app.js.
+        // The page names its stylesheet, its entry module and its icon.
         assert_eq!(named, 3);
         let app = ASSETS.iter().find(|(n, _, _)| *n == "app.js").map(|a| a.2);
         let app = std::str::from_utf8(app.unwrap_or_default()).unwrap_or_default();

@@ -136,6 +136,7 @@ async function signIn(key) {
     list: $('jobs'),
     empty: $('empty'),
     announce: $('announce'),
+    languages: () => choices().languages,
     onUnauthorized: () => signOut('Your key is no longer accepted. Sign in again.'),
     onReachability: showBanner,
   });

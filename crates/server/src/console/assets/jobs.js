@@ -1,6 +1,8 @@
 // The job list: the user's jobs (newest first) and the uploads still on
 // their way, kept up to date by long polls on the oldest unfinished job.
 
+import { buildPreview } from './preview.js';
+
 /** Seconds a poll may be held: short, so the bar moves page by page. */
 const WAIT = 1;
 /** With no unfinished job, the list is read again this often (ms). */
@@ -39,6 +41,13 @@ function sleep(ms, signal) {
   });
 }
 
+/** Changes a button's words, keeping the entry's name in its accessible label. */
+function label(button, text) {
+  const target = button.getAttribute('aria-label').split(' ').slice(button.textContent.split(' ').length).join(' ');
+  button.textContent = text;
+  button.setAttribute('aria-label', `${text} ${target}`);
+}
+
 function element(tag, className, text) {
   const e = document.createElement(tag);
   if (className) e.className = className;
@@ -53,11 +62,12 @@ export class JobList {
    * @param {HTMLOListElement} o.list where the entries go
    * @param {HTMLElement} o.empty shown when there is nothing to list
    * @param {HTMLElement} o.announce a polite live region for finished jobs
+   * @param {() => string[]} o.languages the languages chosen now (for previews)
    * @param {() => void} o.onUnauthorized the key stopped working
    * @param {(error: ?Error) => void} o.onReachability null once the server answers again
    */
-  constructor({ api, list, empty, announce, onUnauthorized, onReachability }) {
-    Object.assign(this, { api, list, empty, announce, onUnauthorized, onReachability });
+  constructor({ api, list, empty, announce, languages, onUnauthorized, onReachability }) {
+    Object.assign(this, { api, list, empty, announce, languages, onUnauthorized, onReachability });
     this.jobs = [];
     this.names = new Map();
     this.local = [];
@@ -200,11 +210,13 @@ export class JobList {
     bar.max = 100;
     bar.setAttribute('aria-labelledby', name.id);
     const actions = element('div', 'entry-actions');
-    li.append(head, bar, element('p', 'entry-error'), actions);
+    const preview = element('div', 'entry-preview');
+    preview.hidden = true;
+    li.append(head, bar, element('p', 'entry-error'), actions, preview);
     return li;
   }
 
-  set(li, { name, status, state, value, error, button }) {
+  set(li, { name, status, state, value, error, buttons }) {
     li.dataset.status = state;
     li.querySelector('.entry-name').textContent = name;
     li.querySelector('.entry-status').textContent = status;
@@ -212,21 +224,24 @@ export class JobList {
     bar.hidden = value === null;
     if (value !== null) bar.value = value;
     const err = li.querySelector('.entry-error');
-    err.hidden = !error;
-    err.textContent = error || '';
-    const actions = li.querySelector('.entry-actions');
-    const current = actions.firstChild;
-    if (!button) {
-      actions.replaceChildren();
-    } else if (!current || current.dataset.action !== button.action) {
-      const b = element('button', `button ${button.action}`, button.label);
-      b.type = 'button';
-      b.dataset.action = button.action;
-      b.setAttribute('aria-label', `${button.label} ${button.target}`);
-      b.addEventListener('click', () => button.run(b));
-      actions.replaceChildren(b);
+    if (!li.dataset.actionError) {
+      err.hidden = !error;
+      err.textContent = error || '';
     }
-    actions.hidden = !button;
+    // The buttons are made again only when the set changes (focus stays).
+    const actions = li.querySelector('.entry-actions');
+    const wanted = buttons.map((b) => b.action).join(' ');
+    if (actions.dataset.actions !== wanted) {
+      actions.dataset.actions = wanted;
+      actions.replaceChildren(...buttons.map((button) => {
+        const b = element('button', `button ${button.action}`, button.label);
+        b.type = 'button';
+        b.setAttribute('aria-label', `${button.label} ${button.target}`);
+        b.addEventListener('click', () => button.run(b));
+        return b;
+      }));
+    }
+    actions.hidden = !buttons.length;
   }
 
   fillUpload(li, u) {
@@ -238,9 +253,9 @@ export class JobList {
       status: u.error ? 'Not sent' : `Uploading · ${pct} %`,
       value: u.error ? null : pct,
       error: u.error ? describe(u.error) : null,
-      button: u.error
-        ? { action: 'dismiss', label: 'Dismiss', target: u.name, run: () => this.remove(u) }
-        : null,
+      buttons: u.error
+        ? [{ action: 'dismiss', label: 'Dismiss', target: u.name, run: () => this.remove(u) }]
+        : [],
     });
   }
 
@@ -261,17 +276,38 @@ export class JobList {
       status,
       value: j.status === 'failed' ? null : j.progress,
       error: j.error ? describe(j.error) : null,
-      button: j.status === 'completed'
-        ? { action: 'download', label: 'Download', target: output, run: (b) => this.download(li, j, b) }
-        : null,
+      buttons: j.status === 'completed'
+        ? [
+          { action: 'download', label: 'Download', target: output, run: (b) => this.download(li, j, b) },
+          { action: 'preview', label: 'Preview', target: name, run: (b) => this.preview(li, j, b) },
+        ]
+        : [],
     });
   }
 
-  async download(li, job, button) {
+  /** Runs `work` for a button of `li`; its failure is shown in the entry. */
+  async act(li, button, work) {
     button.disabled = true;
     const err = li.querySelector('.entry-error');
     err.hidden = true;
+    delete li.dataset.actionError;
     try {
+      await work();
+    } catch (e) {
+      if (e.status === 401) {
+        this.onUnauthorized();
+        return;
+      }
+      li.dataset.actionError = '1';
+      err.textContent = e.status === 404 ? 'The file may have expired.' : describe(e);
+      err.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  download(li, job, button) {
+    return this.act(li, button, async () => {
       const { blob, filename } = await this.api.download(job.output_file_id);
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
@@ -281,15 +317,28 @@ export class JobList {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
-    } catch (e) {
-      if (e.status === 401) {
-        this.onUnauthorized();
-        return;
-      }
-      err.textContent = e.status === 404 ? 'The file may have expired.' : describe(e);
-      err.hidden = false;
-    } finally {
-      button.disabled = false;
+    });
+  }
+
+  /** Shows or hides the preview; it is built once, on first use. */
+  preview(li, job, button) {
+    const box = li.querySelector('.entry-preview');
+    if (box.dataset.built) {
+      box.hidden = !box.hidden;
+      label(button, box.hidden ? 'Preview' : 'Hide preview');
+      return Promise.resolve();
     }
+    box.hidden = false;
+    return this.act(li, button, async () => {
+      try {
+        await buildPreview(this.api, job, this.languages(), box);
+        box.dataset.built = '1';
+        label(button, 'Hide preview');
+      } catch (e) {
+        box.hidden = true;
+        box.replaceChildren();
+        throw e;
+      }
+    });
   }
 }
