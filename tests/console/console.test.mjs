@@ -222,12 +222,13 @@ test('the console signs in, converts dropped files, downloads, and shows its err
     // The output format was remembered; this batch asks for text.
     assert.equal(await page.inputValue('#format'), 'pdf');
     await page.selectOption('#format', 'txt');
+    // Chosen with the file picker, from the keyboard.
     const fixture = (p) => readFileSync(join(root, 'fixtures/raster', p));
-    await dropFiles(page, [
-      ['same-page.png', fixture('same-page.png'), 'image/png'],
-      ['same-page.tif', fixture('same-page.tif'), 'image/tiff'],
-      ['same-page.pdf', fixture('same-page.pdf'), 'application/pdf'],
-    ]);
+    const chooser = page.waitForEvent('filechooser');
+    await page.focus('#pick');
+    await page.keyboard.press('Enter');
+    await (await chooser).setFiles(['same-page.png', 'same-page.tif', 'same-page.pdf']
+      .map((f) => join(root, 'fixtures/raster', f)));
     await page.waitForFunction(() => document.querySelectorAll('.entry[data-job-id]:not([data-job-id=""])').length === 4);
     await page.screenshot({ path: join(shots, 'phone-running.png'), fullPage: true });
     await page.waitForFunction(() => document.querySelectorAll('.entry[data-status="completed"]').length === 4,
@@ -238,6 +239,13 @@ test('the console signs in, converts dropped files, downloads, and shows its err
     // Nothing wider than the phone's screen.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(overflow <= PHONE.width, `page is ${overflow} px wide at ${PHONE.width}`);
+
+    // ---- a damaged PDF: the job fails, and the list says why in words
+    await dropFiles(page, [['damaged.pdf', Buffer.from('%PDF-1.7\nnot a PDF after all\n'), 'application/pdf']]);
+    const damaged = '.entry[data-status="failed"]';
+    await page.waitForSelector(damaged, { timeout: 120000 });
+    assert.equal(await page.textContent(`${damaged} .entry-name`), 'damaged.pdf');
+    assert.match(await page.textContent(`${damaged} .entry-error`), /^The file is damaged or incomplete\. ./);
 
     // ---- the preview of the PNG: its image with a box per word
     await page.setViewportSize(DESKTOP);
