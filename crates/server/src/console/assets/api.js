@@ -82,8 +82,8 @@ export class Api {
     return this.json('GET', `/renderocr/jobs/${encodeURIComponent(jobId)}?wait=${wait}`, { signal });
   }
 
-  createJob(request) {
-    return this.json('POST', '/renderocr/jobs', { json: request });
+  createJob(request, signal) {
+    return this.json('POST', '/renderocr/jobs', { json: request, signal });
   }
 
   /** The content of a file: its bytes and the name the server gives it. */

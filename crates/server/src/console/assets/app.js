@@ -160,12 +160,14 @@ async function convert(file, list, client) {
     return;
   }
   const { engine, format, languages } = choices();
+  const { signal } = list;
   try {
-    const info = await upload(client, file, limits.chunk, (sent, total) => list.progress(entry, sent, total));
-    await client.createJob({ engine, file_id: info.file_id, languages, output_format: format });
+    const info = await upload(client, file, limits.chunk, (sent, total) => list.progress(entry, sent, total), signal);
+    await client.createJob({ engine, file_id: info.file_id, languages, output_format: format }, signal);
     list.remove(entry);
     list.wake();
   } catch (e) {
+    if (signal.aborted) return;
     if (e.status === 401) {
       signOut('Your key is no longer accepted. Sign in again.');
       return;

@@ -43,9 +43,8 @@ function sleep(ms, signal) {
 
 /** Changes a button's words, keeping the entry's name in its accessible label. */
 function label(button, text) {
-  const target = button.getAttribute('aria-label').split(' ').slice(button.textContent.split(' ').length).join(' ');
   button.textContent = text;
-  button.setAttribute('aria-label', `${text} ${target}`);
+  button.setAttribute('aria-label', `${text} ${button.dataset.target}`);
 }
 
 function element(tag, className, text) {
@@ -92,6 +91,11 @@ export class JobList {
     this.seen.clear();
     this.items.clear();
     this.list.replaceChildren();
+  }
+
+  /** Aborted when the list stops (sign-out): uploads under way stop too. */
+  get signal() {
+    return this.controller ? this.controller.signal : AbortSignal.abort();
   }
 
   /** Reads the list now (a job was just created). */
@@ -173,6 +177,7 @@ export class JobList {
 
   /** Updates the entries in place (a focused button keeps its focus). */
   render() {
+    if (!this.controller) return;
     const wanted = [
       ...this.local.map((u) => [u.key, (li) => this.fillUpload(li, u)]),
       ...this.jobs.map((j) => [j.job_id, (li) => this.fillJob(li, j)]),
@@ -236,7 +241,8 @@ export class JobList {
       actions.replaceChildren(...buttons.map((button) => {
         const b = element('button', `button ${button.action}`, button.label);
         b.type = 'button';
-        b.setAttribute('aria-label', `${button.label} ${button.target}`);
+        b.dataset.target = button.target;
+        label(b, button.label);
         b.addEventListener('click', () => button.run(b));
         return b;
       }));

@@ -18,20 +18,21 @@ function base64(blob) {
  * @param {File} file
  * @param {number} chunkSize bytes per chunk (the page's data-max-chunk-size)
  * @param {(sent: number, total: number) => void} onProgress
+ * @param {AbortSignal} signal stops the upload (sign-out)
  */
-export async function upload(api, file, chunkSize, onProgress) {
+export async function upload(api, file, chunkSize, onProgress, signal) {
   onProgress(0, file.size);
   if (file.size <= chunkSize) {
     const form = new FormData();
     form.append('file', file, file.name);
-    const info = await api.json('POST', '/files', { body: form });
+    const info = await api.json('POST', '/files', { body: form, signal });
     onProgress(file.size, file.size);
     return info;
   }
-  let info = await api.json('POST', '/uploads', { json: { filename: file.name } });
+  let info = await api.json('POST', '/uploads', { json: { filename: file.name }, signal });
   for (let start = 0; start < file.size; start += chunkSize) {
     const data = await base64(file.slice(start, start + chunkSize));
-    info = await api.json('PUT', `/uploads/${encodeURIComponent(info.file_id)}`, { json: { data } });
+    info = await api.json('PUT', `/uploads/${encodeURIComponent(info.file_id)}`, { json: { data }, signal });
     onProgress(Math.min(start + chunkSize, file.size), file.size);
   }
   return info;
