@@ -3,8 +3,10 @@
 # Tesseract + Leptonica (build and language data: English, German, French,
 # Spanish, Japanese, Chinese and Korean, with the vertical Japanese and Chinese
 # models), libclang for bindgen, the tools the tests compare against, Rust's
-# toolchain check, and PDFium (from the pinned pypdfium2 wheel on PyPI,
-# checksum verified) into vendor/pdfium/.
+# toolchain check, PDFium (from the pinned pypdfium2 wheel on PyPI,
+# checksum verified) into vendor/pdfium/, and for the web console's browser
+# test Chromium, Node.js with npm, and the test's npm packages (npm ci from
+# tests/console/package-lock.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,7 @@ PACKAGES=(
   tesseract-ocr-chi-sim tesseract-ocr-chi-sim-vert
   tesseract-ocr-chi-tra tesseract-ocr-chi-tra-vert
   poppler-utils qpdf libxml2-utils unzip
+  chromium
 )
 PYPDFIUM_VERSION=5.15.2
 PYPDFIUM_WHEEL=pypdfium2-${PYPDFIUM_VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
@@ -29,11 +32,13 @@ for p in "${PACKAGES[@]}"; do
 done
 # pip fetches PDFium; any python3 with pip will do (it may not be Debian's).
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3 python3-pip)
+# Any Node.js 20+ with npm will do (it may not be Debian's).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if ! command -v cargo >/dev/null; then
@@ -50,4 +55,13 @@ if [ ! -s "$PDFIUM_DIR/libpdfium.so" ]; then
   echo "$PYPDFIUM_SHA256  $tmp/$PYPDFIUM_WHEEL" | sha256sum -c --quiet -
   mkdir -p "$PDFIUM_DIR"
   unzip -q -o -j "$tmp/$PYPDFIUM_WHEEL" pypdfium2_raw/libpdfium.so -d "$PDFIUM_DIR"
+fi
+
+# The browser test's packages (playwright-core, which drives the system's
+# Chromium and downloads no browser), when missing or older than the lock file.
+CONSOLE_TEST=tests/console
+if [ ! -f "$CONSOLE_TEST/node_modules/.package-lock.json" ] ||
+  [ "$CONSOLE_TEST/package-lock.json" -nt "$CONSOLE_TEST/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the console test's npm packages" >&2
+  (cd "$CONSOLE_TEST" && npm ci --silent --no-audit --no-fund >/dev/null)
 fi

@@ -7,3 +7,6 @@ scripts/setup.sh
 # takes 5x longer (see docs/decisions.md).
 export OMP_THREAD_LIMIT=1
 cargo test --workspace --quiet "$@"
+# The web console in headless Chromium, on the `ocrloom` binary the tests
+# above built (tests/console/).
+node --test tests/console/console.test.mjs

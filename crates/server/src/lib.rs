@@ -25,10 +25,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! `GET /` serves a web console (assets under `/console/`, embedded in the
+//! binary): a page that signs in with an API key and uses the same public
+//! routes as any client.
+//!
 //! Run it with [`Server::serve`] on a bound listener (tests, embedding) or
 //! [`run`] (a runtime of its own, until SIGTERM or Ctrl-C: the `ocrloom serve`
 //! command).
 
+mod console;
 mod disposition;
 mod error;
 mod handlers;

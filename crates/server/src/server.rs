@@ -76,6 +76,7 @@ impl Server {
         let openapi = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
         state.openapi = Arc::clone(&openapi);
         let router = router
+            .merge(crate::console::router(manager.config()))
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .with_state(state)
