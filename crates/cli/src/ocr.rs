@@ -50,8 +50,10 @@ pub struct Args {
 }
 
 fn parse_format(name: &str) -> Result<OutputFormat, String> {
-    OutputFormat::from_name(name)
-        .ok_or_else(|| format!("unknown format {name:?} (pdf, txt, hocr, alto, json)"))
+    OutputFormat::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = OutputFormat::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown format {name:?} ({})", names.join(", "))
+    })
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -62,9 +64,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .extension()
             .and_then(|e| OutputFormat::from_extension(&e.to_string_lossy()))
             .ok_or_else(|| {
+                let exts: Vec<String> = OutputFormat::ALL
+                    .iter()
+                    .map(|f| format!(".{}", f.extension()))
+                    .collect();
                 Failure::usage(format!(
-                    "cannot tell the format from {}: use .pdf, .txt, .hocr, .xml or .json, or --format",
-                    args.output.display()
+                    "cannot tell the format from {}: use {}, or --format",
+                    args.output.display(),
+                    exts.join(", ")
                 ))
             })?,
     };
