@@ -401,7 +401,7 @@ fn align(p: &mut Paragraph, area: Rect) {
         } else {
             Alignment::Left
         }
-    } else if lefts[0] > 2.0 * tol && centred {
+    } else if lefts[0] > tol && centred {
         Alignment::Center
     } else if lefts[0] > 2.0 * tol && rights[0] <= tol {
         Alignment::Right
