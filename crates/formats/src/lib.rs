@@ -30,6 +30,8 @@ pub enum OutputFormat {
     Alto,
     /// JSON, schema in `JSON.md`.
     Json,
+    /// An editable Word document (Office Open XML), flowing text.
+    Docx,
 }
 
 /// The description of one output format.
@@ -49,12 +51,13 @@ pub struct Spec {
 
 impl OutputFormat {
     /// Every format, in a stable order.
-    pub const ALL: [OutputFormat; 5] = [
+    pub const ALL: [OutputFormat; 6] = [
         OutputFormat::Pdf,
         OutputFormat::Txt,
         OutputFormat::Hocr,
         OutputFormat::Alto,
         OutputFormat::Json,
+        OutputFormat::Docx,
     ];
 
     /// The format's registry entry.
@@ -96,6 +99,14 @@ impl OutputFormat {
                 extension: "json",
                 extension_aliases: &[],
                 mime_type: "application/json",
+            },
+            OutputFormat::Docx => Spec {
+                name: "docx",
+                name_aliases: &[],
+                extension: "docx",
+                extension_aliases: &[],
+                mime_type:
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             },
         }
     }

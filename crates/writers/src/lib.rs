@@ -7,6 +7,8 @@
 //!   embedding JPEG and CCITT G4 data unchanged (see [`images`]).
 //! - [`OutputFormat::Txt`], [`OutputFormat::Hocr`], [`OutputFormat::Alto`]
 //!   (ALTO v4) and [`OutputFormat::Json`] (schema in `JSON.md`).
+//! - [`OutputFormat::Docx`]: an editable Word document from the page
+//!   layout model (`ocrloom-layout`).
 //!
 //! Every writer is deterministic: the same input gives the same bytes
 //! (unless [`WriteOptions::timestamp`] asks for the time of writing).
@@ -46,6 +48,7 @@
 //! ```
 
 mod alto;
+mod docx;
 mod font;
 pub mod graft;
 mod hocr;
@@ -54,6 +57,7 @@ mod json;
 mod layer;
 mod serialize;
 mod strip;
+mod structured;
 mod text;
 
 pub use graft::GraftStats;
@@ -184,6 +188,7 @@ pub fn write(
         OutputFormat::Hocr => hocr::write(doc, &pages, options, out)?,
         OutputFormat::Alto => alto::write(doc, &pages, options, out)?,
         OutputFormat::Json => json::write(doc, &pages, options.timestamp, out)?,
+        OutputFormat::Docx => docx::write(doc, &pages, out)?,
     }
     Ok(())
 }
