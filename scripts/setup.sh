@@ -2,10 +2,11 @@
 # Installs what ocrloom needs on Debian 12, only what is missing, quietly:
 # Tesseract + Leptonica (build and language data: English, German, French,
 # Spanish, Japanese, Chinese and Korean, with the vertical Japanese and Chinese
-# models), libclang for bindgen, the tools the tests compare against, Rust's
-# toolchain check, PDFium (from the pinned pypdfium2 wheel on PyPI,
-# checksum verified) into vendor/pdfium/, and for the web console's browser
-# test Chromium, Node.js with npm, and the test's npm packages (npm ci from
+# models), libclang for bindgen, the tools the tests compare against
+# (LibreOffice Writer and Impress, headless, open the Office outputs), Rust's
+# toolchain check, PDFium (from the pinned pypdfium2 wheel on PyPI, checksum
+# verified) into vendor/pdfium/, and for the web console's browser test
+# Chromium, Node.js with npm, and the test's npm packages (npm ci from
 # tests/console/package-lock.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ PACKAGES=(
   tesseract-ocr-chi-tra tesseract-ocr-chi-tra-vert
   poppler-utils qpdf libxml2-utils unzip
   chromium
+  libreoffice-writer-nogui libreoffice-impress-nogui
 )
 PYPDFIUM_VERSION=5.15.2
 PYPDFIUM_WHEEL=pypdfium2-${PYPDFIUM_VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl

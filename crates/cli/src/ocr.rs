@@ -16,12 +16,12 @@ pub struct Args {
     /// The input file (PDF, TIFF, JPEG, PNG or BMP; detected from its bytes).
     input: PathBuf,
     /// Where to write the result; its extension picks the format (`.pdf`
-    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`). Give it
+    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`, `.docx`). Give it
     /// several times for several outputs of one reading, written all or none.
     #[arg(long, short, required = true)]
     output: Vec<PathBuf>,
     /// The output format, whatever the extension: pdf, txt, hocr, alto,
-    /// json (with one output only).
+    /// json, docx (with one output only).
     #[arg(long, short, value_parser = parse_format)]
     format: Option<OutputFormat>,
     /// Recognize only these pages (`1-3,7`, `5-`); the others stay in the
@@ -61,8 +61,10 @@ pub struct Args {
 }
 
 fn parse_format(name: &str) -> Result<OutputFormat, String> {
-    OutputFormat::from_name(name)
-        .ok_or_else(|| format!("unknown format {name:?} (pdf, txt, hocr, alto, json)"))
+    OutputFormat::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = OutputFormat::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown format {name:?} ({})", names.join(", "))
+    })
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -103,6 +105,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The extensions that name a format: `.pdf, .txt, ...`.
+fn extensions() -> String {
+    let exts: Vec<String> = OutputFormat::ALL
+        .iter()
+        .map(|f| format!(".{}", f.extension()))
+        .collect();
+    exts.join(", ")
+}
+
 /// Each output with its format: `--format`, or the extension.
 fn outputs(args: &Args) -> Result<Vec<(PathBuf, OutputFormat)>, Failure> {
     if args.format.is_some() && args.output.len() > 1 {
@@ -117,9 +128,10 @@ fn outputs(args: &Args) -> Result<Vec<(PathBuf, OutputFormat)>, Failure> {
             .or_else(|| ocrloom::format_of(path))
             .ok_or_else(|| {
                 Failure::usage(format!(
-                "cannot tell the format from {}: use .pdf, .txt, .hocr, .xml or .json, or --format",
-                path.display()
-            ))
+                    "cannot tell the format from {}: use {}, or --format",
+                    path.display(),
+                    extensions()
+                ))
             })?;
         if outputs.iter().any(|(p, _)| p == path) {
             return Err(Failure::usage(format!("{} is given twice", path.display())));

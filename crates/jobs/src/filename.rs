@@ -36,10 +36,10 @@ pub(crate) fn clean_filename(name: &str) -> Result<String, Error> {
     Ok(clean.to_owned())
 }
 
-/// `scan.pdf` + `txt` -> `scan.txt`; the input's name is cleaned again
-/// (rows stored before cleaning existed), `output.<format>` when nothing
+/// `scan.pdf` + extension `txt` -> `scan.txt`; the input's name is cleaned again
+/// (rows stored before cleaning existed), `output.<extension>` when nothing
 /// usable is left.
-pub(crate) fn output_filename(input: Option<&str>, format: &str) -> String {
+pub(crate) fn output_filename(input: Option<&str>, extension: &str) -> String {
     let stem = input
         .and_then(|n| clean_filename(n).ok())
         .map(|n| match n.rfind('.') {
@@ -47,7 +47,7 @@ pub(crate) fn output_filename(input: Option<&str>, format: &str) -> String {
             _ => n,
         })
         .unwrap_or_else(|| "output".to_owned());
-    format!("{stem}.{format}")
+    format!("{stem}.{extension}")
 }
 
 #[cfg(test)]

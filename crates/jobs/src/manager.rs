@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ocrloom_detect::detect;
+use ocrloom_formats::OutputFormat;
 
 use crate::converter::{CancelFlag, CancelReason, ConvertRequest, Converter};
 use crate::error::{Error, ErrorCode};
@@ -321,19 +322,16 @@ fn sniff_content_type(head: &[u8]) -> String {
         .to_owned()
 }
 
-/// MIME type of a job output, from its format.
-fn output_content_type(format: &str) -> &'static str {
-    match format {
-        "pdf" => "application/pdf",
-        "txt" => "text/plain; charset=utf-8",
-        "hocr" | "html" => "text/html; charset=utf-8",
-        "alto" | "xml" => "application/xml",
-        "json" => "application/json",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        _ => "application/octet-stream",
-    }
+/// A job output's file name (after the cleaned input's, see
+/// [`output_filename`]) and media type, from the format registry (a format
+/// it does not know, which only a test converter can offer, is named after
+/// itself and served as bytes).
+fn output_name_and_type(input: Option<&str>, format: &str) -> (String, &'static str) {
+    let (extension, mime) = match OutputFormat::from_name(format) {
+        Some(f) => (f.extension(), f.mime_type()),
+        None => (format, "application/octet-stream"),
+    };
+    (output_filename(input, extension), mime)
 }
 
 impl Manager {
@@ -1124,14 +1122,16 @@ fn store_output(
         .len();
     let out_id = FileId::generate()?;
     store.persist(tmp, &out_id)?;
+    let (filename, content_type) =
+        output_name_and_type(job.input_filename.as_deref(), &job.output_format);
     let now = inner.clock.now();
     let row = FileRow {
         id: out_id.clone(),
         user: job.user.clone(),
-        filename: output_filename(job.input_filename.as_deref(), &job.output_format),
+        filename,
         size,
         kind: FileKind::Output,
-        content_type: output_content_type(&job.output_format).to_owned(),
+        content_type: content_type.to_owned(),
         created_at: now,
         updated_at: now,
         expires_at: now.plus(inner.config.job_retention),
@@ -1259,6 +1259,23 @@ mod tests {
         assert_eq!(ByteRange::Last(30).resolve(10), Some((0, 9)));
         assert_eq!(ByteRange::Last(0).resolve(10), None);
         assert_eq!(ByteRange::From(0).resolve(0), None);
+    }
+
+    #[test]
+    fn output_names_and_types_come_from_the_registry() {
+        let named = |input, format| output_name_and_type(input, format);
+        // ALTO is written as .xml everywhere, hOCR served as XHTML.
+        assert_eq!(
+            named(Some("scan.pdf"), "alto"),
+            ("scan.xml".to_owned(), "application/xml")
+        );
+        assert_eq!(named(Some("scan.pdf"), "hocr").1, "application/xhtml+xml");
+        // The cleaned input name is kept.
+        assert_eq!(named(Some("../../x.pdf"), "txt").0, "x.txt");
+        assert_eq!(
+            named(Some("scan.pdf"), "unknown"),
+            ("scan.unknown".to_owned(), "application/octet-stream")
+        );
     }
 
     #[test]

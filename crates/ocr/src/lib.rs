@@ -57,7 +57,8 @@ pub use error::OcrError;
 pub use fake::FakeEngine;
 pub use lang::{Languages, Tessdata};
 pub use result::{
-    joins_unspaced, BBox, Baseline, Block, DocumentResult, Line, PageResult, Paragraph, Word,
+    joins_unspaced, space_between, BBox, Baseline, Block, DocumentResult, Line, PageResult,
+    Paragraph, Word,
 };
 pub use settings::{Preprocess, Settings, DEFAULT_PAGE_TIMEOUT};
 pub use tesseract::TesseractEngine;

@@ -90,15 +90,7 @@ impl Line {
             i.checked_sub(1).and_then(|p| self.words.get(p)),
             self.words.get(i),
         ) {
-            (Some(prev), Some(word)) => {
-                match (
-                    prev.text.trim_end().chars().last(),
-                    word.text.trim_start().chars().next(),
-                ) {
-                    (Some(a), Some(b)) => !(joins_unspaced(a) && joins_unspaced(b)),
-                    _ => true,
-                }
-            }
+            (Some(prev), Some(word)) => space_between(&prev.text, &word.text),
             _ => false,
         }
     }
@@ -113,6 +105,21 @@ impl Line {
             s.push_str(&w.text);
         }
         s
+    }
+}
+
+/// Whether a space goes between `prev` and `next` when they are written one
+/// after the other (words in a line, lines flowing into a paragraph): no
+/// space where the characters on both sides are written without spaces
+/// between them (see [`joins_unspaced`]), a space elsewhere (also when
+/// either side is blank).
+pub fn space_between(prev: &str, next: &str) -> bool {
+    match (
+        prev.trim_end().chars().next_back(),
+        next.trim_start().chars().next(),
+    ) {
+        (Some(a), Some(b)) => !(joins_unspaced(a) && joins_unspaced(b)),
+        _ => true,
     }
 }
 

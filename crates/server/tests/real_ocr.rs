@@ -87,3 +87,55 @@ fn phototest_tif_to_searchable_pdf_over_http() {
         );
     }
 }
+
+#[test]
+fn phototest_tif_to_docx_over_http() {
+    let converter = OcrConverter::new(
+        Pipeline::tesseract(None).expect("tesseract"),
+        Options::default(),
+    );
+    let s = TestServer::start(Arc::new(converter), Config::in_memory());
+    let engines = json(
+        s.client
+            .get(s.url("/renderocr/engines"))
+            .bearer_auth(&s.alice)
+            .send()
+            .expect("engines"),
+        200,
+    );
+    let conversions = engines["data"][0]["supported_conversions"]
+        .as_array()
+        .expect("conversions")
+        .clone();
+    for from in ["pdf", "tiff", "png", "jpeg"] {
+        assert!(
+            conversions.contains(&json!({"from": from, "to": "docx"})),
+            "{from} -> docx not in {conversions:?}"
+        );
+    }
+
+    let bytes = std::fs::read(fixture("ocr/phototest.tif")).expect("fixture");
+    let file = s.upload_ok(&s.alice, "phototest.tif", bytes);
+    let job = json(
+        s.post_json(&s.alice, "/renderocr/jobs", &json!({"engine": ocrloom::ENGINE_ID, "file_id": file["file_id"], "languages": ["eng"], "output_format": "docx"})),
+        202,
+    );
+    let job = s.wait_job(&s.alice, job["job_id"].as_str().expect("id"));
+    assert_eq!(job["status"], "completed", "{job}");
+    let out = job["output_file_id"].as_str().expect("output");
+    let r = s
+        .get(&s.alice, &format!("/files/{out}/content"))
+        .send()
+        .expect("download");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .contains("filename*=UTF-8''phototest.docx"));
+    let docx = r.bytes().expect("body");
+    assert!(docx.starts_with(b"PK\x03\x04"), "a zip package");
+}

@@ -7,6 +7,8 @@
 //!   embedding JPEG and CCITT G4 data unchanged (see [`images`]).
 //! - [`OutputFormat::Txt`], [`OutputFormat::Hocr`], [`OutputFormat::Alto`]
 //!   (ALTO v4) and [`OutputFormat::Json`] (schema in `JSON.md`).
+//! - [`OutputFormat::Docx`]: an editable Word document from the page
+//!   layout model (`ocrloom-layout`).
 //!
 //! Every writer is deterministic: the same input gives the same bytes
 //! (unless [`WriteOptions::timestamp`] asks for the time of writing).
@@ -46,6 +48,7 @@
 //! ```
 
 mod alto;
+mod docx;
 mod font;
 pub mod graft;
 mod hocr;
@@ -54,10 +57,12 @@ mod json;
 mod layer;
 mod serialize;
 mod strip;
+mod structured;
 mod text;
 
 pub use graft::GraftStats;
 pub use json::SCHEMA as JSON_SCHEMA_ID;
+pub use ocrloom_formats::OutputFormat;
 
 use lopdf::Object;
 use ocrloom_ocr::{DocumentResult, PageResult};
@@ -67,88 +72,6 @@ use std::time::SystemTime;
 
 /// The resolution assumed for an image that does not state one.
 pub const FALLBACK_DPI: f32 = 300.0;
-
-/// What to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OutputFormat {
-    /// Searchable PDF (the input with an invisible text layer).
-    Pdf,
-    /// Plain UTF-8 text, pages separated by a form feed.
-    Txt,
-    /// hOCR (XHTML with `ocr_*` classes).
-    Hocr,
-    /// ALTO v4 XML.
-    Alto,
-    /// JSON, schema in `JSON.md`.
-    Json,
-}
-
-impl OutputFormat {
-    /// Every format, in a stable order.
-    pub const ALL: [OutputFormat; 5] = [
-        OutputFormat::Pdf,
-        OutputFormat::Txt,
-        OutputFormat::Hocr,
-        OutputFormat::Alto,
-        OutputFormat::Json,
-    ];
-
-    /// The format for a file extension (`pdf`, `txt`, `hocr`/`html`,
-    /// `alto`/`xml`, `json`; case-insensitive, leading dot allowed).
-    pub fn from_extension(ext: &str) -> Option<Self> {
-        match ext.trim_start_matches('.').to_ascii_lowercase().as_str() {
-            "pdf" => Some(OutputFormat::Pdf),
-            "txt" | "text" => Some(OutputFormat::Txt),
-            "hocr" | "html" | "htm" | "xhtml" => Some(OutputFormat::Hocr),
-            "alto" | "xml" => Some(OutputFormat::Alto),
-            "json" => Some(OutputFormat::Json),
-            _ => None,
-        }
-    }
-
-    /// The format for a name as used in APIs (`pdf`, `txt`/`text`, `hocr`,
-    /// `alto`, `json`; case-insensitive).
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "pdf" => Some(OutputFormat::Pdf),
-            "txt" | "text" => Some(OutputFormat::Txt),
-            "hocr" => Some(OutputFormat::Hocr),
-            "alto" => Some(OutputFormat::Alto),
-            "json" => Some(OutputFormat::Json),
-            _ => None,
-        }
-    }
-
-    /// The canonical name (`pdf`, `txt`, `hocr`, `alto`, `json`).
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputFormat::Pdf => "pdf",
-            OutputFormat::Txt => "txt",
-            OutputFormat::Hocr => "hocr",
-            OutputFormat::Alto => "alto",
-            OutputFormat::Json => "json",
-        }
-    }
-
-    /// The usual file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            OutputFormat::Alto => "xml",
-            other => other.name(),
-        }
-    }
-
-    /// The media type.
-    pub fn mime_type(self) -> &'static str {
-        match self {
-            OutputFormat::Pdf => "application/pdf",
-            OutputFormat::Txt => "text/plain; charset=utf-8",
-            OutputFormat::Hocr => "application/xhtml+xml",
-            OutputFormat::Alto => "application/xml",
-            OutputFormat::Json => "application/json",
-        }
-    }
-}
 
 /// How to write. `Default` is what most callers want.
 #[derive(Debug, Clone, Default)]
@@ -265,6 +188,7 @@ pub fn write(
         OutputFormat::Hocr => hocr::write(doc, &pages, options, out)?,
         OutputFormat::Alto => alto::write(doc, &pages, options, out)?,
         OutputFormat::Json => json::write(doc, &pages, options.timestamp, out)?,
+        OutputFormat::Docx => docx::write(doc, &pages, out)?,
     }
     Ok(())
 }
@@ -345,23 +269,6 @@ pub(crate) fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_by_name_and_extension() {
-        for f in OutputFormat::ALL {
-            assert_eq!(OutputFormat::from_name(f.name()), Some(f));
-            assert_eq!(OutputFormat::from_extension(f.extension()), Some(f));
-        }
-        assert_eq!(
-            OutputFormat::from_extension(".PDF"),
-            Some(OutputFormat::Pdf)
-        );
-        assert_eq!(
-            OutputFormat::from_extension("html"),
-            Some(OutputFormat::Hocr)
-        );
-        assert_eq!(OutputFormat::from_name("docx"), None);
-    }
 
     #[test]
     fn escaping() {

@@ -1,7 +1,6 @@
-//! Plain text: words joined as [`ocrloom_ocr::Line::space_before`] says
-//! (no spaces between Chinese or Japanese characters), lines by newlines,
-//! paragraphs by a
-//! blank line (as [`PageResult::text`]); pages separated by a form feed.
+//! Plain text in the layout model's reading order (columns one after the
+//! other, [`ocrloom_layout::Page::text`]): lines by newlines, paragraphs by
+//! a blank line; pages separated by a form feed.
 
 use crate::WriteError;
 use ocrloom_ocr::PageResult;
@@ -20,7 +19,12 @@ pub(crate) fn write(
         .iter()
         .zip(doc.pages())
         .map(|(result, info)| match result {
-            Some(r) => Ok(r.text()),
+            Some(r) => Ok(ocrloom_layout::Page::build(&ocrloom_layout::PageInput {
+                result: r,
+                size_pt: crate::page_size_pt(info),
+                figures: &[],
+            })
+            .text()),
             None if info.text != PageText::None => Ok(doc
                 .page_text(info.index)?
                 .replace("\r\n", "\n")

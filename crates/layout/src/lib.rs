@@ -1,0 +1,276 @@
+//! The page layout model: what the structured writers (DOCX, PPTX) and the
+//! text output share, computed from a page's OCR result (and, for figures,
+//! from the page image).
+//!
+//! A [`Page`] is in points, upright (a page the OCR turned is turned here
+//! too), origin at the top-left. Its content is a list of [`Band`]s from top
+//! to bottom; a band is one or more [`Column`]s read left to right; a column
+//! holds [`Region`]s (text blocks and figures) from top to bottom. That is
+//! the one reading order of every output: [`Page::text`] is what the text
+//! writer writes.
+//!
+//! ```
+//! use ocrloom_layout::{Page, PageInput};
+//! use ocrloom_ocr::{BBox, Block, Line, PageResult, Paragraph, Word};
+//!
+//! // A 600 x 300 px page at 100 DPI (432 x 216 pt) with one word.
+//! let bbox = BBox { x0: 100, y0: 100, x1: 300, y1: 130 };
+//! let mut result = PageResult::empty(0, 600, 300, 100.0);
+//! result.blocks.push(Block { bbox, paragraphs: vec![Paragraph { bbox, lines: vec![Line {
+//!     bbox, baseline: None, font_size: 16.0,
+//!     words: vec![Word { text: "Hello".into(), bbox, confidence: 96.0 }],
+//! }] }] });
+//! let page = Page::build(&PageInput { result: &result, size_pt: (432.0, 216.0), figures: &[] });
+//! assert_eq!(page.text(), "Hello");
+//! assert_eq!(page.margins.left, 72.0);
+//! ```
+
+mod build;
+pub mod figures;
+mod order;
+
+pub use build::PageInput;
+
+use ocrloom_ocr::BBox;
+
+/// A rectangle in points, origin at the top-left of the upright page.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rect {
+    /// Left edge.
+    pub x0: f32,
+    /// Top edge.
+    pub y0: f32,
+    /// Right edge.
+    pub x1: f32,
+    /// Bottom edge.
+    pub y1: f32,
+}
+
+impl Rect {
+    /// Width.
+    pub fn width(&self) -> f32 {
+        self.x1 - self.x0
+    }
+
+    /// Height.
+    pub fn height(&self) -> f32 {
+        self.y1 - self.y0
+    }
+
+    /// The smallest rectangle holding both.
+    pub fn union(&self, o: &Rect) -> Rect {
+        Rect {
+            x0: self.x0.min(o.x0),
+            y0: self.y0.min(o.y0),
+            x1: self.x1.max(o.x1),
+            y1: self.y1.max(o.y1),
+        }
+    }
+}
+
+/// The space between the page's edges and its content, points.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Margins {
+    /// Left.
+    pub left: f32,
+    /// Top.
+    pub top: f32,
+    /// Right.
+    pub right: f32,
+    /// Bottom.
+    pub bottom: f32,
+}
+
+/// One page's layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Zero-based page index in the document.
+    pub index: usize,
+    /// Width in points (upright).
+    pub width: f32,
+    /// Height in points (upright).
+    pub height: f32,
+    /// Margins around the content (all zero on an empty page).
+    pub margins: Margins,
+    /// The OCR language(s), `+`-joined Tesseract codes (empty if unknown).
+    pub language: String,
+    /// The font size of the page's body text, points (the size most of its
+    /// characters have; 0 on a page without text).
+    pub body_size: f32,
+    /// The content, top to bottom.
+    pub bands: Vec<Band>,
+}
+
+/// A horizontal slice of the page with one or more columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// Where the band is.
+    pub bbox: Rect,
+    /// Its columns, left to right.
+    pub columns: Vec<Column>,
+}
+
+/// One column of a band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Where the column is.
+    pub bbox: Rect,
+    /// Its regions in reading order.
+    pub regions: Vec<Region>,
+}
+
+/// A text block or a figure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Region {
+    /// Text.
+    Text(TextBlock),
+    /// A non-text region (photo, drawing, logo, stamp), kept as an image.
+    Figure(Figure),
+}
+
+/// A block of text (one of the engine's blocks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBlock {
+    /// Where it is.
+    pub bbox: Rect,
+    /// Its paragraphs in reading order.
+    pub paragraphs: Vec<Paragraph>,
+}
+
+/// A figure: a region of the page kept as a picture.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figure {
+    /// Where it is on the upright page.
+    pub bbox: Rect,
+    /// Where it is in the OCR result's pixels (the input image's frame),
+    /// to crop it from the page image.
+    pub source: BBox,
+}
+
+/// What a paragraph is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Running text.
+    Body,
+    /// A heading: level 1 (biggest) or 2.
+    Heading(u8),
+    /// A list item (starts with a bullet or a number; the marker stays in
+    /// its text).
+    ListItem,
+}
+
+/// How a paragraph's lines are aligned in their column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alignment {
+    /// Ragged right.
+    Left,
+    /// Centred.
+    Center,
+    /// Ragged left.
+    Right,
+    /// Both edges straight.
+    Justified,
+}
+
+/// One paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paragraph {
+    /// Where it is.
+    pub bbox: Rect,
+    /// Its lines, top to bottom.
+    pub lines: Vec<Line>,
+    /// Its font size, points (the median of its lines').
+    pub font_size: f32,
+    /// Heading, list item or body text.
+    pub role: Role,
+    /// Alignment in its column.
+    pub alignment: Alignment,
+    /// Left indentation from its column's left edge, points.
+    pub indent: f32,
+    /// The first line's indentation relative to the others, points
+    /// (negative: hanging).
+    pub first_line_indent: f32,
+}
+
+/// One line of text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Where it is.
+    pub bbox: Rect,
+    /// The font size, points, from the measured text height and the page's
+    /// resolution.
+    pub font_size: f32,
+    /// The words, separated as [`ocrloom_ocr::Line::space_before`] says.
+    pub text: String,
+}
+
+impl Paragraph {
+    /// The text as lines (a newline after each but the last), as the text
+    /// output has it.
+    pub fn text(&self) -> String {
+        let lines: Vec<&str> = self.lines.iter().map(|l| l.text.as_str()).collect();
+        lines.join("\n")
+    }
+
+    /// The text flowing: lines joined into one (with a space where
+    /// [`ocrloom_ocr::space_between`] says, none between Chinese or
+    /// Japanese lines), a word broken by a hyphen at a line's end rejoined
+    /// when what follows continues it (a lowercase letter after a letter
+    /// and the hyphen).
+    pub fn flowing_text(&self) -> String {
+        let mut text = String::new();
+        let mut glue = false;
+        for (i, line) in self.lines.iter().enumerate() {
+            if !glue
+                && !text.is_empty()
+                && !line.text.is_empty()
+                && ocrloom_ocr::space_between(&text, &line.text)
+            {
+                text.push(' ');
+            }
+            text.push_str(&line.text);
+            glue = false;
+            let next = self.lines.get(i + 1).and_then(|l| l.text.chars().next());
+            if let Some(head) = text.strip_suffix('-') {
+                if head.chars().next_back().is_some_and(char::is_alphabetic)
+                    && next.is_some_and(char::is_lowercase)
+                {
+                    text.pop();
+                    glue = true;
+                }
+            }
+        }
+        text
+    }
+}
+
+impl Page {
+    /// Every region in reading order.
+    pub fn regions(&self) -> impl Iterator<Item = &Region> {
+        self.bands
+            .iter()
+            .flat_map(|b| b.columns.iter())
+            .flat_map(|c| c.regions.iter())
+    }
+
+    /// Every paragraph in reading order.
+    pub fn paragraphs(&self) -> impl Iterator<Item = &Paragraph> {
+        self.regions()
+            .filter_map(|r| match r {
+                Region::Text(t) => Some(t),
+                Region::Figure(_) => None,
+            })
+            .flat_map(|t| t.paragraphs.iter())
+    }
+
+    /// The text in reading order: lines joined by a newline, a blank line
+    /// between paragraphs. No trailing newline.
+    pub fn text(&self) -> String {
+        let paras: Vec<String> = self
+            .paragraphs()
+            .map(Paragraph::text)
+            .filter(|t| !t.is_empty())
+            .collect();
+        paras.join("\n\n")
+    }
+}
