@@ -3,10 +3,13 @@
 # (<set>/<name>.png + <name>.gt.txt) with `ocrloom ocr` and writes the text
 # to OUT/<set>/<name>.txt, for a CER scorer to compare (for example one that
 # removes whitespace and normalises with NFKC, as Japanese text needs).
-#   scripts/eval-ja.sh DIR OUT LANG [ocrloom binary]
+#   scripts/eval-ja.sh DIR OUT LANG [ocrloom binary] [engine]
+# ENGINE is `tesseract` (default) or `ppocr` (PP-OCRv5, which does not use
+# LANG). Per-page times go to stderr.
 set -euo pipefail
 dir=$1 out=$2 lang=$3
 bin=${4:-target/release/ocrloom}
+engine=${5:-tesseract}
 export OMP_THREAD_LIMIT=1
 find "$dir" -name '*.gt.txt' | sort | while read -r gt; do
   rel=${gt#"$dir"/}
@@ -15,6 +18,6 @@ find "$dir" -name '*.gt.txt' | sort | while read -r gt; do
   for ext in png jpg tif; do [ -e "$dir/$stem.$ext" ] && img=$dir/$stem.$ext && break; done
   mkdir -p "$out/$(dirname "$stem")"
   start=$(date +%s.%N)
-  "$bin" ocr -j 1 -l "$lang" -f txt -o "$out/$stem.txt" "$img"
+  "$bin" ocr -j 1 --engine "$engine" -l "$lang" -q -f txt -o "$out/$stem.txt" "$img"
   printf '%s\t%.2f s\n' "$stem" "$(echo "$(date +%s.%N) - $start" | bc)" >&2
 done

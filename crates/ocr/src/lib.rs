@@ -5,7 +5,9 @@
 //!   normalisation, orientation correction;
 //! - [`Engine`]: the seam to the recognizer, implemented by
 //!   [`TesseractEngine`] (Tesseract through its C API, one handle per worker
-//!   thread) and [`FakeEngine`] (for tests, needs no models);
+//!   thread), [`PpOcrEngine`] (PP-OCRv5's networks on ONNX Runtime, one
+//!   session pair per worker thread) and [`FakeEngine`] (for tests, needs
+//!   no models);
 //! - [`Recognizer`]: recognizes the pages of a document in parallel on a
 //!   rayon pool, in page order, with progress and cancellation;
 //! - [`PageResult`] / [`DocumentResult`]: blocks, paragraphs, lines (with
@@ -44,6 +46,7 @@ mod fake;
 mod geometry;
 pub mod lang;
 mod plan;
+mod ppocr;
 pub mod preprocess;
 mod result;
 pub mod score;
@@ -56,6 +59,9 @@ pub use engine::{omp_ok, Engine, OMP_ENV};
 pub use error::OcrError;
 pub use fake::FakeEngine;
 pub use lang::{Languages, Tessdata};
+pub use ppocr::{
+    ppocr_library, ppocr_models, PpOcrEngine, DET_LIMIT_SIDE, ONNXRUNTIME_ENV, PPOCR_MODELS_ENV,
+};
 pub use result::{
     joins_unspaced, space_between, BBox, Baseline, Block, DocumentResult, Line, PageResult,
     Paragraph, Word,

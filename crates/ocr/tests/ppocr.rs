@@ -1,0 +1,81 @@
+//! Tests against the real PP-OCRv5 networks on ONNX Runtime, as
+//! `scripts/setup.sh` installs them into `vendor/` (they fail, not skip,
+//! when it has not been run).
+
+use ocrloom_ocr::{Engine, PpOcrEngine, Settings};
+use ocrloom_raster::Document;
+use std::path::PathBuf;
+
+fn engine() -> PpOcrEngine {
+    PpOcrEngine::new().unwrap_or_else(|e| {
+        panic!("PP-OCRv5 is not installed ({e}): run scripts/setup.sh, which puts ONNX Runtime and the models into vendor/")
+    })
+}
+
+#[test]
+fn reads_japanese_and_chinese_lines() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ocr");
+    let doc = Document::open_path(&dir.join("cjk-lines.png"), &Default::default())
+        .expect("fixture opens");
+    let page = doc.render(0, Default::default()).expect("fixture renders");
+    let gt = std::fs::read_to_string(dir.join("cjk-lines.gt.txt")).expect("gt exists");
+    let want: Vec<&str> = gt.lines().collect();
+    assert_eq!(want.len(), 3, "the fixture has three lines");
+
+    let r = engine()
+        .recognize(&page, &Settings::default())
+        .expect("recognizes");
+    let lines: Vec<String> = r.lines().map(|l| l.text()).collect();
+    assert_eq!(lines, want, "{}", r.text());
+    assert_eq!(r.language, "ppocrv5");
+    assert_eq!(
+        (r.width, r.height),
+        (page.image.width(), page.image.height())
+    );
+
+    // Lines top to bottom, inside the page; each character of these lines
+    // is a word of its own, left to right inside its line, none with a
+    // space before it.
+    let lines: Vec<_> = r.lines().collect();
+    for pair in lines.windows(2) {
+        assert!(pair[0].bbox.y1 <= pair[1].bbox.y1 && pair[0].bbox.y0 < pair[1].bbox.y0);
+    }
+    for (line, want) in lines.iter().zip(&want) {
+        assert_eq!(line.words.len(), want.chars().count());
+        assert!(line.bbox.x1 <= r.width && line.bbox.y1 <= r.height);
+        for (i, w) in line.words.iter().enumerate() {
+            assert!(!line.space_before(i));
+            assert!(w.bbox.x0 >= line.bbox.x0 && w.bbox.x1 <= line.bbox.x1);
+            assert!(w.bbox.width() > 0 && w.bbox.height() > 0);
+            assert!((0.0..=100.0).contains(&w.confidence));
+        }
+        for pair in line.words.windows(2) {
+            assert!(pair[0].bbox.x0 < pair[1].bbox.x0);
+        }
+    }
+    assert!(r.mean_confidence > 80.0, "{}", r.mean_confidence);
+}
+
+#[test]
+fn blank_page_reads_nothing() {
+    use ocrloom_raster::{Page, PageImage, PageInfo, PageText, Unit};
+    let page = Page {
+        info: PageInfo {
+            index: 3,
+            width: 400.0,
+            height: 300.0,
+            unit: Unit::Px,
+            dpi: None,
+            rotation: 0,
+            text: PageText::None,
+        },
+        image: PageImage::Gray(image::GrayImage::from_pixel(400, 300, image::Luma([255]))),
+        dpi: None,
+    };
+    let r = engine()
+        .recognize(&page, &Settings::default())
+        .expect("recognizes");
+    assert_eq!(r.index, 3);
+    assert_eq!(r.lines().count(), 0);
+    assert_eq!(r.text(), "");
+}
