@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # no __pycache__ beside the script
 sys.path.insert(0, str(HERE))
 import texts  # noqa: E402
 
