@@ -7,6 +7,7 @@
 set -euo pipefail
 scorer=$1 pages=${2:-eval/cjk} out=${3:-out/cjk} bin=${4:-target/release/ocrloom}
 here=$(dirname "$0")
+mkdir -p "$out"
 run() { # folder, language
   local hyp=$out/$1-$2
   "$here/../eval-ja.sh" "$pages/$1" "$hyp" "$2" "$bin" 2> "$hyp.log"
