@@ -183,7 +183,7 @@ pub(crate) fn pdf_time(t: SystemTime) -> Object {
     Object::string_literal(text)
 }
 
-/// A writer failure. [`WriteError::code`] gives a stable identifier.
+/// A writer failure, of a stable [`WriteError::kind`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WriteError {
@@ -213,18 +213,6 @@ pub enum WriteError {
 }
 
 impl WriteError {
-    /// A stable, machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            WriteError::PdfUnreadable(_) => "pdf_unreadable",
-            WriteError::Encrypted => "pdf_encrypted",
-            WriteError::Mismatch(_) => "result_mismatch",
-            WriteError::Page { .. } => "page_write_failed",
-            WriteError::Raster(_) => "input_unreadable",
-            WriteError::Io(_) => "io",
-        }
-    }
-
     /// The kind of failure (see [`ocrloom_raster::ErrorKind`]): an input PDF
     /// whose structure cannot be read is a corrupt input.
     pub fn kind(&self) -> ocrloom_raster::ErrorKind {
