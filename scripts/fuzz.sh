@@ -105,7 +105,8 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   "$target_dir/$host/release/$t" "${args[@]}" "$corpus" >"$log" 2>&1 || rc=$?
   took=$(($(date +%s) - start))
-  corp=$(grep -o 'corp: [0-9]*/[0-9a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)
+  # No corpus line when the target failed on a seed: not a reason to stop.
+  corp=$(grep -o 'corp: [0-9]*/[0-9a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2 || true)
   status=ok
   if [ "$rc" != 0 ]; then
     status="FAILED (exit $rc)"
