@@ -13,12 +13,15 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 /// The name as stored: its last path component (after `/` or `\`),
-/// without directional formatting characters, trimmed. Refused
-/// (`invalid_request`): nothing left (or only `.`/`..`), more than 255
-/// characters, control characters.
+/// without control characters (C0, DEL, C1) and directional formatting
+/// characters, trimmed. Refused (`invalid_request`): nothing left (or only
+/// `.`/`..`), more than 255 characters.
 pub(crate) fn clean_filename(name: &str) -> Result<String, Error> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let clean: String = last.chars().filter(|&c| !is_bidi_control(c)).collect();
+    let clean: String = last
+        .chars()
+        .filter(|&c| !c.is_control() && !is_bidi_control(c))
+        .collect();
     let clean = clean.trim();
     if clean.is_empty() || clean == "." || clean == ".." {
         return Err(Error::InvalidRequest("filename is empty".to_owned()));
@@ -26,11 +29,6 @@ pub(crate) fn clean_filename(name: &str) -> Result<String, Error> {
     if clean.chars().count() > 255 {
         return Err(Error::InvalidRequest(
             "filename is longer than 255 characters".to_owned(),
-        ));
-    }
-    if clean.chars().any(char::is_control) {
-        return Err(Error::InvalidRequest(
-            "filename contains control characters".to_owned(),
         ));
     }
     Ok(clean.to_owned())
@@ -55,24 +53,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_lose_paths_and_bidi_controls() {
+    fn names_lose_paths_and_bidi_and_control_characters() {
         let ok = |n: &str| clean_filename(n).expect(n);
         assert_eq!(ok("scan.pdf"), "scan.pdf");
         assert_eq!(ok("../../etc/passwd"), "passwd");
         assert_eq!(ok("C:\\Users\\me\\scan.pdf"), "scan.pdf");
-        assert_eq!(ok("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
         assert_eq!(ok("  日本.pdf "), "日本.pdf");
+        // Directional controls, each of them.
+        for c in [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}',
+        ] {
+            assert_eq!(ok(&format!("invoice{c}fdp.exe")), "invoicefdp.exe", "{c:?}");
+        }
+        // Control characters: C0 (newline, tab, NUL, ESC), DEL, C1.
+        for c in [
+            '\n', '\r', '\t', '\0', '\u{1B}', '\u{7F}', '\u{85}', '\u{9B}',
+        ] {
+            assert_eq!(ok(&format!("a{c}b.pdf")), "ab.pdf", "{c:?}");
+        }
+        // Stripped, then trimmed: a control between spaces leaves no gap.
+        assert_eq!(ok("\u{7}  scan.pdf\n"), "scan.pdf");
         for bad in [
             "",
             "..",
             "a/..",
             "dir/",
             "\u{202E}",
-            "a\nb",
+            "\n\t\u{7F}",
+            "..\u{0}",
+            ".\u{202E}.",
+            "x/ \u{1}. ",
             &"x".repeat(256),
         ] {
             assert!(clean_filename(bad).is_err(), "{bad:?}");
         }
+        // The limit counts what is left after stripping.
+        assert_eq!(ok(&format!("{}\u{1}", "x".repeat(255))).len(), 255);
     }
 
     #[test]
@@ -84,5 +100,6 @@ mod tests {
         assert_eq!(output_filename(None, "pdf"), "output.pdf");
         assert_eq!(output_filename(Some("../../x"), "txt"), "x.txt");
         assert_eq!(output_filename(Some(".."), "txt"), "output.txt");
+        assert_eq!(output_filename(Some("a\u{1B}[31m.pdf"), "txt"), "a[31m.txt");
     }
 }

@@ -14,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 
 #[derive(Default)]
 struct Watch {
-    /// Bumped at each change of the job.
+    /// The number of the job's latest change (see [`State::changes`]).
     generation: u64,
     /// Live [`JobChange`]s of the job (the entry goes with the last one).
     subscribers: usize,
@@ -25,6 +25,9 @@ struct Watch {
 #[derive(Default)]
 struct State {
     next_token: u64,
+    /// Changes notified so far, of any job: each change is numbered, so a
+    /// job's generation only grows, also across the lives of its entry.
+    changes: u64,
     jobs: HashMap<String, Watch>,
 }
 
@@ -43,7 +46,11 @@ impl Watchers {
         let mut s = self.state();
         s.next_token += 1;
         let token = s.next_token;
-        let watch = s.jobs.entry(job_id.to_owned()).or_default();
+        let changes = s.changes;
+        let watch = s.jobs.entry(job_id.to_owned()).or_insert_with(|| Watch {
+            generation: changes,
+            ..Watch::default()
+        });
         watch.subscribers += 1;
         JobChange {
             watchers: self.clone(),
@@ -55,16 +62,22 @@ impl Watchers {
 
     /// Wakes the subscribers of `job_id`.
     pub(crate) fn notify(&self, job_id: &str) {
-        if let Some(w) = self.state().jobs.get_mut(job_id) {
-            w.generation += 1;
+        let mut s = self.state();
+        s.changes += 1;
+        let change = s.changes;
+        if let Some(w) = s.jobs.get_mut(job_id) {
+            w.generation = change;
             w.wakers.drain().for_each(|(_, waker)| waker.wake());
         }
     }
 
     /// Wakes every subscriber (shutdown).
     pub(crate) fn notify_all(&self) {
-        for w in self.state().jobs.values_mut() {
-            w.generation += 1;
+        let mut s = self.state();
+        s.changes += 1;
+        let change = s.changes;
+        for w in s.jobs.values_mut() {
+            w.generation = change;
             w.wakers.drain().for_each(|(_, waker)| waker.wake());
         }
     }
@@ -91,6 +104,16 @@ impl std::fmt::Debug for JobChange {
         f.debug_struct("JobChange")
             .field("job_id", &self.job_id)
             .finish_non_exhaustive()
+    }
+}
+
+impl JobChange {
+    /// The number of the job's latest change when this subscription was
+    /// made. Numbers only grow, and the manager numbers a change after it
+    /// is stored: a read of the job that starts after a subscription of
+    /// generation `g` was made sees every change up to `g`.
+    pub fn generation(&self) -> u64 {
+        self.seen
     }
 }
 
@@ -166,5 +189,20 @@ mod tests {
         assert_eq!(w.watched(), 3);
         drop((a, b, c));
         assert_eq!(w.watched(), 0);
+    }
+
+    #[test]
+    fn generations_only_grow_also_for_a_new_entry() {
+        let w = Watchers::default();
+        let first = w.subscribe("a");
+        w.notify("a");
+        let second = w.subscribe("a");
+        assert!(second.generation() > first.generation());
+        drop((first, second));
+        // A change of another job moves the count on; a new entry of "a"
+        // starts from it, never below what was seen before.
+        w.notify("b");
+        let third = w.subscribe("a");
+        assert!(third.generation() > 1, "{}", third.generation());
     }
 }

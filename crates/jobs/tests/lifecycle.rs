@@ -378,12 +378,15 @@ fn uploads_from_reader_path_and_chunks() {
         .append_upload(&u, from_path.file_id.as_str(), b"x")
         .expect_err("not chunked");
     assert_eq!(e.code(), ErrorCode::InvalidRequest);
-    for bad in ["", "   ", "a\nb"] {
+    for bad in ["", "   ", "\n\u{7F}", "../\u{202E}"] {
         assert_eq!(
             m.upload_file(&u, bad, PDF).expect_err("bad name").code(),
             ErrorCode::InvalidRequest
         );
     }
+    // Control characters are stripped from names, not refused.
+    let stored = m.upload_file(&u, "a\nb.pdf", PDF).expect("upload");
+    assert_eq!(stored.filename, "ab.pdf");
 }
 
 #[test]

@@ -5,8 +5,8 @@ use thiserror::Error;
 
 /// Everything that can go wrong while recognizing pages.
 ///
-/// Each variant has a stable machine-readable [`OcrError::code`]; callers map
-/// those codes, not the messages, to their own API errors.
+/// Each variant has a stable [`OcrError::kind`]; callers map kinds, not
+/// messages, to their own API errors (`ocrloom_jobs::Mapping`).
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum OcrError {
@@ -61,27 +61,9 @@ pub enum OcrError {
 }
 
 impl OcrError {
-    /// A stable, machine-readable name of the error kind.
-    ///
-    /// For [`OcrError::Page`] this is the code of the page's own error, so a
-    /// caller sees `cancelled`, `timeout` or `unsupported_language` whatever
-    /// page it hit.
-    pub fn code(&self) -> &'static str {
-        match self {
-            OcrError::UnsupportedLanguage { .. } => "unsupported_language",
-            OcrError::OcrFailed(_) => "ocr_failed",
-            OcrError::Unavailable(_) => "engine_unavailable",
-            OcrError::Cancelled => "cancelled",
-            OcrError::Timeout { .. } => "timeout",
-            OcrError::Raster(e) => e.code(),
-            OcrError::Page { source, .. } => source.code(),
-            OcrError::Io { .. } => "io",
-            OcrError::Internal(_) => "internal",
-        }
-    }
-
     /// The kind of failure (see [`ErrorKind`]); for [`OcrError::Page`] the
-    /// kind of the page's own error.
+    /// kind of the page's own error, so a caller sees `Cancelled`, `Timeout`
+    /// or `UnsupportedLanguage` whatever page it hit.
     pub fn kind(&self) -> ErrorKind {
         match self {
             OcrError::UnsupportedLanguage { .. } => ErrorKind::UnsupportedLanguage,

@@ -2,7 +2,7 @@
 //! failures and panics.
 
 use ocrloom_ocr::{CancelToken, FakeEngine, OcrError, Recognizer, Settings};
-use ocrloom_raster::{Page, PageImage, PageInfo, PageText, Unit};
+use ocrloom_raster::{ErrorKind, Page, PageImage, PageInfo, PageText, Unit};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -93,7 +93,7 @@ fn cancellation_stops_between_pages() {
         }
     });
     let e = r.expect_err("cancelled");
-    assert_eq!(e.code(), "cancelled");
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
     // At most the pages already in flight (2 per worker) finish after it.
     assert!(seen.len() <= 3 + 4, "{} pages finished", seen.len());
 }
@@ -111,7 +111,7 @@ fn cancellation_stops_a_page_midway() {
     let t = std::time::Instant::now();
     let (r, seen) = run(engine, 1, 1, &cancel, |_| {});
     thread.join().expect("joined");
-    assert_eq!(r.expect_err("cancelled").code(), "cancelled");
+    assert_eq!(r.expect_err("cancelled").kind(), ErrorKind::Cancelled);
     assert!(seen.is_empty());
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
 }
@@ -149,7 +149,7 @@ fn a_page_over_the_time_limit_fails_with_timeout() {
             |_| {},
         )
         .expect_err("times out");
-    assert_eq!(e.code(), "timeout");
+    assert_eq!(e.kind(), ErrorKind::Timeout);
     // Pages 0 and 1 start together on the two workers: either times out first.
     assert!(matches!(e.page(), Some(0 | 1)), "{:?}", e.page());
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
@@ -174,7 +174,7 @@ fn a_failing_page_is_an_error_value() {
     let (r, _) = run(engine, 10, 2, &CancelToken::new(), |_| {});
     let e = r.expect_err("page 5 fails");
     assert_eq!(e.page(), Some(5));
-    assert_eq!(e.code(), "ocr_failed");
+    assert_eq!(e.kind(), ErrorKind::OcrFailed);
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn a_panicking_page_is_an_error_not_a_crash() {
     let (r, _) = run(engine, 10, 2, &CancelToken::new(), |_| {});
     let e = r.expect_err("page 3 panics");
     assert_eq!(e.page(), Some(3));
-    assert_eq!(e.code(), "internal");
+    assert_eq!(e.kind(), ErrorKind::Internal);
     assert!(e.to_string().contains("fake panic on page 3"), "{e}");
     // The pool survives: the same kind of run works afterwards.
     let (r, _) = run(FakeEngine::new(["y"]), 4, 2, &CancelToken::new(), |_| {});

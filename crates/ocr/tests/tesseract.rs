@@ -6,7 +6,7 @@ use ocrloom_ocr::{
     CancelToken, Engine, Languages, OcrError, PageResult, Recognizer, Settings, Tessdata,
     TesseractEngine,
 };
-use ocrloom_raster::{Document, Dpi, Page, PageImage};
+use ocrloom_raster::{Document, Dpi, ErrorKind, Page, PageImage};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -256,7 +256,7 @@ fn languages_resolve_or_list_installed() {
     let e = engine()
         .recognize(&page, &bad)
         .expect_err("xx is not installed");
-    assert_eq!(e.code(), "unsupported_language");
+    assert_eq!(e.kind(), ErrorKind::UnsupportedLanguage);
     let msg = e.to_string();
     assert!(
         msg.contains("\"xx\"") && msg.contains("eng") && msg.contains("deu"),
@@ -288,7 +288,7 @@ fn a_page_over_its_time_limit_fails_with_timeout() {
         .recognize(&page, &short)
         .expect_err("1 ms is too short for a page");
     eprintln!("1 ms page limit: failed after {:?}", t.elapsed());
-    assert_eq!(e.code(), "timeout");
+    assert_eq!(e.kind(), ErrorKind::Timeout);
     assert!(matches!(e, OcrError::Timeout { .. }), "{e}");
     assert!(e.to_string().contains("0.001 s"), "{e}");
     // Through the page-parallel driver: the page's error, code `timeout`.
@@ -302,7 +302,7 @@ fn a_page_over_its_time_limit_fails_with_timeout() {
             |_| {},
         )
         .expect_err("times out");
-    assert_eq!((e.code(), e.page()), ("timeout", Some(0)), "{e}");
+    assert_eq!((e.kind(), e.page()), (ErrorKind::Timeout, Some(0)), "{e}");
     // The engine is fine afterwards, and the default limit does not cut a
     // normal page.
     let r = engine()
@@ -338,6 +338,6 @@ fn cancelling_stops_tesseract_mid_page() {
     let stopped = t.elapsed();
     thread.join().expect("joined");
     eprintln!("page {full:?}; cancelled at {at:?}, stopped after {stopped:?}");
-    assert_eq!(e.code(), "cancelled");
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
     assert!(stopped < full, "{stopped:?} vs {full:?}");
 }

@@ -37,22 +37,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable, machine-readable code for the error (as used by the API).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::Format(DetectError::Empty) => "empty_input",
-            Error::Format(_) | Error::Unsupported(_) => "unsupported_format",
-            Error::Corrupt(_) | Error::NoSuchPage(_) => "corrupt_input",
-            Error::Encrypted => "encrypted_pdf",
-            Error::LimitExceeded(_) => "limit_exceeded",
-            Error::Timeout(_) => "timeout",
-            Error::Pdfium(_) => "pdfium_unavailable",
-            Error::Internal(_) => "internal",
-            Error::Io(_) => "io_error",
-        }
-    }
-
-    /// The kind of failure (see [`ErrorKind`]).
+    /// The kind of failure (see [`ErrorKind`]; `kind().as_str()` names it).
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Format(_) | Error::Unsupported(_) => ErrorKind::UnsupportedFormat,

@@ -16,7 +16,7 @@
 //! JSON header, then the PDF bytes. The child answers on stdout with
 //! length-prefixed JSON frames, each page's frame followed by its pixels.
 
-use crate::{pdf, Dpi, Error, OpenOptions, Page, PageImage, PageInfo, RenderDpi};
+use crate::{pdf, Dpi, Error, ErrorKind, OpenOptions, Page, PageImage, PageInfo, RenderDpi};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -177,7 +177,7 @@ fn split_request(input: &[u8]) -> std::io::Result<(Header, &[u8])> {
 
 fn error_frame(e: &Error) -> Frame {
     Frame::Error {
-        code: e.code().into(),
+        code: e.kind().as_str().into(),
         // The receiving side adds the variant's prefix again.
         message: e.detail(),
     }
@@ -299,15 +299,17 @@ impl Drop for Call {
     }
 }
 
-/// An error frame back into an [`Error`] of the same code.
+/// An error frame back into an [`Error`] of the same kind (named by
+/// [`ErrorKind::as_str`]; `timeout` is PDFium's, the input's fault).
 fn error_from(code: &str, message: String) -> Error {
-    match code {
-        "encrypted_pdf" => Error::Encrypted,
-        "unsupported_format" => Error::Unsupported(message),
-        "limit_exceeded" => Error::LimitExceeded(message),
-        "pdfium_unavailable" => Error::Pdfium(message),
-        "timeout" => Error::Timeout(message),
-        "corrupt_input" | "empty_input" => Error::Corrupt(message),
+    let kind = ErrorKind::ALL.into_iter().find(|k| k.as_str() == code);
+    match kind {
+        Some(ErrorKind::EncryptedPdf) => Error::Encrypted,
+        Some(ErrorKind::UnsupportedFormat) => Error::Unsupported(message),
+        Some(ErrorKind::LimitExceeded) => Error::LimitExceeded(message),
+        Some(ErrorKind::Unavailable) => Error::Pdfium(message),
+        Some(ErrorKind::InputTimeout | ErrorKind::Timeout) => Error::Timeout(message),
+        Some(ErrorKind::CorruptInput) => Error::Corrupt(message),
         _ => Error::Internal(message),
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Every input is untrusted: [`Limits`] are checked after a header is read and
 //! before anything large is allocated, and every failure is a typed [`Error`]
-//! with a stable [`Error::code`].
+//! of a stable [`Error::kind`].
 //!
 //! ```
 //! use ocrloom_raster::{Document, OpenOptions};

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{fixture, open, render_all};
-use ocrloom_raster::{Document, Error, Format, OpenOptions, PageImage, PageText, Unit};
+use ocrloom_raster::{Document, Error, ErrorKind, Format, OpenOptions, PageImage, PageText, Unit};
 
 /// file, format, pages, (width, height) of page 1 as displayed, DPI of page 1, rotation, has text
 type Row = (
@@ -354,7 +354,7 @@ fn encrypted_pdfs_open_with_empty_or_given_password() {
     let bytes = fixture("raster/encrypted-user-password.pdf");
     let err = Document::open(bytes.clone(), &OpenOptions::default()).unwrap_err();
     assert!(matches!(err, Error::Encrypted), "{err}");
-    assert_eq!(err.code(), "encrypted_pdf");
+    assert_eq!(err.kind(), ErrorKind::EncryptedPdf);
     let wrong = OpenOptions {
         password: Some("wrong".into()),
         ..Default::default()

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{fixture, fixtures};
-use ocrloom_raster::{Document, Error, Format, Limits, OpenOptions, RenderDpi};
+use ocrloom_raster::{Document, Error, ErrorKind, Format, Limits, OpenOptions, RenderDpi};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -13,13 +13,13 @@ const MALFORMED_FILES: usize = 80;
 /// Per-file time bound, generous for a loaded 2-core machine.
 const BOUND: Duration = Duration::from_secs(20);
 
-/// Opens and renders every page; the outcome is either all pages or an error code.
+/// Opens and renders every page; the outcome is either all pages or an error kind.
 /// Image pages must come out at the size the page list promised.
-fn outcome(bytes: Vec<u8>) -> Result<usize, &'static str> {
-    let doc = Document::open(bytes, &OpenOptions::default()).map_err(|e| e.code())?;
+fn outcome(bytes: Vec<u8>) -> Result<usize, ErrorKind> {
+    let doc = Document::open(bytes, &OpenOptions::default()).map_err(|e| e.kind())?;
     let mut n = 0;
     for page in doc.stream(RenderDpi::Fixed(150.0)) {
-        let page = page.map_err(|e| e.code())?;
+        let page = page.map_err(|e| e.kind())?;
         if doc.format() != Format::Pdf {
             let size = (page.image.width() as f32, page.image.height() as f32);
             assert_eq!(size, (page.info.width, page.info.height), "page {n}");
@@ -54,18 +54,17 @@ fn malformed_files_fail_cleanly_and_quickly() {
             .recv_timeout(BOUND)
             .unwrap_or_else(|_| panic!("{}: no answer within {BOUND:?}", path.display()));
         let result = result.unwrap_or_else(|_| panic!("{}: panicked", path.display()));
-        if let Err(code) = result {
+        if let Err(kind) = result {
             errors += 1;
             assert!(
                 [
-                    "corrupt_input",
-                    "unsupported_format",
-                    "encrypted_pdf",
-                    "limit_exceeded",
-                    "empty_input"
+                    ErrorKind::CorruptInput,
+                    ErrorKind::UnsupportedFormat,
+                    ErrorKind::EncryptedPdf,
+                    ErrorKind::LimitExceeded,
                 ]
-                .contains(&code),
-                "{}: unexpected error code {code}",
+                .contains(&kind),
+                "{}: unexpected error kind {kind}",
                 path.display()
             );
         }
@@ -99,7 +98,7 @@ fn limits_refuse_what_is_too_large() {
         }),
     )
     .unwrap_err();
-    assert_eq!(e.code(), "limit_exceeded");
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded);
     let e = Document::open(
         tif,
         &tiny(Limits {
@@ -108,7 +107,7 @@ fn limits_refuse_what_is_too_large() {
         }),
     )
     .unwrap_err();
-    assert_eq!(e.code(), "limit_exceeded");
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded);
 }
 
 #[test]
@@ -137,7 +136,7 @@ fn decompression_bombs_are_refused_before_decoding() {
     for (name, bytes) in [("bmp", bmp), ("wide bmp", wide), ("tiff", tif)] {
         let start = Instant::now();
         let e = Document::open(bytes, &OpenOptions::default()).unwrap_err();
-        assert_eq!(e.code(), "limit_exceeded", "{name}: {e}");
+        assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{name}: {e}");
         assert_eq!(e.to_string().matches("over a limit").count(), 1, "{e}");
         assert!(start.elapsed() < Duration::from_millis(500), "{name}");
     }
@@ -182,17 +181,21 @@ fn oversized_pdf_pages_render_smaller_within_the_pixel_limit() {
 #[test]
 fn empty_and_foreign_inputs_name_the_problem() {
     let e = Document::open(Vec::new(), &OpenOptions::default()).unwrap_err();
-    assert_eq!(e.code(), "empty_input");
+    assert_eq!(e.kind(), ErrorKind::UnsupportedFormat);
+    assert!(
+        matches!(e, Error::Format(ocrloom_detect::DetectError::Empty)),
+        "{e}"
+    );
     let e =
         Document::open(b"GIF89a\x01\x00\x01\x00".to_vec(), &OpenOptions::default()).unwrap_err();
-    assert_eq!(e.code(), "unsupported_format");
+    assert_eq!(e.kind(), ErrorKind::UnsupportedFormat);
     assert!(e.to_string().contains("GIF"), "{e}");
     // Image data is decoded when the document opens: a document that opens
     // renders every page.
     let mut truncated = fixture("raster/same-page.png");
     truncated.truncate(truncated.len() / 2);
     let e = Document::open(truncated, &OpenOptions::default()).unwrap_err();
-    assert_eq!(e.code(), "corrupt_input");
+    assert_eq!(e.kind(), ErrorKind::CorruptInput);
     // A JPEG cut short, which the decoder would fill with grey: the corpus
     // file and a whole one cut at two thirds.
     let whole = fixture("raster/letter-72dpi.jpg");
@@ -202,7 +205,7 @@ fn empty_and_foreign_inputs_name_the_problem() {
         whole[..whole.len() * 2 / 3].to_vec(),
     ] {
         let e = Document::open(cut, &OpenOptions::default()).unwrap_err();
-        assert_eq!(e.code(), "corrupt_input");
+        assert_eq!(e.kind(), ErrorKind::CorruptInput);
         assert!(e.to_string().contains("cut short"), "{e}");
     }
 }
@@ -215,5 +218,5 @@ fn absurd_pdf_page_sizes_are_refused_when_opened() {
         &OpenOptions::default(),
     )
     .unwrap_err();
-    assert_eq!(e.code(), "limit_exceeded", "{e}");
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
 }

@@ -2,7 +2,7 @@
 //! RFC 7578): parameters split outside quoted strings, `filename*` (RFC
 //! 8187/5987, `charset'language'percent-encoded`) preferred when it can be
 //! read, `filename` otherwise. The manager then cleans the name (path
-//! parts, directional controls).
+//! parts, control and directional characters).
 
 use percent_encoding::percent_decode;
 

@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::middleware::Arrival;
+use crate::polls::Reader;
 use crate::schema;
 use crate::server::AppState;
 use crate::stream::{body_from_reader, upload_channel, Msg};
@@ -18,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
+use futures_util::FutureExt;
 use ocrloom_jobs::{
     ByteRange, CreateJobRequest, CreateUploadRequest, Engine, ErrorCode, FileInfo, Job, List,
     UploadChunk, UserId,
@@ -610,9 +612,14 @@ async fn get_job(
     loop {
         // Subscribe before reading, so a change in between is not missed.
         let change = manager.job_change(&job_id);
-        let job = {
-            let (manager, user, job_id, key) =
-                (manager.clone(), user.clone(), job_id.clone(), key.take());
+        let reader = Reader {
+            job_id: job_id.clone(),
+            user: user.clone(),
+            key: key.take(),
+        };
+        // Polls of the job that need it now share one read (polls.rs).
+        let read = || {
+            let (manager, Reader { job_id, user, key }) = (manager.clone(), reader.clone());
             blocking(move || {
                 if let Some(key) = key {
                     if manager.authenticate(&key)? != user {
@@ -621,8 +628,12 @@ async fn get_job(
                 }
                 manager.get_job(&user, &job_id, None)
             })
-            .await?
+            .boxed()
         };
+        let job = state
+            .poll_reads
+            .read(reader.clone(), change.generation(), read)
+            .await?;
         if job.status.is_finished()
             || tokio::time::Instant::now() >= deadline
             || manager.is_shutting_down()

@@ -39,6 +39,7 @@ mod error;
 mod handlers;
 mod keys;
 mod middleware;
+mod polls;
 mod schema;
 mod server;
 mod stream;

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::handlers::{method_not_allowed, not_found, routes};
+use crate::polls::PollReads;
 use ocrloom_jobs::Manager;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,6 +35,8 @@ pub(crate) struct AppState {
     pub(crate) manager: Arc<Manager>,
     /// `/openapi.json`, rendered once.
     pub(crate) openapi: Arc<String>,
+    /// The reads long polls share.
+    pub(crate) poll_reads: PollReads,
 }
 
 /// Threads of [`run`]'s blocking pool (SQLite calls, file I/O, uploads
@@ -69,6 +72,7 @@ impl Server {
         let mut state = AppState {
             manager: Arc::clone(&manager),
             openapi: Arc::new(String::new()),
+            poll_reads: PollReads::default(),
         };
         let (router, doc) = routes(&state).split_for_parts();
         // Serializing a document built from literals cannot fail; an empty

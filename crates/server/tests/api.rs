@@ -248,10 +248,16 @@ fn every_error_code_the_server_produces() {
         "invalid_request",
     );
     error(
-        s.post_json(&k, "/uploads", &json!({"filename": "a\nb"})),
+        s.post_json(&k, "/uploads", &json!({"filename": "\n\u{7f}"})),
         400,
         "invalid_request",
     );
+    // Control characters are stripped, not refused.
+    let upload = json(
+        s.post_json(&k, "/uploads", &json!({"filename": "a\nb.pdf"})),
+        200,
+    );
+    assert_eq!(upload["filename"], "ab.pdf");
     error(s.upload(&k, "", fake_pdf("")), 400, "invalid_request");
     let r = s
         .client

@@ -106,7 +106,7 @@ pub(crate) fn pdf_time(t: SystemTime) -> Object {
     Object::string_literal(text)
 }
 
-/// A writer failure. [`WriteError::code`] gives a stable identifier.
+/// A writer failure, of a stable [`WriteError::kind`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WriteError {
@@ -119,7 +119,8 @@ pub enum WriteError {
     /// The results do not fit the document (caller error).
     #[error("results do not match the document: {0}")]
     Mismatch(String),
-    /// One page could not be written.
+    /// One page could not be written: its objects in the input PDF are
+    /// missing or damaged (bad input).
     #[error("page {page}: {message}")]
     Page {
         /// One-based page number.
@@ -136,26 +137,14 @@ pub enum WriteError {
 }
 
 impl WriteError {
-    /// A stable, machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            WriteError::PdfUnreadable(_) => "pdf_unreadable",
-            WriteError::Encrypted => "pdf_encrypted",
-            WriteError::Mismatch(_) => "result_mismatch",
-            WriteError::Page { .. } => "page_write_failed",
-            WriteError::Raster(_) => "input_unreadable",
-            WriteError::Io(_) => "io",
-        }
-    }
-
     /// The kind of failure (see [`ocrloom_raster::ErrorKind`]): an input PDF
-    /// whose structure cannot be read is a corrupt input.
+    /// whose structure (or one page's) cannot be read is a corrupt input.
     pub fn kind(&self) -> ocrloom_raster::ErrorKind {
         use ocrloom_raster::ErrorKind;
         match self {
-            WriteError::PdfUnreadable(_) => ErrorKind::CorruptInput,
+            WriteError::PdfUnreadable(_) | WriteError::Page { .. } => ErrorKind::CorruptInput,
             WriteError::Encrypted => ErrorKind::EncryptedPdf,
-            WriteError::Mismatch(_) | WriteError::Page { .. } => ErrorKind::Internal,
+            WriteError::Mismatch(_) => ErrorKind::Internal,
             WriteError::Raster(e) => e.kind(),
             WriteError::Io(_) => ErrorKind::Io,
         }

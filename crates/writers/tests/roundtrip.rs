@@ -292,6 +292,19 @@ fn new_objects_go_into_an_object_stream() {
     let _ = std::fs::remove_file(path);
 }
 
+/// A page the page tree names but the file lacks (the graft fuzz target's
+/// first find, on a malformed fixture) is the input's fault: `CorruptInput`,
+/// not an internal error.
+#[test]
+fn a_missing_page_object_is_a_corrupt_input() {
+    let input = std::fs::read(fixture("../malformed/pdf_pdfjs_poppler-85140-0.pdf")).expect("read");
+    let page = sample_page(0, 2550, 3300);
+    let e =
+        ocrloom_writers::graft::graft(&input, &[Some(&page)], &Default::default(), &mut Vec::new())
+            .expect_err("the page object is missing");
+    assert_eq!(e.kind(), ocrloom_raster::ErrorKind::CorruptInput, "{e}");
+}
+
 /// A file whose cross-reference data is damaged (here `startxref` points
 /// into the last object) gets an update listing every object, with the new
 /// ones in an object stream; qpdf reads it without recovering.
