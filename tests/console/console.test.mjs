@@ -30,8 +30,11 @@ const PHONE = { width: 360, height: 780 };
 async function startServer(dir) {
   const keys = join(dir, 'keys');
   writeFileSync(keys, `alice ${KEY}\n`, { mode: 0o600 });
+  // One OCR thread: the pages of a job are read one after the other, so its
+  // bar has values between 0 and 100 to show however fast the machine (with
+  // two threads an idle machine read the 3 sample pages at once, 0 -> 100).
   const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--data-dir', join(dir, 'data'),
-    '--keys-file', keys, '--jobs', '2'], {
+    '--keys-file', keys, '--jobs', '1'], {
     env: { ...process.env, OMP_THREAD_LIMIT: '1', OCRLOOM_LOG: 'info', NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
