@@ -122,7 +122,7 @@ pub enum Error {
     #[error(transparent)]
     Write(#[from] writers::WriteError),
     /// An output file's name asks for no format ocrloom writes.
-    #[error("cannot tell the output format from {}: use .pdf, .txt, .hocr, .xml, .json or .docx", .0.display())]
+    #[error("cannot tell the output format from {}: use {}", .0.display(), OutputFormat::extensions())]
     OutputFormat(PathBuf),
     /// An output file could not be written.
     #[error("cannot write {}: {source}", path.display())]

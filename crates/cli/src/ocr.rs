@@ -123,15 +123,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The extensions that name a format: `.pdf, .txt, ...`.
-fn extensions() -> String {
-    let exts: Vec<String> = OutputFormat::ALL
-        .iter()
-        .map(|f| format!(".{}", f.extension()))
-        .collect();
-    exts.join(", ")
-}
-
 /// Each output with its format: `--format`, or the extension.
 fn outputs(args: &Args) -> Result<Vec<(PathBuf, OutputFormat)>, Failure> {
     if args.format.is_some() && args.output.len() > 1 {
@@ -148,7 +139,7 @@ fn outputs(args: &Args) -> Result<Vec<(PathBuf, OutputFormat)>, Failure> {
                 Failure::usage(format!(
                     "cannot tell the format from {}: use {}, or --format",
                     path.display(),
-                    extensions()
+                    OutputFormat::extensions()
                 ))
             })?;
         if outputs.iter().any(|(p, _)| p == path) {

@@ -145,6 +145,15 @@ impl OutputFormat {
     pub fn mime_type(self) -> &'static str {
         self.spec().mime_type
     }
+
+    /// Every format's extension, for messages: `.pdf, .txt, ...`.
+    pub fn extensions() -> String {
+        let exts: Vec<String> = Self::ALL
+            .iter()
+            .map(|f| format!(".{}", f.extension()))
+            .collect();
+        exts.join(", ")
+    }
 }
 
 impl std::fmt::Display for OutputFormat {
