@@ -22,8 +22,17 @@ pub enum Storage {
 /// per user at most 100 queued jobs and 2 GiB stored.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where data lives.
+    /// Where contents live (and, without `database`, the SQLite job store).
     pub storage: Storage,
+    /// A PostgreSQL URL (`postgres://user:password@host:port/database`):
+    /// users, files' metadata and jobs live there, shared by every node of a
+    /// cluster. `None`: SQLite in the data folder (or in memory).
+    pub database: Option<String>,
+    /// How long a job claimed from PostgreSQL stays its worker's without a
+    /// heartbeat (sent every third of it); past it, another node takes it.
+    pub lease: Duration,
+    /// How long to wait for the database at start and per connection.
+    pub connect_timeout: Duration,
     /// Fsync policy for `Storage::Dir` (in memory nothing is fsynced:
     /// nothing survives anyway).
     pub durability: Durability,
@@ -54,6 +63,9 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             storage: Storage::Memory,
+            database: None,
+            lease: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
             durability: Durability::Consistent,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             file_retention: Duration::from_secs(24 * 3600),

@@ -22,6 +22,7 @@ use crate::keyring::Keyring;
 use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
 use crate::models::{CreateJobRequest, Engine, Job, JobStatus, List, Usage};
 use crate::store::folder::FolderContent;
+use crate::store::postgres::PostgresJobStore;
 use crate::store::sqlite::SqliteJobStore;
 use crate::store::{head, ContentStore, JobStore, NewJob};
 use crate::sweeper::{monitor_loop, sweep, SweepReport};
@@ -136,7 +137,21 @@ impl Manager {
             Storage::Dir(d) => (d.clone(), None, config.durability),
         };
         let contents = FolderContent::open(&data_dir, durability)?;
-        let jobs = SqliteJobStore::open(temp.is_none().then_some(&*data_dir), durability)?;
+        let jobs: Arc<dyn JobStore> = match &config.database {
+            None => Arc::new(SqliteJobStore::open(
+                temp.is_none().then_some(&*data_dir),
+                durability,
+            )?),
+            Some(url) => Arc::new(PostgresJobStore::open(
+                url,
+                // Workers, the sweeper, and requests of the API.
+                u32::try_from(config.workers)
+                    .unwrap_or(64)
+                    .saturating_add(8),
+                config.lease,
+                config.connect_timeout,
+            )?),
+        };
         let recovery = jobs.recover(&contents)?;
         tracing::info!(
             data = %data_dir.display(),
@@ -150,7 +165,7 @@ impl Manager {
             engines,
             converter,
             clock,
-            jobs: Arc::new(jobs),
+            jobs,
             contents: Arc::new(contents),
             data_dir,
             queue: Mutex::new(Queue::default()),

@@ -33,18 +33,36 @@ pub(crate) fn sweep(inner: &Inner) -> Result<SweepReport, Error> {
     })
 }
 
-/// Sweeps every `sweep_interval` and enforces the job timeout, until shutdown.
+/// Sweeps every `sweep_interval`, enforces the job timeout, and renews the
+/// leases of the running jobs every third of the lease, until shutdown.
 pub(crate) fn monitor_loop(inner: &Arc<Inner>) {
+    let beat = inner.config.lease / 3;
     let tick = if inner.config.job_timeout.is_some() {
         Duration::from_secs(1).min(inner.config.sweep_interval)
     } else {
         inner.config.sweep_interval
-    };
+    }
+    .min(beat);
     let mut next_sweep = Instant::now() + inner.config.sweep_interval;
+    let mut next_beat = Instant::now() + beat;
     let mut q = lock(&inner.queue);
     loop {
         if q.shutdown {
             return;
+        }
+        if Instant::now() >= next_beat {
+            let claims: Vec<_> = q
+                .running
+                .iter()
+                .map(|(id, r)| (id.clone(), r.attempt))
+                .collect();
+            drop(q);
+            if let Err(e) = inner.jobs.heartbeat(&claims) {
+                tracing::error!(error = %e, "cannot renew the leases of running jobs");
+            }
+            next_beat = Instant::now() + beat;
+            q = lock(&inner.queue);
+            continue;
         }
         if let Some(limit) = inner.config.job_timeout {
             for (id, r) in &q.running {

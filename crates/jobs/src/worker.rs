@@ -16,6 +16,8 @@ use crate::store::{Claim, Failure, FileKind, FileRow};
 
 /// A job running in this process.
 pub(crate) struct Running {
+    /// The claim's attempt, for heartbeats.
+    pub(crate) attempt: u32,
     pub(crate) cancel: CancelFlag,
     pub(crate) started: Instant,
 }
@@ -38,6 +40,7 @@ pub(crate) fn take_next(inner: &Inner, block: bool) -> Option<(Claim, CancelFlag
                 q.running.insert(
                     claim.id.clone(),
                     Running {
+                        attempt: claim.attempt,
                         cancel: cancel.clone(),
                         started: Instant::now(),
                     },

@@ -395,7 +395,7 @@ fn size_limits_hold_for_uploads_and_chunks() {
         workers: 0,
         max_file_size: 100,
         max_chunk_size: 60,
-        ..Config::in_memory()
+        ..base_config()
     };
     let m =
         Manager::new(config, Arc::new(FakeConverter::new()), Arc::new(clock())).expect("manager");
@@ -518,7 +518,7 @@ fn job_timeout_fails_the_job() {
     let config = Config {
         workers: 1,
         job_timeout: Some(Duration::from_millis(300)),
-        ..Config::in_memory()
+        ..base_config()
     };
     let fake = FakeConverter::new()
         .pages(1000)

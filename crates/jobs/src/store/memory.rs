@@ -426,6 +426,7 @@ impl JobStore for MemoryJobStore {
             let n = &row.new;
             return Ok(Some(Claim {
                 id,
+                attempt: 1,
                 job: RunnableJob {
                     user: n.user.clone(),
                     file_id: n.file_id.clone(),
@@ -438,6 +439,10 @@ impl JobStore for MemoryJobStore {
             }));
         }
         Ok(None)
+    }
+
+    fn heartbeat(&self, _claims: &[(JobId, u32)]) -> Result<(), Error> {
+        Ok(())
     }
 
     fn set_progress(
@@ -621,6 +626,7 @@ mod tests {
         assert_eq!(store.sweep(later).expect("sweep"), (0, vec![]));
         let claim = Claim {
             id: JobId::from_trusted("job0".into()),
+            attempt: 1,
             job: RunnableJob {
                 user: a.clone(),
                 file_id: file.clone(),

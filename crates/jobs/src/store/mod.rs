@@ -1,7 +1,8 @@
 //! Storage behind two seams: a [`JobStore`] (users, keys, files' metadata,
 //! jobs, claiming the next job, expiry) and a [`ContentStore`] (files'
 //! bytes). The embedded default is SQLite (`sqlite.rs`) with a folder
-//! (`folder.rs`); `memory.rs` implements both in memory for tests of the seam.
+//! (`folder.rs`); the shared store of a cluster is PostgreSQL (`postgres.rs`);
+//! `memory.rs` implements both in memory for tests of the seam.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use crate::time::Timestamp;
 pub(crate) mod folder;
 #[cfg(test)]
 pub(crate) mod memory;
+pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 /// A stored API key with its user's name.
@@ -116,10 +118,13 @@ pub(crate) struct RunnableJob {
 }
 
 /// A job taken by a worker: it is `processing` until the worker completes,
-/// fails or requeues it with this claim.
+/// fails or requeues it with this claim. `attempt` numbers the claims of a
+/// job; a store shared by several processes ignores a claim once a newer
+/// attempt exists, so a worker that lost its job cannot overwrite the result.
 #[derive(Debug, Clone)]
 pub(crate) struct Claim {
     pub id: JobId,
+    pub attempt: u32,
     pub job: RunnableJob,
 }
 
@@ -224,6 +229,9 @@ pub(crate) trait JobStore: Send + Sync {
     /// Takes the next job to run, users in turn (each user's own jobs
     /// oldest first), and marks it `processing`.
     fn claim(&self, now: Timestamp) -> Result<Option<Claim>, Error>;
+    /// Renews the leases of the claims (job, attempt) this process runs; a
+    /// store owned by one process has no leases.
+    fn heartbeat(&self, claims: &[(JobId, u32)]) -> Result<(), Error>;
     /// Raises the job's progress (never lowers it) and records the page count.
     fn set_progress(
         &self,

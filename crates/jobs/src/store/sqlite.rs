@@ -713,11 +713,20 @@ impl JobStore for SqliteJobStore {
                     params![id.as_str(), now.unix()],
                 )
                 .map_err(Error::db("starting a job"))?;
-            return Ok(Some(Claim { id, job }));
+            // One process owns the jobs: a claim is never taken from it.
+            return Ok(Some(Claim {
+                id,
+                attempt: 1,
+                job,
+            }));
         }
     }
 
     /// Raises progress (never lowers it) and records the page count.
+    fn heartbeat(&self, _claims: &[(JobId, u32)]) -> Result<(), Error> {
+        Ok(())
+    }
+
     fn set_progress(
         &self,
         claim: &Claim,
