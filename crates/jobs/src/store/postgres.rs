@@ -815,3 +815,217 @@ impl JobStore for PostgresJobStore {
 fn attempt_of(claim: &Claim) -> i32 {
     i32::try_from(claim.attempt).unwrap_or(i32::MAX)
 }
+
+/// The tests' throwaway PostgreSQL server.
+#[cfg(test)]
+#[path = "../../tests/common/pg.rs"]
+#[allow(dead_code)]
+mod pg;
+
+#[cfg(test)]
+mod tests {
+    //! Leases, attempts and start-up errors, on a throwaway PostgreSQL
+    //! server; run when the suite runs against PostgreSQL
+    //! (`OCRLOOM_TEST_BACKEND=postgres`, as `scripts/test.sh` does).
+
+    use super::*;
+    use crate::time::Timestamp;
+    use ocrloom_detect::Format;
+    use std::time::Instant;
+
+    use super::pg;
+
+    const T: Timestamp = Timestamp::from_unix(1_776_058_324);
+
+    fn on_postgres() -> bool {
+        std::env::var("OCRLOOM_TEST_BACKEND").as_deref() == Ok("postgres")
+    }
+
+    fn store(lease: Duration) -> PostgresJobStore {
+        PostgresJobStore::open(&pg::fresh_database(), 4, lease, Duration::from_secs(10))
+            .expect("store opens")
+    }
+
+    fn queue_one(s: &PostgresJobStore, user: &str, n: usize) {
+        s.insert_job(&NewJob {
+            id: JobId::from_trusted(format!("{user}{n}")),
+            user: UserId::from_trusted(user.to_owned()),
+            file_id: FileId::from_trusted("f".into()),
+            engine: "fake/ocr".into(),
+            output_format: "txt".into(),
+            languages: vec![],
+            input_format: Format::Png,
+            now: T,
+        })
+        .expect("job");
+    }
+
+    fn expire_leases(s: &PostgresJobStore) {
+        s.conn()
+            .expect("conn")
+            .execute(
+                "UPDATE jobs SET lease_until = 0 WHERE status = 'processing'",
+                &[],
+            )
+            .expect("expire");
+    }
+
+    fn output(claim: &Claim, n: usize) -> FileRow {
+        FileRow {
+            id: FileId::from_trusted(format!("out{n}")),
+            user: claim.job.user.clone(),
+            filename: "x.txt".into(),
+            size: 1,
+            kind: FileKind::Output,
+            content_type: "text/plain".into(),
+            created_at: T,
+            updated_at: T,
+            expires_at: T.plus(Duration::from_secs(3600)),
+        }
+    }
+
+    #[test]
+    fn a_stale_attempt_never_overwrites_the_newer_one() {
+        if !on_postgres() {
+            return;
+        }
+        let s = store(Duration::from_secs(30));
+        queue_one(&s, "a", 0);
+        let first = s.claim(T).expect("claim").expect("a job");
+        assert_eq!(first.attempt, 1);
+        // Not expired: nothing to take.
+        assert!(s.claim(T).expect("claim").is_none());
+        expire_leases(&s);
+        // The idle claim requeues it; the next one takes attempt 2.
+        assert!(s.claim(T).expect("claim").is_none());
+        let second = s.claim(T).expect("claim").expect("requeued");
+        assert_eq!((second.id.as_str(), second.attempt), ("a0", 2));
+        assert!(!s
+            .complete(&first, &output(&first, 1), 1, T)
+            .expect("complete"));
+        let failure = Failure {
+            code: ErrorCode::Internal,
+            message: "late".into(),
+            request_id: RequestId::from_trusted("r".into()),
+            pages: None,
+        };
+        assert!(!s.fail(&first, &failure, T, T).expect("fail"));
+        assert!(s
+            .complete(&second, &output(&second, 2), 1, T)
+            .expect("complete"));
+        let user = UserId::from_trusted("a".into());
+        let job = s.job(&user, "a0", T).expect("read").expect("job");
+        assert_eq!(job.status, JobStatus::Completed);
+        assert_eq!(
+            job.output_file_id.map(|f| f.to_string()),
+            Some("out2".into())
+        );
+        // Only the newer attempt's output was recorded.
+        assert_eq!(s.counts().expect("counts"), (1, 1));
+    }
+
+    #[test]
+    fn a_job_whose_worker_stops_three_times_fails_clearly() {
+        if !on_postgres() {
+            return;
+        }
+        let s = store(Duration::from_secs(30));
+        queue_one(&s, "a", 0);
+        for attempt in 1..=3 {
+            let c = s.claim(T).expect("claim").expect("a job");
+            assert_eq!(c.attempt, attempt);
+            expire_leases(&s);
+            assert!(s.claim(T).expect("claim").is_none());
+        }
+        let user = UserId::from_trusted("a".into());
+        let job = s.job(&user, "a0", T).expect("read").expect("job");
+        assert_eq!(job.status, JobStatus::Failed);
+        let error = job.error.expect("an error");
+        assert!(
+            error.message.contains("stopped 3 times"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn a_graceful_requeue_gives_the_attempt_back_and_heartbeats_keep_the_lease() {
+        if !on_postgres() {
+            return;
+        }
+        let s = store(Duration::from_secs(2));
+        queue_one(&s, "a", 0);
+        let c = s.claim(T).expect("claim").expect("a job");
+        // Heartbeats keep the claim past its first lease.
+        for _ in 0..4 {
+            std::thread::sleep(Duration::from_millis(700));
+            s.heartbeat(&[(c.id.clone(), c.attempt)]).expect("beat");
+            assert!(
+                s.claim(T).expect("claim").is_none(),
+                "taken despite heartbeats"
+            );
+        }
+        s.requeue(&c, T).expect("requeue");
+        let again = s.claim(T).expect("claim").expect("requeued");
+        assert_eq!(again.attempt, 1);
+    }
+
+    #[test]
+    fn users_take_turns_across_claimers() {
+        if !on_postgres() {
+            return;
+        }
+        let s = store(Duration::from_secs(30));
+        for n in 0..30 {
+            queue_one(&s, "a", n);
+        }
+        for n in 0..5 {
+            queue_one(&s, "b", n);
+        }
+        let order: Vec<String> = std::iter::from_fn(|| s.claim(T).expect("claim"))
+            .map(|c| c.id.to_string())
+            .collect();
+        assert_eq!(order.len(), 35);
+        let last_b = order.iter().position(|id| id == "b4").expect("b4");
+        let a15 = order.iter().position(|id| id == "a14").expect("a14");
+        assert!(last_b < a15, "{order:?}");
+    }
+
+    #[test]
+    fn bad_configuration_fails_at_start_with_the_reason() {
+        if !on_postgres() {
+            return;
+        }
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let started = Instant::now();
+        let e = PostgresJobStore::open(
+            &format!("postgres://postgres@127.0.0.1:{closed}/x"),
+            2,
+            Duration::from_secs(30),
+            Duration::from_secs(3),
+        )
+        .err()
+        .expect("refused");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let chain = format!("{e}: {:?}", std::error::Error::source(&e));
+        assert!(chain.contains("connecting to the database"), "{chain}");
+        let url = pg::fresh_database();
+        let missing = format!("{}_missing", url);
+        let e =
+            PostgresJobStore::open(&missing, 2, Duration::from_secs(30), Duration::from_secs(3))
+                .err()
+                .expect("refused");
+        let chain = format!("{:?}", std::error::Error::source(&e));
+        assert!(chain.contains("does not exist"), "{chain}");
+        assert!(PostgresJobStore::open(
+            "mysql://x",
+            2,
+            Duration::from_secs(30),
+            Duration::from_secs(3)
+        )
+        .is_err());
+    }
+}
