@@ -37,7 +37,7 @@ pub struct Config {
     /// nothing survives anyway).
     pub durability: Durability,
     /// Jobs converted at the same time. 0 starts no workers: jobs then run only
-    /// through [`Manager::run_next_job`] (deterministic tests).
+    /// through [`Manager::run_next_job`](crate::Manager::run_next_job) (deterministic tests).
     pub workers: usize,
     /// How long an uploaded file lives after upload.
     pub file_retention: Duration,
@@ -45,7 +45,7 @@ pub struct Config {
     pub job_retention: Duration,
     /// Largest file accepted (upload or sum of chunks).
     pub max_file_size: u64,
-    /// Largest chunk accepted by [`Manager::append_upload`].
+    /// Largest chunk accepted by [`Manager::append_upload`](crate::Manager::append_upload).
     pub max_chunk_size: u64,
     /// A job running longer fails with `timeout` (checked about every second).
     pub job_timeout: Option<Duration>,
