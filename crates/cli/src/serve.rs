@@ -37,6 +37,16 @@ pub struct Args {
     /// $XDG_DATA_HOME/ocrloom, else ~/.local/share/ocrloom.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL (`postgres://user:password@host:port/database`)
+    /// for users, keys, files' metadata and jobs, shared by every node of a
+    /// cluster (migrated at start). Default: SQLite in the data folder.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "OCRLOOM_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     /// A file of `user api_key` lines (`#` starts a comment): the keys of
     /// the data folder are made to match it at start and on SIGHUP.
     #[arg(long)]
@@ -147,14 +157,23 @@ pub fn run(args: Args) -> Result<(), Failure> {
         job_retention: hours(args.job_retention_hours),
         max_queued_jobs_per_user: args.max_queued_jobs,
         max_stored_bytes_per_user: args.max_stored_mib.saturating_mul(1 << 20),
+        database: args.database.clone(),
         ..Config::in_dir(&data_dir)
     };
     let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
     let mut options = Options::default();
     options.settings.page_timeout = args.page_timeout.0;
     let converter = OcrConverter::new(pipeline, options);
-    let manager = Manager::new(config, Arc::new(converter), Arc::new(SystemClock))
-        .with_context(|| format!("opening the data folder {}", data_dir.display()))?;
+    let manager =
+        Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).with_context(|| {
+            match &args.database {
+                None => format!("opening the data folder {}", data_dir.display()),
+                Some(_) => format!(
+                    "opening the database and the data folder {}",
+                    data_dir.display()
+                ),
+            }
+        })?;
     sync_keys(&manager, args.keys_file.as_deref())?;
     tracing::info!("ready");
     let manager = Arc::new(manager);

@@ -313,7 +313,7 @@ pub enum Error {
         context: &'static str,
         /// The cause.
         #[source]
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Reading or writing file contents failed.
     #[error("i/o failure while {context}")]
@@ -382,8 +382,13 @@ impl Error {
         }
     }
 
-    pub(crate) fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> Self {
-        move |source| Error::Database { context, source }
+    pub(crate) fn db<E: std::error::Error + Send + Sync + 'static>(
+        context: &'static str,
+    ) -> impl FnOnce(E) -> Self {
+        move |source| Error::Database {
+            context,
+            source: Box::new(source),
+        }
     }
 }
 

@@ -4,11 +4,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::durability::Durability;
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::keys::{hash_key, ApiKey, MIN_KEY_LEN};
-use crate::manager::Durability;
-use crate::store::Store;
+use crate::store::sqlite::SqliteJobStore;
+use crate::store::JobStore;
 use crate::time::{Clock, SystemClock, Timestamp};
 
 /// One configured key: a user's name and its key, with where it was read
@@ -62,27 +63,25 @@ pub struct SyncReport {
 /// server on the folder: each request looks its key up in the database.
 #[derive(Clone)]
 pub struct Keyring {
-    store: Arc<Store>,
+    store: Arc<dyn JobStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keyring")
-            .field("data", &self.store.root())
-            .finish_non_exhaustive()
+        f.debug_struct("Keyring").finish_non_exhaustive()
     }
 }
 
 impl Keyring {
-    pub(crate) fn new(store: Arc<Store>, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(store: Arc<dyn JobStore>, clock: Arc<dyn Clock>) -> Self {
         Keyring { store, clock }
     }
 
     /// The keys of the data folder `dir` (created if missing), without
     /// starting a job manager: safe beside a server running on it.
     pub fn open(dir: &Path) -> Result<Keyring, Error> {
-        let store = Store::open(Some(dir), Durability::default())?;
+        let store = SqliteJobStore::open(Some(dir), Durability::default())?;
         Ok(Keyring::new(Arc::new(store), Arc::new(SystemClock)))
     }
 
@@ -121,7 +120,7 @@ impl Keyring {
             .collect();
         let done = self
             .store
-            .sync_keys(&wanted, self.clock.now(), || Ok(UserId::generate()?))?;
+            .sync_keys(&wanted, self.clock.now(), &mut || Ok(UserId::generate()?))?;
         if let Some((i, owner)) = done.conflict {
             let e = &entries[i];
             return Err(Error::InvalidRequest(format!(

@@ -2,7 +2,8 @@
 //!
 //! [`Manager`] mirrors the REST resources one to one (files, chunked uploads,
 //! engines, jobs), every call scoped to a [`UserId`] obtained from an API key.
-//! It stores metadata in SQLite and contents in a data folder, runs jobs on a
+//! It keeps metadata in a job store (SQLite by default) and contents in a
+//! content store (a data folder by default), runs jobs on a
 //! bounded pool of workers, expires data with an injectable [`Clock`], and
 //! never reaches into the pipeline: conversions go through the [`Converter`]
 //! trait (the real one lives in the facade crate; [`FakeConverter`] serves tests).
@@ -24,38 +25,47 @@
 //!
 //! Error codes and their HTTP statuses: `crates/jobs/ERRORS.md` and [`ErrorCode`].
 
+mod config;
 mod converter;
+mod durability;
 mod error;
 mod fake;
 mod filename;
+mod files;
 mod ids;
 mod keyring;
 mod keys;
 mod manager;
+mod mime;
 mod models;
 mod queue;
+mod range;
 mod store;
+mod sweeper;
 mod time;
 mod watch;
+mod worker;
 
+pub use config::{Config, Storage};
 pub use converter::{
     CancelFlag, CancelReason, ConvertError, ConvertOutcome, ConvertRequest, Converter,
 };
+pub use durability::Durability;
 pub use error::{
     Error, ErrorBody, ErrorCode, ErrorResponse, Mapping, EXIT_BAD_INPUT, EXIT_FAILURE,
 };
 pub use fake::{FakeConverter, FakeCores};
+pub use files::FileContent;
 pub use ids::{FileId, JobId, RequestId, UserId, ID_LEN};
 pub use keyring::{KeyEntry, KeyInfo, Keyring, SyncReport};
 pub use keys::{ApiKey, KEY_PREFIX, MIN_KEY_LEN};
-pub use manager::{
-    parse_wait, wait_duration, ByteRange, Config, Durability, FileContent, Manager, Storage,
-    SweepReport, MAX_WAIT_SECS,
-};
+pub use manager::{wait_duration, Manager, MAX_WAIT_SECS};
 pub use models::{
     Conversion, CreateJobRequest, CreateUploadRequest, Engine, FileInfo, Job, JobStatus, Language,
     List, UnknownStatus, UploadChunk, Usage,
 };
 pub use ocrloom_detect::{ErrorKind, Format};
+pub use range::ByteRange;
+pub use sweeper::SweepReport;
 pub use time::{Clock, ManualClock, SystemClock, Timestamp, TimestampError};
 pub use watch::JobChange;

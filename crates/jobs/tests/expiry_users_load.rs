@@ -50,7 +50,7 @@ fn job_results_expire_after_the_configured_retention() {
     let config = Config {
         workers: 0,
         job_retention: HOUR,
-        ..Config::in_memory()
+        ..base_config()
     };
     let m = Manager::new(
         config,

@@ -1,6 +1,9 @@
 //! The queue serves users in turn: a user with many jobs does not make the
 //! others wait for all of them.
 
+mod common;
+
+use common::base_config;
 use ocrloom_jobs::{Config, CreateJobRequest, FakeConverter, Manager, SystemClock};
 use std::sync::Arc;
 
@@ -9,7 +12,7 @@ fn b_s_five_jobs_finish_before_a_s_tenth_though_a_queued_thirty_first() {
     let m = Manager::new(
         Config {
             workers: 0,
-            ..Config::in_memory()
+            ..base_config()
         },
         Arc::new(FakeConverter::new()),
         Arc::new(SystemClock),

@@ -1,6 +1,9 @@
 //! The keys file as the truth: removal, rotation, duplicates, conflicts,
 //! and one-by-one management.
 
+mod common;
+
+use common::base_config;
 use ocrloom_jobs::{Config, Error, FakeConverter, KeyEntry, Manager, SystemClock};
 use std::sync::Arc;
 
@@ -12,7 +15,7 @@ fn manager() -> Manager {
     Manager::new(
         Config {
             workers: 0,
-            ..Config::in_memory()
+            ..base_config()
         },
         Arc::new(FakeConverter::new()),
         Arc::new(SystemClock),

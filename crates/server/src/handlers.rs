@@ -21,8 +21,8 @@ use axum::Json;
 use base64::Engine as _;
 use futures_util::FutureExt;
 use ocrloom_jobs::{
-    ByteRange, CreateJobRequest, CreateUploadRequest, Engine, ErrorCode, FileInfo, Job, List,
-    UploadChunk, UserId,
+    CreateJobRequest, CreateUploadRequest, Engine, ErrorCode, FileInfo, Job, List, UploadChunk,
+    UserId,
 };
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
@@ -386,7 +386,7 @@ async fn file_content(
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
-        .and_then(ByteRange::parse_header);
+        .and_then(crate::params::parse_range);
     let if_range = headers
         .get(header::IF_RANGE)
         .map(|v| v.to_str().unwrap_or_default().to_owned());
@@ -601,7 +601,9 @@ async fn get_job(
         query.map_err(|e| ApiError::invalid_request(format!("malformed query string: {e}")))?;
     let wait = match query.get("wait") {
         None => None,
-        Some(raw) => Some(ocrloom_jobs::wait_duration(ocrloom_jobs::parse_wait(raw)?)?),
+        Some(raw) => Some(ocrloom_jobs::wait_duration(crate::params::parse_wait(
+            raw,
+        )?)?),
     };
     let arrived = arrival.map_or_else(std::time::Instant::now, |Extension(Arrival(t))| t);
     let deadline = tokio::time::Instant::from_std(arrived) + wait.unwrap_or_default();

@@ -6,7 +6,7 @@
 //! and `GET /openapi.json`, an OpenAPI 3 document generated from the same
 //! route table that builds the router, so the two cannot drift.
 //!
-//! The manager's calls block (SQLite, file I/O), so handlers run them on
+//! The manager's calls block (database and file I/O), so handlers run them on
 //! tokio's blocking pool: OCR and disk work never stall the async runtime
 //! that answers requests. Long polls hold no thread: they await the job's
 //! next change ([`ocrloom_jobs::Manager::job_change`]) or their deadline. Uploads are streamed from the socket to
@@ -39,6 +39,7 @@ mod error;
 mod handlers;
 mod keys;
 mod middleware;
+mod params;
 mod polls;
 mod schema;
 mod server;

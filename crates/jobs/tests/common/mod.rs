@@ -6,6 +6,23 @@ use ocrloom_jobs::{
 };
 use std::sync::Arc;
 
+pub mod pg;
+
+/// The configuration every test starts from: in memory, with the job store
+/// the suite runs against. `OCRLOOM_TEST_BACKEND=postgres` runs the same
+/// tests against PostgreSQL (a throwaway server, a fresh database per
+/// manager); otherwise the embedded SQLite store.
+pub fn base_config() -> Config {
+    match std::env::var("OCRLOOM_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Config {
+            database: Some(pg::fresh_database()),
+            ..Config::in_memory()
+        },
+        Ok("sqlite") | Err(_) => Config::in_memory(),
+        Ok(other) => panic!("OCRLOOM_TEST_BACKEND={other}: use sqlite or postgres"),
+    }
+}
+
 /// 2026-04-13T05:32:04Z, the API document's example instant.
 pub const T0: Timestamp = Timestamp::from_unix(1_776_058_324);
 
@@ -21,7 +38,7 @@ pub fn clock() -> ManualClock {
 pub fn manager_with(converter: Arc<dyn Converter>, workers: usize, clock: &ManualClock) -> Manager {
     let config = Config {
         workers,
-        ..Config::in_memory()
+        ..base_config()
     };
     Manager::new(config, converter, Arc::new(clock.clone())).expect("manager starts")
 }

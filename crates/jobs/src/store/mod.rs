@@ -1,0 +1,344 @@
+//! Storage behind two seams: a [`JobStore`] (users, keys, files' metadata,
+//! jobs, claiming the next job, expiry) and a [`ContentStore`] (files'
+//! bytes). The embedded default is SQLite (`sqlite.rs`) with a folder
+//! (`folder.rs`); the shared store of a cluster is PostgreSQL (`postgres.rs`);
+//! `memory.rs` implements both in memory for tests of the seam.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ocrloom_detect::Format;
+
+use crate::error::{Error, ErrorCode};
+use crate::ids::{FileId, JobId, RequestId, UserId};
+use crate::models::{FileInfo, Job, JobStatus};
+use crate::time::Timestamp;
+
+pub(crate) mod folder;
+#[cfg(test)]
+pub(crate) mod memory;
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+/// A stored API key with its user's name.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredKey {
+    pub hash: Vec<u8>,
+    pub user: UserId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+/// What [`JobStore::sync_keys`] did, or the entry it refused.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeySync {
+    pub users_created: usize,
+    pub keys_added: usize,
+    pub keys_revoked: usize,
+    /// (index of the entry, name of the user owning its key): nothing changed.
+    pub conflict: Option<(usize, String)>,
+}
+
+/// How a file came to be; only `Chunked` files take appended chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    Upload,
+    Chunked,
+    Output,
+}
+
+impl FileKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Upload => "upload",
+            FileKind::Chunked => "chunked",
+            FileKind::Output => "output",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Self {
+        match s {
+            "chunked" => FileKind::Chunked,
+            "output" => FileKind::Output,
+            _ => FileKind::Upload,
+        }
+    }
+}
+
+/// A file's metadata.
+#[derive(Debug, Clone)]
+pub(crate) struct FileRow {
+    pub id: FileId,
+    pub user: UserId,
+    pub filename: String,
+    pub size: u64,
+    pub kind: FileKind,
+    pub content_type: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+impl FileRow {
+    pub fn info(&self) -> FileInfo {
+        FileInfo {
+            file_id: self.id.clone(),
+            filename: self.filename.clone(),
+            size: self.size,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// A new job, queued.
+#[derive(Debug, Clone)]
+pub(crate) struct NewJob {
+    pub id: JobId,
+    pub user: UserId,
+    pub file_id: FileId,
+    pub engine: String,
+    pub output_format: String,
+    pub languages: Vec<String>,
+    pub input_format: Format,
+    pub now: Timestamp,
+}
+
+/// What a worker needs to run a job.
+#[derive(Debug, Clone)]
+pub(crate) struct RunnableJob {
+    pub user: UserId,
+    pub file_id: FileId,
+    pub engine: String,
+    pub output_format: String,
+    pub languages: Vec<String>,
+    pub input_format: Format,
+    pub input_filename: Option<String>,
+}
+
+/// A job taken by a worker: it is `processing` until the worker completes,
+/// fails or requeues it with this claim. `attempt` numbers the claims of a
+/// job; a store shared by several processes ignores a claim once a newer
+/// attempt exists, so a worker that lost its job cannot overwrite the result.
+#[derive(Debug, Clone)]
+pub(crate) struct Claim {
+    pub id: JobId,
+    pub attempt: u32,
+    pub job: RunnableJob,
+}
+
+/// Why a job failed, as its user sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    pub code: ErrorCode,
+    pub message: String,
+    pub request_id: RequestId,
+    /// Pages seen before the failure, when known.
+    pub pages: Option<u32>,
+}
+
+/// What start-up recovery did.
+#[derive(Debug, Default)]
+pub(crate) struct Recovery {
+    /// Jobs waiting to run (queued ones, and processing ones interrupted).
+    pub pending: usize,
+    /// Contents without metadata, deleted.
+    pub orphan_contents: usize,
+    /// Metadata without contents, deleted.
+    pub orphan_rows: usize,
+}
+
+/// Users, keys, files' metadata and jobs, and the queue of jobs to run.
+/// Every method is one atomic step for the store.
+pub(crate) trait JobStore: Send + Sync {
+    // ---- users and keys ----------------------------------------------------
+
+    /// Creates a user.
+    fn insert_user(&self, id: &UserId, name: &str, now: Timestamp) -> Result<(), Error>;
+    /// Whether the user exists.
+    fn user_exists(&self, id: &UserId) -> Result<bool, Error>;
+    /// Stores a key hash for `user`. Returns the owner if the hash was already
+    /// stored (for the same or another user), inserting nothing.
+    fn insert_key(
+        &self,
+        hash: &[u8; 32],
+        user: &UserId,
+        now: Timestamp,
+    ) -> Result<Option<UserId>, Error>;
+    /// The stored hash equal to `hash` and its user. The lookup is by index
+    /// (its timing reveals at most which hashes exist, which is useless
+    /// without the keys); the caller then compares in constant time.
+    fn key(&self, hash: &[u8; 32]) -> Result<Option<(Vec<u8>, UserId)>, Error>;
+    /// Deletes a key; whether it existed.
+    fn revoke_key(&self, hash: &[u8; 32]) -> Result<bool, Error>;
+    /// Every key with its user, oldest first.
+    fn keys(&self) -> Result<Vec<StoredKey>, Error>;
+    /// The oldest user called `name`.
+    fn user_named(&self, name: &str) -> Result<Option<UserId>, Error>;
+    /// Deletes every key of the users called `name`; returns how many.
+    fn revoke_keys_of(&self, name: &str) -> Result<usize, Error>;
+    /// Makes the stored keys exactly `wanted` (hash, user name), in one
+    /// transaction: a key already stored must belong to a user of that name
+    /// (else `conflict` names the entry and the owner, and nothing changes);
+    /// a new key goes to the oldest user of its name, created with an id
+    /// from `new_id` when there is none; every other key is deleted.
+    fn sync_keys(
+        &self,
+        wanted: &[([u8; 32], &str)],
+        now: Timestamp,
+        new_id: &mut dyn FnMut() -> Result<UserId, Error>,
+    ) -> Result<KeySync, Error>;
+
+    // ---- files -----------------------------------------------------------
+
+    /// Records a file whose content is stored.
+    fn insert_file(&self, f: &FileRow) -> Result<(), Error>;
+    /// The user's file `id`, if it exists and has not expired.
+    fn file(&self, user: &UserId, id: &str, now: Timestamp) -> Result<Option<FileRow>, Error>;
+    /// The user's live files, newest first.
+    fn files(&self, user: &UserId, now: Timestamp) -> Result<Vec<FileInfo>, Error>;
+    /// Bytes of the user's files that have not expired, and when the first
+    /// of them expires.
+    fn stored_bytes(
+        &self,
+        user: &UserId,
+        now: Timestamp,
+    ) -> Result<(u64, Option<Timestamp>), Error>;
+    /// Whether a job refers to the file as its input.
+    fn file_has_jobs(&self, file: &FileId) -> Result<bool, Error>;
+    /// Records a chunked upload's new size.
+    fn set_file_size(
+        &self,
+        id: &FileId,
+        size: u64,
+        content_type: &str,
+        now: Timestamp,
+    ) -> Result<(), Error>;
+
+    // ---- jobs ------------------------------------------------------------
+
+    /// Records and queues a job.
+    fn insert_job(&self, j: &NewJob) -> Result<(), Error>;
+    /// The user's job `id`, if it exists and has not expired.
+    fn job(&self, user: &UserId, id: &str, now: Timestamp) -> Result<Option<Job>, Error>;
+    /// The user's live jobs, newest first.
+    fn jobs(&self, user: &UserId, now: Timestamp) -> Result<Vec<Job>, Error>;
+    /// How many jobs `user` has queued (not yet running).
+    fn queued_jobs(&self, user: &UserId) -> Result<usize, Error>;
+    /// Takes the next job to run, users in turn (each user's own jobs
+    /// oldest first), and marks it `processing`.
+    fn claim(&self, now: Timestamp) -> Result<Option<Claim>, Error>;
+    /// Renews the leases of the claims (job, attempt) this process runs; a
+    /// store owned by one process has no leases.
+    fn heartbeat(&self, claims: &[(JobId, u32)]) -> Result<(), Error>;
+    /// Raises the job's progress (never lowers it) and records the page count.
+    fn set_progress(
+        &self,
+        claim: &Claim,
+        progress: u8,
+        pages: u32,
+        now: Timestamp,
+    ) -> Result<(), Error>;
+    /// Puts a claimed job back in the queue.
+    fn requeue(&self, claim: &Claim, now: Timestamp) -> Result<(), Error>;
+    /// Records the output file and completes the job, in one transaction;
+    /// `false` (nothing recorded) when the claim is no longer the job's.
+    fn complete(
+        &self,
+        claim: &Claim,
+        output: &FileRow,
+        pages: u32,
+        now: Timestamp,
+    ) -> Result<bool, Error>;
+    /// Fails the job; `false` (nothing recorded) when the claim is no
+    /// longer the job's.
+    fn fail(
+        &self,
+        claim: &Claim,
+        failure: &Failure,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool, Error>;
+
+    // ---- expiry and upkeep -------------------------------------------------
+
+    /// Deletes expired jobs and files (except inputs of jobs still to run)
+    /// and returns the files whose contents are to be removed.
+    fn sweep(&self, now: Timestamp) -> Result<(usize, Vec<FileId>), Error>;
+    /// Number of files and jobs, whatever their state (for tests).
+    fn counts(&self) -> Result<(u64, u64), Error>;
+    /// At start: makes metadata and `contents` agree and queues the jobs
+    /// that were interrupted.
+    fn recover(&self, contents: &dyn ContentStore) -> Result<Recovery, Error>;
+}
+
+/// A content readable at a local path, for the converter: the stored file
+/// itself, or a private copy deleted on drop.
+#[derive(Debug)]
+pub(crate) enum LocalFile {
+    /// The stored content (a folder store).
+    Stored(PathBuf),
+    /// A copy in the scratch folder.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Copy(tempfile::TempPath),
+}
+
+impl LocalFile {
+    /// Where to read it.
+    pub(crate) fn path(&self) -> &Path {
+        match self {
+            LocalFile::Stored(p) => p,
+            LocalFile::Copy(p) => p,
+        }
+    }
+}
+
+/// Files' bytes, by file id. Contents are written whole before their
+/// metadata is recorded, so a reader never sees a partial content.
+pub(crate) trait ContentStore: Send + Sync {
+    /// Streams `reader` into the new content `id`, refusing more than `max`
+    /// bytes (`file_too_large`, nothing kept); returns its size.
+    fn put(&self, id: &FileId, reader: &mut dyn Read, max: u64) -> Result<u64, Error>;
+    /// Moves a scratch file (from [`ContentStore::scratch`]) in as the
+    /// content `id`; returns its size.
+    fn put_file(&self, id: &FileId, path: &Path) -> Result<u64, Error>;
+    /// Writes `chunk` at `offset` of a content (bytes past `offset`, left by
+    /// a failed append, are dropped), durable when this returns.
+    fn append(&self, id: &FileId, offset: u64, chunk: &[u8]) -> Result<(), Error>;
+    /// Reads `len` bytes from `start`.
+    fn get(&self, id: &FileId, start: u64, len: u64) -> Result<Box<dyn Read + Send>, Error>;
+    /// The content at a local path, for the converter.
+    fn local(&self, id: &FileId) -> Result<LocalFile, Error>;
+    /// A new private, empty local file for a converter's output.
+    fn scratch(&self, hint: &str) -> Result<PathBuf, Error>;
+    /// Removes a content; a missing one is fine (already gone).
+    fn delete(&self, id: &FileId);
+    /// Every stored content's id and size (for recovery).
+    fn list(&self) -> Result<Vec<(String, u64)>, Error>;
+    /// Shortens a content to `size` bytes (for recovery).
+    fn truncate(&self, id: &FileId, size: u64) -> Result<(), Error>;
+    /// Deletes what the scratch folder holds (at start).
+    fn clear_scratch(&self) -> Result<(), Error>;
+}
+
+/// Reads up to `n` first bytes of a content.
+pub(crate) fn head(contents: &dyn ContentStore, id: &FileId, n: u64) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    contents
+        .get(id, 0, n)?
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(format!("reading the content of {id}"), e))?;
+    Ok(buf)
+}
+
+/// A job status as stored; an unknown value means a newer version wrote
+/// it, and "failed" is the safe reading.
+pub(crate) fn status_of(s: &str) -> JobStatus {
+    s.parse().unwrap_or(JobStatus::Failed)
+}
+
+/// An input format as stored.
+pub(crate) fn format_of(s: &str) -> Option<Format> {
+    Format::ALL.into_iter().find(|f| f.name() == s)
+}

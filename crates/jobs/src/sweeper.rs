@@ -1,0 +1,90 @@
+//! Expiry: the sweeper removes expired jobs and files, and enforces the
+//! job timeout.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::converter::CancelReason;
+use crate::error::Error;
+use crate::manager::{lock, Inner};
+
+/// What one sweep removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SweepReport {
+    /// Expired jobs deleted.
+    pub jobs: usize,
+    /// Expired files deleted, with their contents.
+    pub files: usize,
+}
+
+pub(crate) fn sweep(inner: &Inner) -> Result<SweepReport, Error> {
+    let (jobs, files) = inner.jobs.sweep(inner.clock.now())?;
+    // Contents go after the rows are committed: a crash in between leaves
+    // orphan contents, which the next start removes.
+    for id in &files {
+        inner.contents.delete(id);
+    }
+    if jobs > 0 || !files.is_empty() {
+        tracing::info!(jobs, files = files.len(), "expired data removed");
+    }
+    Ok(SweepReport {
+        jobs,
+        files: files.len(),
+    })
+}
+
+/// Sweeps every `sweep_interval`, enforces the job timeout, and renews the
+/// leases of the running jobs every third of the lease, until shutdown.
+pub(crate) fn monitor_loop(inner: &Arc<Inner>) {
+    let beat = inner.config.lease / 3;
+    let tick = if inner.config.job_timeout.is_some() {
+        Duration::from_secs(1).min(inner.config.sweep_interval)
+    } else {
+        inner.config.sweep_interval
+    }
+    .min(beat);
+    let mut next_sweep = Instant::now() + inner.config.sweep_interval;
+    let mut next_beat = Instant::now() + beat;
+    let mut q = lock(&inner.queue);
+    loop {
+        if q.shutdown {
+            return;
+        }
+        if Instant::now() >= next_beat {
+            let claims: Vec<_> = q
+                .running
+                .iter()
+                .map(|(id, r)| (id.clone(), r.attempt))
+                .collect();
+            drop(q);
+            if let Err(e) = inner.jobs.heartbeat(&claims) {
+                tracing::error!(error = %e, "cannot renew the leases of running jobs");
+            }
+            next_beat = Instant::now() + beat;
+            q = lock(&inner.queue);
+            continue;
+        }
+        if let Some(limit) = inner.config.job_timeout {
+            for (id, r) in &q.running {
+                if r.started.elapsed() > limit && !r.cancel.is_cancelled() {
+                    tracing::warn!(job_id = %id, "job timed out; cancelling");
+                    r.cancel.cancel(CancelReason::Timeout);
+                }
+            }
+        }
+        if Instant::now() >= next_sweep {
+            drop(q);
+            if let Err(e) = sweep(inner) {
+                tracing::error!(error = %e, "sweep failed");
+            }
+            next_sweep = Instant::now() + inner.config.sweep_interval;
+            q = lock(&inner.queue);
+            continue;
+        }
+        q = inner
+            .queue_cv
+            .wait_timeout(q, tick)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
+}
