@@ -61,6 +61,7 @@ mod numbers;
 mod serialize;
 mod strip;
 mod structured;
+mod tables;
 mod text;
 mod xlsx;
 
