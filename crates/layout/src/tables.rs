@@ -36,6 +36,8 @@ pub const MIN_RULE_IN: f32 = 0.4;
 const INK: u8 = 150;
 /// A ruling line is at most this thick, inches.
 const MAX_RULE_THICKNESS_IN: f32 = 0.06;
+/// The cells of a ruled table hold at most this many words on average.
+const MAX_WORDS_PER_RULED_CELL: f32 = 15.0;
 /// A borderless table has at least this many rows...
 const MIN_ROWS: usize = 3;
 /// ... cells of at most this many words on average...
@@ -296,7 +298,8 @@ fn median_height(items: &[Item<'_>]) -> f32 {
 }
 
 /// The table of a grid: its cells with their words, boxes in the result's
-/// pixels. `None` when no cell has a word.
+/// pixels. `None` when fewer than two cells have words, or they hold
+/// prose.
 fn table(
     g: &Grid,
     ruling: Ruling,
@@ -319,7 +322,7 @@ fn table(
         }
     };
     let mut cells = Vec::with_capacity(g.cells.len());
-    let mut any = false;
+    let (mut filled, mut words_in) = (0usize, 0usize);
     for &(r, c, rs, cs) in &g.cells {
         let (x0, x1) = (g.xs[c], g.xs[c + cs]);
         let (y0, y1) = (g.ys[r], g.ys[r + rs]);
@@ -332,7 +335,8 @@ fn table(
             .collect();
         words.sort_by(|a, b| a.cy().total_cmp(&b.cy()));
         let text = cell_text(&words);
-        any |= !text.is_empty();
+        filled += usize::from(!text.is_empty());
+        words_in += words.len();
         cells.push(Cell {
             row: r,
             column: c,
@@ -343,7 +347,9 @@ fn table(
             text,
         });
     }
-    if !any {
+    // A frame around running text (a page border, a boxed note) is not a
+    // table: a table has two cells with words, and short ones.
+    if filled < 2 || words_in as f32 > MAX_WORDS_PER_RULED_CELL * filled as f32 {
         return None;
     }
     let (x0, x1) = (g.xs[0], *g.xs.last()?);
