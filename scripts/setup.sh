@@ -3,7 +3,7 @@
 # Tesseract + Leptonica (build and language data: English, German, French,
 # Spanish, Japanese, Chinese and Korean, with the vertical Japanese and Chinese
 # models), libclang for bindgen, the tools the tests compare against
-# (LibreOffice Writer and Impress, headless, open the Office outputs), Rust's
+# (LibreOffice Writer, Impress and Calc, headless, open the Office outputs), Rust's
 # toolchain check, PDFium (from the pinned pypdfium2 wheel on PyPI, checksum
 # verified) into vendor/pdfium/, for the PP-OCRv5 engine ONNX Runtime (from
 # the pinned onnxruntime wheel) into vendor/onnxruntime/ and the PP-OCRv5
@@ -25,7 +25,7 @@ PACKAGES=(
   tesseract-ocr-chi-tra tesseract-ocr-chi-tra-vert
   poppler-utils qpdf libxml2-utils unzip
   chromium
-  libreoffice-writer-nogui libreoffice-impress-nogui
+  libreoffice-writer-nogui libreoffice-impress-nogui libreoffice-calc-nogui
   postgresql
 )
 PYPDFIUM_VERSION=5.15.2

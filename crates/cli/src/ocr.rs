@@ -16,12 +16,12 @@ pub struct Args {
     /// The input file (PDF, TIFF, JPEG, PNG or BMP; detected from its bytes).
     input: PathBuf,
     /// Where to write the result; its extension picks the format (`.pdf`
-    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`, `.docx`). Give it
+    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`, `.docx`, `.xlsx`). Give it
     /// several times for several outputs of one reading, written all or none.
     #[arg(long, short, required = true)]
     output: Vec<PathBuf>,
     /// The output format, whatever the extension: pdf, txt, hocr, alto,
-    /// json, docx (with one output only).
+    /// json, docx, xlsx (with one output only).
     #[arg(long, short, value_parser = parse_format)]
     format: Option<OutputFormat>,
     /// Recognize only these pages (`1-3,7`, `5-`); the others stay in the

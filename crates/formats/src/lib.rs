@@ -32,6 +32,8 @@ pub enum OutputFormat {
     Json,
     /// An editable Word document (Office Open XML), flowing text.
     Docx,
+    /// An Excel workbook (Office Open XML), one worksheet per page.
+    Xlsx,
 }
 
 /// The description of one output format.
@@ -51,13 +53,14 @@ pub struct Spec {
 
 impl OutputFormat {
     /// Every format, in a stable order.
-    pub const ALL: [OutputFormat; 6] = [
+    pub const ALL: [OutputFormat; 7] = [
         OutputFormat::Pdf,
         OutputFormat::Txt,
         OutputFormat::Hocr,
         OutputFormat::Alto,
         OutputFormat::Json,
         OutputFormat::Docx,
+        OutputFormat::Xlsx,
     ];
 
     /// The format's registry entry.
@@ -107,6 +110,13 @@ impl OutputFormat {
                 extension_aliases: &[],
                 mime_type:
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            },
+            OutputFormat::Xlsx => Spec {
+                name: "xlsx",
+                name_aliases: &[],
+                extension: "xlsx",
+                extension_aliases: &[],
+                mime_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             },
         }
     }
@@ -189,8 +199,8 @@ mod tests {
             Some(OutputFormat::Hocr)
         );
         assert_eq!(OutputFormat::from_name("JSON"), Some(OutputFormat::Json));
-        assert_eq!(OutputFormat::from_name("xlsx"), None);
-        assert_eq!(OutputFormat::from_extension("xlsx"), None);
+        assert_eq!(OutputFormat::from_name("pptx"), None);
+        assert_eq!(OutputFormat::from_extension("xls"), None);
     }
 
     #[test]

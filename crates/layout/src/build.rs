@@ -1,6 +1,7 @@
 //! Building a [`Page`] from an OCR result.
 
 use crate::order::{bands, extent};
+use crate::tables::Table;
 use crate::{
     Alignment, Band, Column, Figure, Line, Margins, Page, Paragraph, Rect, Region, Role, TextBlock,
 };
@@ -38,6 +39,17 @@ struct Frame {
 }
 
 impl Frame {
+    fn new(r: &PageResult, size_pt: (f64, f64)) -> Frame {
+        let (w, h) = (size_pt.0 as f32, size_pt.1 as f32);
+        Frame {
+            rot: r.orientation,
+            sx: w / r.width.max(1) as f32,
+            sy: h / r.height.max(1) as f32,
+            w,
+            h,
+        }
+    }
+
     fn rect(&self, b: BBox) -> Rect {
         let (x0, y0) = (b.x0 as f32 * self.sx, b.y0 as f32 * self.sy);
         let (x1, y1) = (b.x1 as f32 * self.sx, b.y1 as f32 * self.sy);
@@ -76,17 +88,30 @@ impl Frame {
 }
 
 impl Page {
+    /// The layout of one recognized page with its `tables` (found by
+    /// [`crate::tables::detect`] on it): their words leave the text flow,
+    /// their boxes get points.
+    pub fn build_with_tables(input: &PageInput<'_>, mut tables: Vec<Table>) -> Page {
+        let rest = crate::tables::without_tables(input.result, &tables);
+        let mut page = Page::build(&PageInput {
+            result: &rest,
+            ..*input
+        });
+        let frame = Frame::new(input.result, input.size_pt);
+        for t in &mut tables {
+            t.bbox = frame.rect(t.source);
+            for c in &mut t.cells {
+                c.bbox = frame.rect(c.source);
+            }
+        }
+        page.tables = tables;
+        page
+    }
+
     /// The layout of one recognized page.
     pub fn build(input: &PageInput<'_>) -> Page {
         let r = input.result;
-        let (w, h) = (input.size_pt.0 as f32, input.size_pt.1 as f32);
-        let frame = Frame {
-            rot: r.orientation,
-            sx: w / r.width.max(1) as f32,
-            sy: h / r.height.max(1) as f32,
-            w,
-            h,
-        };
+        let frame = Frame::new(r, input.size_pt);
         // The engine's sizes are in points at the resolution it was told;
         // the page may be shown at another size.
         let down = if r.orientation == 90 || r.orientation == 270 {
@@ -174,6 +199,7 @@ impl Page {
             language: r.language.clone(),
             body_size,
             bands,
+            tables: Vec::new(),
         }
     }
 }

@@ -28,6 +28,7 @@
 mod build;
 pub mod figures;
 mod order;
+pub mod tables;
 
 pub use build::PageInput;
 
@@ -99,6 +100,9 @@ pub struct Page {
     pub body_size: f32,
     /// The content, top to bottom.
     pub bands: Vec<Band>,
+    /// The tables ([`tables::detect`]), top to bottom; their words are not
+    /// in `bands`. Empty unless built by [`Page::build_with_tables`].
+    pub tables: Vec<tables::Table>,
 }
 
 /// A horizontal slice of the page with one or more columns.

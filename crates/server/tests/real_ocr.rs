@@ -139,3 +139,48 @@ fn phototest_tif_to_docx_over_http() {
     let docx = r.bytes().expect("body");
     assert!(docx.starts_with(b"PK\x03\x04"), "a zip package");
 }
+
+#[test]
+fn phototest_tif_to_xlsx_over_http() {
+    let converter = OcrConverter::new(
+        Pipeline::tesseract(None).expect("tesseract"),
+        Options::default(),
+    );
+    let s = TestServer::start(Arc::new(converter), Config::in_memory());
+    let engines = json(
+        s.client
+            .get(s.url("/renderocr/engines"))
+            .bearer_auth(&s.alice)
+            .send()
+            .expect("engines"),
+        200,
+    );
+    assert!(engines["data"][0]["supported_conversions"]
+        .as_array()
+        .expect("conversions")
+        .contains(&json!({"from": "tiff", "to": "xlsx"})));
+    let bytes = std::fs::read(fixture("ocr/phototest.tif")).expect("fixture");
+    let file = s.upload_ok(&s.alice, "phototest.tif", bytes);
+    let job = json(
+        s.post_json(&s.alice, "/renderocr/jobs", &json!({"engine": ocrloom::ENGINE_ID, "file_id": file["file_id"], "languages": ["eng"], "output_format": "xlsx"})),
+        202,
+    );
+    let job = s.wait_job(&s.alice, job["job_id"].as_str().expect("id"));
+    assert_eq!(job["status"], "completed", "{job}");
+    let out = job["output_file_id"].as_str().expect("output");
+    let r = s
+        .get(&s.alice, &format!("/files/{out}/content"))
+        .send()
+        .expect("download");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .contains("filename*=UTF-8''phototest.xlsx"));
+    let xlsx = r.bytes().expect("body");
+    assert!(xlsx.starts_with(b"PK\x03\x04"), "a zip package");
+}

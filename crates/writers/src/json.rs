@@ -1,6 +1,7 @@
 //! JSON: pages -> blocks -> lines -> words with boxes in pixels and in
 //! points, and confidences. The schema is documented in `JSON.md`.
 
+use ocrloom_layout::tables::Ruling;
 use ocrloom_ocr::{BBox, PageResult};
 use ocrloom_raster::Document;
 use serde::Serialize;
@@ -41,6 +42,29 @@ struct Page<'a> {
     mean_confidence: Option<f64>,
     text: String,
     blocks: Vec<Block<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tables: Vec<Table>,
+}
+
+#[derive(Serialize)]
+struct Table {
+    ruling: &'static str,
+    rows: usize,
+    columns: usize,
+    bbox_px: [u32; 4],
+    bbox_pt: [f64; 4],
+    cells: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct Cell {
+    row: usize,
+    column: usize,
+    row_span: usize,
+    column_span: usize,
+    bbox_px: [u32; 4],
+    bbox_pt: [f64; 4],
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -85,7 +109,7 @@ pub(crate) fn write(
     pages: &[Option<&PageResult>],
     timestamp: Option<SystemTime>,
     out: &mut dyn Write,
-) -> std::io::Result<()> {
+) -> Result<(), crate::WriteError> {
     let mut output = Output {
         schema: SCHEMA,
         created: timestamp.map(crate::iso_time),
@@ -108,6 +132,7 @@ pub(crate) fn write(
             mean_confidence: None,
             text: String::new(),
             blocks: Vec::new(),
+            tables: Vec::new(),
         };
         if let Some(page) = page {
             let (sx, sy) = (
@@ -165,9 +190,37 @@ pub(crate) fn write(
                     lines,
                 });
             }
+            p.tables = crate::tables::find(doc, index, page)?
+                .iter()
+                .map(|t| Table {
+                    ruling: match t.ruling {
+                        Ruling::Full => "full",
+                        Ruling::Horizontal => "horizontal",
+                        Ruling::None => "none",
+                    },
+                    rows: t.rows,
+                    columns: t.columns,
+                    bbox_px: px(&t.source),
+                    bbox_pt: pt(&t.source),
+                    cells: t
+                        .cells
+                        .iter()
+                        .map(|c| Cell {
+                            row: c.row,
+                            column: c.column,
+                            row_span: c.row_span,
+                            column_span: c.column_span,
+                            bbox_px: px(&c.source),
+                            bbox_pt: pt(&c.source),
+                            text: c.text.clone(),
+                        })
+                        .collect(),
+                })
+                .collect();
         }
         output.pages.push(p);
     }
     serde_json::to_writer_pretty(&mut *out, &output).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+    out.write_all(b"\n")?;
+    Ok(())
 }

@@ -9,6 +9,8 @@
 //!   (ALTO v4) and [`OutputFormat::Json`] (schema in `JSON.md`).
 //! - [`OutputFormat::Docx`]: an editable Word document from the page
 //!   layout model (`ocrloom-layout`).
+//! - [`OutputFormat::Xlsx`]: a workbook, one worksheet per page, numbers
+//!   stored as numbers.
 //!
 //! Every writer is deterministic: the same input gives the same bytes
 //! (unless [`WriteOptions::timestamp`] asks for the time of writing).
@@ -55,10 +57,13 @@ mod hocr;
 pub mod images;
 mod json;
 mod layer;
+mod numbers;
 mod serialize;
 mod strip;
 mod structured;
+mod tables;
 mod text;
+mod xlsx;
 
 pub use graft::GraftStats;
 pub use json::SCHEMA as JSON_SCHEMA_ID;
@@ -178,6 +183,7 @@ pub fn write(
         OutputFormat::Alto => alto::write(doc, &pages, options, out)?,
         OutputFormat::Json => json::write(doc, &pages, options.timestamp, out)?,
         OutputFormat::Docx => docx::write(doc, &pages, out)?,
+        OutputFormat::Xlsx => xlsx::write(doc, &pages, options.timestamp, out)?,
     }
     Ok(())
 }
