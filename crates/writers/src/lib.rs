@@ -55,6 +55,7 @@ mod hocr;
 pub mod images;
 mod json;
 mod layer;
+mod ooxml;
 mod serialize;
 mod strip;
 mod structured;
