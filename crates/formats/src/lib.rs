@@ -32,6 +32,8 @@ pub enum OutputFormat {
     Json,
     /// An editable Word document (Office Open XML), flowing text.
     Docx,
+    /// A PowerPoint presentation (Office Open XML), one slide per page.
+    Pptx,
 }
 
 /// The description of one output format.
@@ -51,13 +53,14 @@ pub struct Spec {
 
 impl OutputFormat {
     /// Every format, in a stable order.
-    pub const ALL: [OutputFormat; 6] = [
+    pub const ALL: [OutputFormat; 7] = [
         OutputFormat::Pdf,
         OutputFormat::Txt,
         OutputFormat::Hocr,
         OutputFormat::Alto,
         OutputFormat::Json,
         OutputFormat::Docx,
+        OutputFormat::Pptx,
     ];
 
     /// The format's registry entry.
@@ -107,6 +110,14 @@ impl OutputFormat {
                 extension_aliases: &[],
                 mime_type:
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            },
+            OutputFormat::Pptx => Spec {
+                name: "pptx",
+                name_aliases: &[],
+                extension: "pptx",
+                extension_aliases: &[],
+                mime_type:
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
             },
         }
     }

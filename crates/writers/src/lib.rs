@@ -9,6 +9,9 @@
 //!   (ALTO v4) and [`OutputFormat::Json`] (schema in `JSON.md`).
 //! - [`OutputFormat::Docx`]: an editable Word document from the page
 //!   layout model (`ocrloom-layout`).
+//! - [`OutputFormat::Pptx`]: a presentation, one slide per page, text
+//!   blocks as text boxes and figures as pictures where they stand;
+//!   [`WriteOptions::page_image`] puts the page image behind them.
 //!
 //! Every writer is deterministic: the same input gives the same bytes
 //! (unless [`WriteOptions::timestamp`] asks for the time of writing).
@@ -56,6 +59,7 @@ pub mod images;
 mod json;
 mod layer;
 mod ooxml;
+mod pptx;
 mod serialize;
 mod strip;
 mod structured;
@@ -90,6 +94,10 @@ pub struct WriteOptions {
     /// that claims PDF/A or PDF/X keeps its dates: its XMP metadata would have to
     /// agree.
     pub timestamp: Option<SystemTime>,
+    /// PPTX: each slide's background is the page image, behind the text
+    /// boxes and pictures (the CLI's `--page-image`). Other formats ignore
+    /// it.
+    pub page_image: bool,
 }
 
 /// `t` in UTC, ISO 8601 / RFC 3339 to the second (`2026-11-30T07:11:41Z`).
@@ -179,6 +187,7 @@ pub fn write(
         OutputFormat::Alto => alto::write(doc, &pages, options, out)?,
         OutputFormat::Json => json::write(doc, &pages, options.timestamp, out)?,
         OutputFormat::Docx => docx::write(doc, &pages, out)?,
+        OutputFormat::Pptx => pptx::write(doc, &pages, options.page_image, out)?,
     }
     Ok(())
 }
