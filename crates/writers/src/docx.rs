@@ -5,12 +5,14 @@
 //!
 //! Each page starts a new section with its size, orientation and margins;
 //! a band of several columns is a section of its own (continuous, Word's
-//! columns, a column break between them). Paragraphs carry their font
+//! columns at the widths they have on the scan, a column break between
+//! them). Paragraphs carry their font
 //! size, alignment, indentation, line pitch and the space above them;
 //! headings use the styles "heading 1" and "heading 2"; figures are
 //! pictures where they stand in the flow. The document language (`w:lang`)
 //! comes from the OCR language.
 
+use crate::metrics;
 use crate::ooxml::{
     blip_fill, empty, emu, end, frame, language_tags, part, start, text, Package, Rel, Xml, NS_A,
     NS_R, REL_DOC, REL_IMAGE,
@@ -36,6 +38,15 @@ const SINGLE_PITCH: f32 = 1.2;
 /// What a line holding a picture adds below it (the descent of the
 /// paragraph's default font), points.
 const PICTURE_DESCENT: f32 = 3.0;
+/// A paragraph whose text would take more lines than on the scan is set
+/// down to this share of its size.
+const MIN_FIT: f32 = 0.8;
+/// The line pitch a paragraph at the page's foot may be squeezed to, times
+/// its font size (the glyphs of a line may then reach into the one above;
+/// such a line is mostly a speck the engine read at the page's edge).
+const MIN_PITCH: f32 = 0.5;
+/// What the flow keeps free at the page's foot, points.
+const PAGE_FOOT: f32 = 1.0;
 /// Margins of a page that was not recognized (its text layer kept), as a
 /// share of its shorter side.
 const PLAIN_MARGIN: f32 = 0.05;
@@ -52,8 +63,16 @@ const TYPE_STYLES: &str =
 
 /// What goes into a section's flow.
 enum Item<'a> {
-    /// A paragraph of the layout.
-    Para(&'a Paragraph),
+    /// A paragraph of the layout, at the size and line pitch it is set in,
+    /// points.
+    Para {
+        /// The paragraph.
+        paragraph: &'a Paragraph,
+        /// Its font size.
+        size: f32,
+        /// Its line pitch.
+        pitch: f32,
+    },
     /// A figure, by its number among the document's pictures, at its
     /// width and height in points and its indentation in its column.
     Picture {
@@ -82,8 +101,9 @@ struct Section<'a> {
     width: f32,
     height: f32,
     margins: [f32; 4],
-    /// Number of columns and the space between them, points.
-    columns: (usize, f32),
+    /// Each column's width and the space after it, points, when there are
+    /// several (none: one column).
+    columns: Vec<(f32, f32)>,
     /// Starts a new page (else continues the page).
     new_page: bool,
     items: Vec<Placed<'a>>,
@@ -163,7 +183,7 @@ pub(crate) fn write(
                     width: w as f32,
                     height: h as f32,
                     margins: [margin, margin, BOTTOM_MARGIN, margin],
-                    columns: (1, 0.0),
+                    columns: Vec::new(),
                     new_page: true,
                     items,
                 });
@@ -199,6 +219,7 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
     // The bottom of what was placed last, for the space above the next.
     let mut bottom = m.top;
     let mut last_columns = 0;
+    let text_width = page.width - m.left - m.right;
     for band in &page.bands {
         let columns = band.columns.len().max(1);
         if sections.is_empty() || columns > 1 || last_columns > 1 {
@@ -206,7 +227,7 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
                 width: page.width,
                 height: page.height,
                 margins,
-                columns: (columns, gutter(band)),
+                columns: column_widths(band, text_width),
                 new_page: sections.is_empty(),
                 items: Vec::new(),
             });
@@ -225,26 +246,22 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
             for region in &col.regions {
                 match region {
                     Region::Text(t) => {
+                        let width = section.columns.get(ci).map_or(text_width, |c| c.0);
                         for p in &t.paragraphs {
-                            let top = above.max(p.bbox.y0);
+                            let (item, top, height) = set(p, width, above, page.height);
                             section.items.push(Placed {
-                                item: Item::Para(p),
+                                item,
                                 space_before: top - above,
                                 column_break: std::mem::take(&mut first_in_column),
                             });
-                            above = top + line_pitch(p) * p.lines.len() as f32;
+                            above = top + height;
                         }
                     }
                     Region::Figure(f) => {
                         let Some(number) = figures.next() else {
                             continue;
                         };
-                        let item = picture(number, f, col.bbox, page);
-                        let top = above.max(f.bbox.y0);
-                        let height = match &item {
-                            Item::Picture { size, .. } => size.1 + PICTURE_DESCENT,
-                            _ => 0.0,
-                        };
+                        let (item, top, height) = picture(number, f, col.bbox, page, above);
                         section.items.push(Placed {
                             item,
                             space_before: top - above,
@@ -263,7 +280,7 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
             width: page.width,
             height: page.height,
             margins,
-            columns: (1, 0.0),
+            columns: Vec::new(),
             new_page: true,
             items: Vec::new(),
         });
@@ -280,33 +297,105 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
     sections
 }
 
-/// The space between a band's columns, points.
-fn gutter(band: &Band) -> f32 {
+/// A paragraph as it is set in a column `width` points wide, below the
+/// flow's bottom `above`: its item, its top and its height. It keeps its
+/// place on the scan and its line pitch, and takes the lines it has there:
+/// where the text would wrap into more lines in the document's font (its
+/// widths in [`metrics`]), its size goes down in half points, to
+/// [`MIN_FIT`] of it at most; the flow below it follows the lines it takes
+/// in the document (more than on the scan where even that does not fit).
+/// Nothing runs below the page (of `page_height`): the space above gives
+/// way first, then the pitch, to [`MIN_PITCH`] of the size.
+fn set(p: &Paragraph, width: f32, above: f32, page_height: f32) -> (Item<'_>, f32, f32) {
+    let lines = p.lines.len().max(1);
+    let text = p.flowing_text();
+    let (left, first) = if matches!(p.alignment, Alignment::Left | Alignment::Justified) {
+        (p.indent, p.first_line_indent)
+    } else {
+        (0.0, 0.0)
+    };
+    let rest = (width - left).max(1.0);
+    let first = (rest - first).max(1.0);
+    let mut half_points = (p.font_size * 2.0).round().max(2.0);
+    let floor = (p.font_size * 2.0 * MIN_FIT).round().max(2.0);
+    while half_points > floor
+        && metrics::wrapped_lines(&text, half_points / 2.0, first, rest) > lines
+    {
+        half_points -= 1.0;
+    }
+    let size = half_points / 2.0;
+    // The lines it takes in the document, which the flow below follows.
+    let n = metrics::wrapped_lines(&text, size, first, rest).max(lines) as f32;
+    let mut pitch = line_pitch(p);
+    let limit = page_height - PAGE_FOOT;
+    let mut top = above.max(p.bbox.y0);
+    if top + pitch * n > limit {
+        top = above.max(limit - pitch * n);
+        let least = size * MIN_PITCH;
+        pitch = ((limit - top) / n).clamp(least.min(pitch), pitch);
+    }
+    let item = Item::Para {
+        paragraph: p,
+        size,
+        pitch,
+    };
+    (item, top, pitch * n)
+}
+
+/// A band's columns as Word's: each column's width and the space after
+/// it, in the proportions they have on the scan, filling `text_width` (a
+/// column narrower than its text on the scan would wrap it into more
+/// lines); none for a band of one column.
+fn column_widths(band: &Band, text_width: f32) -> Vec<(f32, f32)> {
+    let n = band.columns.len();
+    if n < 2 {
+        return Vec::new();
+    }
     let gaps: Vec<f32> = band
         .columns
         .windows(2)
-        .map(|w| w[1].bbox.x0 - w[0].bbox.x1)
+        .map(|w| (w[1].bbox.x0 - w[0].bbox.x1).max(MIN_GUTTER))
+        .chain(std::iter::once(0.0))
         .collect();
-    if gaps.is_empty() {
-        return 0.0;
-    }
-    (gaps.iter().sum::<f32>() / gaps.len() as f32).max(MIN_GUTTER)
+    let widths: Vec<f32> = band
+        .columns
+        .iter()
+        .map(|c| c.bbox.width().max(1.0))
+        .collect();
+    let room = (text_width - gaps.iter().sum::<f32>()).max(n as f32);
+    let scale = room / widths.iter().sum::<f32>();
+    widths
+        .iter()
+        .zip(gaps)
+        .map(|(w, gap)| (w * scale, gap))
+        .collect()
 }
 
-/// A figure as a picture no wider than its column and no taller than the
-/// page's content, indented as it stands in its column.
-fn picture<'a>(number: usize, f: &Figure, column: Rect, page: &Page) -> Item<'a> {
+/// A figure as a picture below the flow's bottom `above`, no wider than
+/// its column and no taller than the room left on the page, indented as it
+/// stands in its column: its item, its top and its height in the flow.
+fn picture<'a>(
+    number: usize,
+    f: &Figure,
+    column: Rect,
+    page: &Page,
+    above: f32,
+) -> (Item<'a>, f32, f32) {
+    let limit = page.height - PAGE_FOOT;
     let max_w = column.width().max(1.0);
-    let max_h = (page.height - page.margins.top - BOTTOM_MARGIN).max(1.0) * 0.9;
+    let max_h = (limit - above - PICTURE_DESCENT).max(1.0);
     let (w, h) = (f.bbox.width().max(1.0), f.bbox.height().max(1.0));
     let scale = (max_w / w).min(max_h / h).min(1.0);
     let (w, h) = (w * scale, h * scale);
+    let height = h + PICTURE_DESCENT;
+    let top = above.max(f.bbox.y0.min(limit - height));
     let indent = (f.bbox.x0 - column.x0).clamp(0.0, (max_w - w).max(0.0));
-    Item::Picture {
+    let item = Item::Picture {
         number,
         size: (w, h),
         indent,
-    }
+    };
+    (item, top, height)
 }
 
 fn twips(v: f32) -> String {
@@ -351,7 +440,9 @@ fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Res
     start(x, "w:p", &[])?;
     start(x, "w:pPr", &[])?;
     match &placed.item {
-        Item::Para(p) => paragraph_properties(x, p, placed.space_before)?,
+        Item::Para {
+            paragraph, pitch, ..
+        } => paragraph_properties(x, paragraph, placed.space_before, *pitch)?,
         Item::Picture { indent, .. } => {
             spacing(x, placed.space_before, None)?;
             empty(x, "w:ind", &[("w:left", &twips(*indent))])?;
@@ -368,7 +459,9 @@ fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Res
         end(x, "w:r")?;
     }
     match &placed.item {
-        Item::Para(p) => run(x, &p.flowing_text(), Some(p.font_size))?,
+        Item::Para {
+            paragraph, size, ..
+        } => run(x, &paragraph.flowing_text(), Some(*size))?,
         Item::Plain(text) => run(x, text, None)?,
         Item::Picture { number, size, .. } => drawing(x, *number, *size)?,
         Item::Empty => {}
@@ -377,11 +470,16 @@ fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Res
 }
 
 /// Style, spacing, indentation and alignment of a layout paragraph.
-fn paragraph_properties(x: &mut Xml, p: &Paragraph, space_before: f32) -> io::Result<()> {
+fn paragraph_properties(
+    x: &mut Xml,
+    p: &Paragraph,
+    space_before: f32,
+    pitch: f32,
+) -> io::Result<()> {
     if let Role::Heading(level) = p.role {
         empty(x, "w:pStyle", &[("w:val", &format!("Heading{level}"))])?;
     }
-    spacing(x, space_before, Some(line_pitch(p)))?;
+    spacing(x, space_before, Some(pitch))?;
     if matches!(p.alignment, Alignment::Left | Alignment::Justified) {
         let left = twips(p.indent);
         let first = p.first_line_indent;
@@ -519,14 +617,20 @@ fn section_properties(x: &mut Xml, s: &Section<'_>) -> io::Result<()> {
             ("w:gutter", "0"),
         ],
     )?;
-    empty(
-        x,
-        "w:cols",
-        &[
-            ("w:num", &s.columns.0.to_string()),
-            ("w:space", &twips(s.columns.1)),
-        ],
-    )?;
+    if s.columns.is_empty() {
+        empty(x, "w:cols", &[("w:num", "1"), ("w:space", "0")])?;
+    } else {
+        let num = s.columns.len().to_string();
+        start(x, "w:cols", &[("w:num", &num), ("w:equalWidth", "0")])?;
+        for (width, space) in &s.columns {
+            empty(
+                x,
+                "w:col",
+                &[("w:w", &twips(*width)), ("w:space", &twips(*space))],
+            )?;
+        }
+        end(x, "w:cols")?;
+    }
     end(x, "w:sectPr")
 }
 
@@ -628,4 +732,89 @@ fn package(
         p.png(format!("word/media/image{}.png", i + 1), png);
     }
     p.write(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocrloom_layout::Line;
+
+    /// A left-aligned paragraph of `lines` at `size` points, 12 points
+    /// apart, from `top`.
+    fn paragraph(lines: &[&str], size: f32, top: f32) -> Paragraph {
+        let lines: Vec<Line> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Line {
+                bbox: Rect {
+                    x0: 0.0,
+                    y0: top + 12.0 * i as f32,
+                    x1: 100.0,
+                    y1: top + 12.0 * i as f32 + size,
+                },
+                font_size: size,
+                text: (*t).to_owned(),
+            })
+            .collect();
+        let bbox = lines
+            .iter()
+            .map(|l| l.bbox)
+            .reduce(|a, b| a.union(&b))
+            .unwrap_or_default();
+        Paragraph {
+            bbox,
+            lines,
+            font_size: size,
+            role: Role::Body,
+            alignment: Alignment::Left,
+            indent: 0.0,
+            first_line_indent: 0.0,
+        }
+    }
+
+    fn size_and_pitch(item: &Item<'_>) -> (f32, f32) {
+        match item {
+            Item::Para { size, pitch, .. } => (*size, *pitch),
+            _ => panic!("not a paragraph"),
+        }
+    }
+
+    #[test]
+    fn a_paragraph_that_fits_keeps_its_size_place_and_pitch() {
+        // "aaaa aaaa" is 38 pt wide at 10 pt.
+        let p = paragraph(&["aaaa aaaa", "aaaa aaaa"], 10.0, 50.0);
+        let (item, top, height) = set(&p, 100.0, 20.0, 800.0);
+        assert_eq!(size_and_pitch(&item), (10.0, 12.0));
+        assert_eq!((top, height), (50.0, 24.0));
+    }
+
+    #[test]
+    fn text_wider_in_the_documents_font_is_set_smaller() {
+        // Two lines of 38 pt in a 36 pt column: at 10 pt each wraps.
+        let p = paragraph(&["aaaa aaaa", "aaaa aaaa"], 10.0, 50.0);
+        let (item, _, height) = set(&p, 36.0, 20.0, 800.0);
+        let (size, pitch) = size_and_pitch(&item);
+        assert!((10.0 * MIN_FIT..10.0).contains(&size), "{size}");
+        assert_eq!((pitch, height), (12.0, 24.0));
+        // Where even the smallest size wraps, the flow below counts the
+        // lines the document takes.
+        let (item, _, height) = set(&p, 20.0, 20.0, 800.0);
+        assert_eq!(size_and_pitch(&item).0, 8.0);
+        assert_eq!(height, 4.0 * 12.0);
+    }
+
+    #[test]
+    fn nothing_runs_below_the_page() {
+        // Two lines at 12 pt from 90 on a 110 pt page: the space above
+        // gives way (up to the flow at 80), then the pitch.
+        let p = paragraph(&["a", "b"], 10.0, 90.0);
+        let (item, top, height) = set(&p, 100.0, 70.0, 110.0);
+        assert_eq!(top, 109.0 - 24.0);
+        assert_eq!(size_and_pitch(&item).1, 12.0);
+        assert!(top + height <= 109.0);
+        let (item, top, height) = set(&p, 100.0, 95.0, 110.0);
+        assert_eq!(top, 95.0);
+        assert_eq!(size_and_pitch(&item).1, 7.0);
+        assert!(top + height <= 109.0 + 1e-3);
+    }
 }

@@ -58,6 +58,7 @@ mod hocr;
 pub mod images;
 mod json;
 mod layer;
+mod metrics;
 mod ooxml;
 mod pptx;
 mod serialize;
