@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// Recognizes `input` (PDF, TIFF, JPEG, PNG or BMP) in English and writes
 /// `output` in the format its extension names (`.pdf` searchable PDF,
-/// `.txt`, `.hocr`, `.xml` ALTO, `.json`, `.docx`); returns the number of pages.
+/// `.txt`, `.hocr`, `.xml` ALTO, `.json`, `.docx`, `.pptx`); returns the number of pages.
 /// The output is complete or absent, never partial.
 ///
 /// `ocrloom::convert_file("scan.pdf", "searchable.pdf")?` is
@@ -27,7 +27,7 @@ pub fn convert_file(input: impl AsRef<Path>, output: impl AsRef<Path>) -> Result
 }
 
 /// The output format a file name asks for, from its extension (`.pdf`,
-/// `.txt`, `.hocr`, `.xml` or `.alto`, `.json`, `.docx`); `None` when it
+/// `.txt`, `.hocr`, `.xml` or `.alto`, `.json`, `.docx`, `.pptx`); `None` when it
 /// names none.
 pub fn format_of(path: &Path) -> Option<OutputFormat> {
     path.extension()

@@ -49,7 +49,7 @@ impl Converter for OcrConverter {
             id: ENGINE_ID.into(),
             provider: "ocrloom".into(),
             display_name: "ocrloom (Tesseract)".into(),
-            description: "Local OCR with Tesseract: searchable PDF, text, hOCR, ALTO, JSON and DOCX from PDF, TIFF, JPEG, PNG and BMP"
+            description: "Local OCR with Tesseract: searchable PDF, text, hOCR, ALTO, JSON, DOCX and PPTX from PDF, TIFF, JPEG, PNG and BMP"
                 .into(),
             supported_conversions,
             supported_languages: languages,

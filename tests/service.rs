@@ -43,7 +43,7 @@ fn the_engine_lists_what_is_installed() {
     let e = &engines[0];
     assert_eq!(e.id, ENGINE_ID);
     for from in ["pdf", "tiff", "jpeg", "png", "bmp"] {
-        for to in ["pdf", "txt", "hocr", "alto", "json", "docx"] {
+        for to in ["pdf", "txt", "hocr", "alto", "json", "docx", "pptx"] {
             assert!(e.supports(from, to), "{from} -> {to}");
         }
     }

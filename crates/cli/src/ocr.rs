@@ -16,12 +16,12 @@ pub struct Args {
     /// The input file (PDF, TIFF, JPEG, PNG or BMP; detected from its bytes).
     input: PathBuf,
     /// Where to write the result; its extension picks the format (`.pdf`
-    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`, `.docx`, `.xlsx`). Give it
+    /// searchable PDF, `.txt`, `.hocr`, `.xml` ALTO, `.json`, `.docx`, `.xlsx`, `.pptx`). Give it
     /// several times for several outputs of one reading, written all or none.
     #[arg(long, short, required = true)]
     output: Vec<PathBuf>,
     /// The output format, whatever the extension: pdf, txt, hocr, alto,
-    /// json, docx, xlsx (with one output only).
+    /// json, docx, xlsx, pptx (with one output only).
     #[arg(long, short, value_parser = parse_format)]
     format: Option<OutputFormat>,
     /// Recognize only these pages (`1-3,7`, `5-`); the others stay in the
@@ -48,6 +48,10 @@ pub struct Args {
     /// layer, replacing it; pages whose text shows are kept as they are.
     #[arg(long, conflicts_with = "force_ocr")]
     redo_ocr: bool,
+    /// PPTX: the page image as each slide's background, behind the text
+    /// boxes.
+    #[arg(long)]
+    page_image: bool,
     /// Password of an encrypted PDF.
     #[arg(long)]
     password: Option<String>,
@@ -91,6 +95,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
     options.write.timestamp = args.timestamp.then(std::time::SystemTime::now);
+    options.write.page_image = args.page_image;
     options.settings.page_timeout = args.page_timeout.0;
     options.pages = args.pages;
     if args.force_ocr {

@@ -34,6 +34,8 @@ pub enum OutputFormat {
     Docx,
     /// An Excel workbook (Office Open XML), one worksheet per page.
     Xlsx,
+    /// A PowerPoint presentation (Office Open XML), one slide per page.
+    Pptx,
 }
 
 /// The description of one output format.
@@ -61,6 +63,7 @@ impl OutputFormat {
         OutputFormat::Json,
         OutputFormat::Docx,
         OutputFormat::Xlsx,
+        OutputFormat::Pptx,
     ];
 
     /// The format's registry entry.
@@ -117,6 +120,14 @@ impl OutputFormat {
                 extension: "xlsx",
                 extension_aliases: &[],
                 mime_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            },
+            OutputFormat::Pptx => Spec {
+                name: "pptx",
+                name_aliases: &[],
+                extension: "pptx",
+                extension_aliases: &[],
+                mime_type:
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
             },
         }
     }

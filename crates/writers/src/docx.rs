@@ -5,25 +5,27 @@
 //!
 //! Each page starts a new section with its size, orientation and margins;
 //! a band of several columns is a section of its own (continuous, Word's
-//! columns, a column break between them). Paragraphs carry their font
+//! columns at the widths they have on the scan, a column break between
+//! them). Paragraphs carry their font
 //! size, alignment, indentation, line pitch and the space above them;
 //! headings use the styles "heading 1" and "heading 2"; figures are
 //! pictures where they stand in the flow. The document language (`w:lang`)
 //! comes from the OCR language.
 
+use crate::metrics;
+use crate::ooxml::{
+    blip_fill, empty, emu, end, frame, language_tags, part, start, text, Package, Rel, Xml, NS_A,
+    NS_R, REL_DOC, REL_IMAGE,
+};
 use crate::structured::{crop_png, lay_out};
 use crate::WriteError;
 use ocrloom_layout::{Alignment, Band, Figure, Page, Paragraph, Rect, Region, Role};
 use ocrloom_ocr::PageResult;
 use ocrloom_raster::{Document, PageText};
-use quick_xml::events::{BytesDecl, BytesText, Event};
-use quick_xml::Writer;
 use std::io::{self, Write};
 
 /// Twentieths of a point per point.
 const TWIPS: f32 = 20.0;
-/// English Metric Units per point.
-const EMU: f32 = 12700.0;
 /// The smallest space between columns, points.
 const MIN_GUTTER: f32 = 6.0;
 /// The bottom margin, points: text set in the document's
@@ -36,29 +38,41 @@ const SINGLE_PITCH: f32 = 1.2;
 /// What a line holding a picture adds below it (the descent of the
 /// paragraph's default font), points.
 const PICTURE_DESCENT: f32 = 3.0;
+/// A paragraph whose text would take more lines than on the scan is set
+/// down to this share of its size.
+const MIN_FIT: f32 = 0.8;
+/// The line pitch a paragraph at the page's foot may be squeezed to, times
+/// its font size (the glyphs of a line may then reach into the one above;
+/// such a line is mostly a speck the engine read at the page's edge).
+const MIN_PITCH: f32 = 0.5;
+/// What the flow keeps free at the page's foot, points.
+const PAGE_FOOT: f32 = 1.0;
 /// Margins of a page that was not recognized (its text layer kept), as a
 /// share of its shorter side.
 const PLAIN_MARGIN: f32 = 0.05;
 
 const NS_W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
-const NS_R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 const NS_WP: &str = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing";
-const NS_A: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
 const NS_PIC: &str = "http://schemas.openxmlformats.org/drawingml/2006/picture";
-const NS_PKG_RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
-const NS_TYPES: &str = "http://schemas.openxmlformats.org/package/2006/content-types";
-const REL_DOC: &str =
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument";
 const REL_STYLES: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles";
-const REL_IMAGE: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image";
-
-type Xml = Writer<Vec<u8>>;
+const TYPE_DOCUMENT: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
+const TYPE_STYLES: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml";
 
 /// What goes into a section's flow.
 enum Item<'a> {
-    /// A paragraph of the layout.
-    Para(&'a Paragraph),
+    /// A paragraph of the layout, at the size and line pitch it is set in,
+    /// points.
+    Para {
+        /// The paragraph.
+        paragraph: &'a Paragraph,
+        /// Its font size.
+        size: f32,
+        /// Its line pitch.
+        pitch: f32,
+    },
     /// A figure, by its number among the document's pictures, at its
     /// width and height in points and its indentation in its column.
     Picture {
@@ -87,8 +101,9 @@ struct Section<'a> {
     width: f32,
     height: f32,
     margins: [f32; 4],
-    /// Number of columns and the space between them, points.
-    columns: (usize, f32),
+    /// Each column's width and the space after it, points, when there are
+    /// several (none: one column).
+    columns: Vec<(f32, f32)>,
     /// Starts a new page (else continues the page).
     new_page: bool,
     items: Vec<Placed<'a>>,
@@ -168,7 +183,7 @@ pub(crate) fn write(
                     width: w as f32,
                     height: h as f32,
                     margins: [margin, margin, BOTTOM_MARGIN, margin],
-                    columns: (1, 0.0),
+                    columns: Vec::new(),
                     new_page: true,
                     items,
                 });
@@ -183,7 +198,7 @@ pub(crate) fn write(
         .unwrap_or_default();
     let document = document_xml(&sections)?;
     let styles = styles_xml(language)?;
-    package(&document, &styles, &media, out)
+    package(document, styles, media, out)
 }
 
 /// The page's figures in reading order.
@@ -204,6 +219,7 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
     // The bottom of what was placed last, for the space above the next.
     let mut bottom = m.top;
     let mut last_columns = 0;
+    let text_width = page.width - m.left - m.right;
     for band in &page.bands {
         let columns = band.columns.len().max(1);
         if sections.is_empty() || columns > 1 || last_columns > 1 {
@@ -211,7 +227,7 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
                 width: page.width,
                 height: page.height,
                 margins,
-                columns: (columns, gutter(band)),
+                columns: column_widths(band, text_width),
                 new_page: sections.is_empty(),
                 items: Vec::new(),
             });
@@ -230,26 +246,22 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
             for region in &col.regions {
                 match region {
                     Region::Text(t) => {
+                        let width = section.columns.get(ci).map_or(text_width, |c| c.0);
                         for p in &t.paragraphs {
-                            let top = above.max(p.bbox.y0);
+                            let (item, top, height) = set(p, width, above, page.height);
                             section.items.push(Placed {
-                                item: Item::Para(p),
+                                item,
                                 space_before: top - above,
                                 column_break: std::mem::take(&mut first_in_column),
                             });
-                            above = top + line_pitch(p) * p.lines.len() as f32;
+                            above = top + height;
                         }
                     }
                     Region::Figure(f) => {
                         let Some(number) = figures.next() else {
                             continue;
                         };
-                        let item = picture(number, f, col.bbox, page);
-                        let top = above.max(f.bbox.y0);
-                        let height = match &item {
-                            Item::Picture { size, .. } => size.1 + PICTURE_DESCENT,
-                            _ => 0.0,
-                        };
+                        let (item, top, height) = picture(number, f, col.bbox, page, above);
                         section.items.push(Placed {
                             item,
                             space_before: top - above,
@@ -268,7 +280,7 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
             width: page.width,
             height: page.height,
             margins,
-            columns: (1, 0.0),
+            columns: Vec::new(),
             new_page: true,
             items: Vec::new(),
         });
@@ -285,139 +297,207 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
     sections
 }
 
-/// The space between a band's columns, points.
-fn gutter(band: &Band) -> f32 {
+/// A paragraph as it is set in a column `width` points wide, below the
+/// flow's bottom `above`: its item, its top and its height. It keeps its
+/// place on the scan and its line pitch, and takes the lines it has there:
+/// where the text would wrap into more lines in the document's font (its
+/// widths in [`metrics`]), its size goes down in half points, to
+/// [`MIN_FIT`] of it at most; the flow below it follows the lines it takes
+/// in the document (more than on the scan where even that does not fit).
+/// Nothing runs below the page (of `page_height`): the space above gives
+/// way first, then the pitch, to [`MIN_PITCH`] of the size.
+fn set(p: &Paragraph, width: f32, above: f32, page_height: f32) -> (Item<'_>, f32, f32) {
+    let lines = p.lines.len().max(1);
+    let text = p.flowing_text();
+    let (left, first) = if matches!(p.alignment, Alignment::Left | Alignment::Justified) {
+        (p.indent, p.first_line_indent)
+    } else {
+        (0.0, 0.0)
+    };
+    let rest = (width - left).max(1.0);
+    let first = (rest - first).max(1.0);
+    let mut half_points = (p.font_size * 2.0).round().max(2.0);
+    let floor = (p.font_size * 2.0 * MIN_FIT).round().max(2.0);
+    while half_points > floor
+        && metrics::wrapped_lines(&text, half_points / 2.0, first, rest) > lines
+    {
+        half_points -= 1.0;
+    }
+    let size = half_points / 2.0;
+    // The lines it takes in the document, which the flow below follows.
+    let n = metrics::wrapped_lines(&text, size, first, rest).max(lines) as f32;
+    let mut pitch = line_pitch(p);
+    let limit = page_height - PAGE_FOOT;
+    let mut top = above.max(p.bbox.y0);
+    if top + pitch * n > limit {
+        top = above.max(limit - pitch * n);
+        let least = size * MIN_PITCH;
+        pitch = ((limit - top) / n).clamp(least.min(pitch), pitch);
+    }
+    let item = Item::Para {
+        paragraph: p,
+        size,
+        pitch,
+    };
+    (item, top, pitch * n)
+}
+
+/// A band's columns as Word's: each column's width and the space after
+/// it, in the proportions they have on the scan, filling `text_width` (a
+/// column narrower than its text on the scan would wrap it into more
+/// lines); none for a band of one column.
+fn column_widths(band: &Band, text_width: f32) -> Vec<(f32, f32)> {
+    let n = band.columns.len();
+    if n < 2 {
+        return Vec::new();
+    }
     let gaps: Vec<f32> = band
         .columns
         .windows(2)
-        .map(|w| w[1].bbox.x0 - w[0].bbox.x1)
+        .map(|w| (w[1].bbox.x0 - w[0].bbox.x1).max(MIN_GUTTER))
+        .chain(std::iter::once(0.0))
         .collect();
-    if gaps.is_empty() {
-        return 0.0;
-    }
-    (gaps.iter().sum::<f32>() / gaps.len() as f32).max(MIN_GUTTER)
+    let widths: Vec<f32> = band
+        .columns
+        .iter()
+        .map(|c| c.bbox.width().max(1.0))
+        .collect();
+    let room = (text_width - gaps.iter().sum::<f32>()).max(n as f32);
+    let scale = room / widths.iter().sum::<f32>();
+    widths
+        .iter()
+        .zip(gaps)
+        .map(|(w, gap)| (w * scale, gap))
+        .collect()
 }
 
-/// A figure as a picture no wider than its column and no taller than the
-/// page's content, indented as it stands in its column.
-fn picture<'a>(number: usize, f: &Figure, column: Rect, page: &Page) -> Item<'a> {
+/// A figure as a picture below the flow's bottom `above`, no wider than
+/// its column and no taller than the room left on the page, indented as it
+/// stands in its column: its item, its top and its height in the flow.
+fn picture<'a>(
+    number: usize,
+    f: &Figure,
+    column: Rect,
+    page: &Page,
+    above: f32,
+) -> (Item<'a>, f32, f32) {
+    let limit = page.height - PAGE_FOOT;
     let max_w = column.width().max(1.0);
-    let max_h = (page.height - page.margins.top - BOTTOM_MARGIN).max(1.0) * 0.9;
+    let max_h = (limit - above - PICTURE_DESCENT).max(1.0);
     let (w, h) = (f.bbox.width().max(1.0), f.bbox.height().max(1.0));
     let scale = (max_w / w).min(max_h / h).min(1.0);
     let (w, h) = (w * scale, h * scale);
+    let height = h + PICTURE_DESCENT;
+    let top = above.max(f.bbox.y0.min(limit - height));
     let indent = (f.bbox.x0 - column.x0).clamp(0.0, (max_w - w).max(0.0));
-    Item::Picture {
+    let item = Item::Picture {
         number,
         size: (w, h),
         indent,
-    }
+    };
+    (item, top, height)
 }
 
 fn twips(v: f32) -> String {
     ((v * TWIPS).round() as i64).to_string()
 }
 
-fn emu(v: f32) -> String {
-    ((v * EMU).round() as i64).to_string()
-}
-
 /// `word/document.xml`.
 fn document_xml(sections: &[Section<'_>]) -> io::Result<Vec<u8>> {
-    let mut x = Xml::new(Vec::new());
-    x.write_event(Event::Decl(BytesDecl::new(
-        "1.0",
-        Some("UTF-8"),
-        Some("yes"),
-    )))?;
-    x.create_element("w:document")
-        .with_attributes([
+    let mut x = part()?;
+    start(
+        &mut x,
+        "w:document",
+        &[
             ("xmlns:w", NS_W),
             ("xmlns:r", NS_R),
             ("xmlns:wp", NS_WP),
             ("xmlns:a", NS_A),
             ("xmlns:pic", NS_PIC),
-        ])
-        .write_inner_content(|x| {
-            x.create_element("w:body").write_inner_content(|x| {
-                for (i, s) in sections.iter().enumerate() {
-                    let last = i + 1 == sections.len();
-                    let n = s.items.len();
-                    for (j, placed) in s.items.iter().enumerate() {
-                        // The last paragraph of a section carries its
-                        // properties; the document's last section's follow
-                        // the body.
-                        let ends = (j + 1 == n && !last).then_some(s);
-                        item(x, placed, ends)?;
-                    }
-                    if last {
-                        section_properties(x, s)?;
-                    }
-                }
-                Ok(())
-            })?;
-            Ok(())
-        })?;
+        ],
+    )?;
+    start(&mut x, "w:body", &[])?;
+    for (i, s) in sections.iter().enumerate() {
+        let last = i + 1 == sections.len();
+        let n = s.items.len();
+        for (j, placed) in s.items.iter().enumerate() {
+            // The last paragraph of a section carries its properties; the
+            // document's last section's follow the body.
+            let ends = (j + 1 == n && !last).then_some(s);
+            item(&mut x, placed, ends)?;
+        }
+        if last {
+            section_properties(&mut x, s)?;
+        }
+    }
+    end(&mut x, "w:body")?;
+    end(&mut x, "w:document")?;
     Ok(x.into_inner())
 }
 
 /// One paragraph of the flow; `ends` is the section it ends, if any.
 fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Result<()> {
-    x.create_element("w:p").write_inner_content(|x| {
-        x.create_element("w:pPr").write_inner_content(|x| {
-            match &placed.item {
-                Item::Para(p) => paragraph_properties(x, p, placed.space_before)?,
-                Item::Picture { indent, .. } => {
-                    spacing(x, placed.space_before, None)?;
-                    x.create_element("w:ind")
-                        .with_attribute(("w:left", twips(*indent).as_str()))
-                        .write_empty()?;
-                }
-                Item::Plain(_) | Item::Empty => {}
-            }
-            if let Some(s) = ends {
-                section_properties(x, s)?;
-            }
-            Ok(())
-        })?;
-        if placed.column_break {
-            x.create_element("w:r").write_inner_content(|x| {
-                x.create_element("w:br")
-                    .with_attribute(("w:type", "column"))
-                    .write_empty()?;
-                Ok(())
-            })?;
+    start(x, "w:p", &[])?;
+    start(x, "w:pPr", &[])?;
+    match &placed.item {
+        Item::Para {
+            paragraph, pitch, ..
+        } => paragraph_properties(x, paragraph, placed.space_before, *pitch)?,
+        Item::Picture { indent, .. } => {
+            spacing(x, placed.space_before, None)?;
+            empty(x, "w:ind", &[("w:left", &twips(*indent))])?;
         }
-        match &placed.item {
-            Item::Para(p) => run(x, &p.flowing_text(), Some(p.font_size))?,
-            Item::Plain(text) => run(x, text, None)?,
-            Item::Picture { number, size, .. } => drawing(x, *number, *size)?,
-            Item::Empty => {}
-        }
-        Ok(())
-    })?;
-    Ok(())
+        Item::Plain(_) | Item::Empty => {}
+    }
+    if let Some(s) = ends {
+        section_properties(x, s)?;
+    }
+    end(x, "w:pPr")?;
+    if placed.column_break {
+        start(x, "w:r", &[])?;
+        empty(x, "w:br", &[("w:type", "column")])?;
+        end(x, "w:r")?;
+    }
+    match &placed.item {
+        Item::Para {
+            paragraph, size, ..
+        } => run(x, &paragraph.flowing_text(), Some(*size))?,
+        Item::Plain(text) => run(x, text, None)?,
+        Item::Picture { number, size, .. } => drawing(x, *number, *size)?,
+        Item::Empty => {}
+    }
+    end(x, "w:p")
 }
 
 /// Style, spacing, indentation and alignment of a layout paragraph.
-fn paragraph_properties(x: &mut Xml, p: &Paragraph, space_before: f32) -> io::Result<()> {
+fn paragraph_properties(
+    x: &mut Xml,
+    p: &Paragraph,
+    space_before: f32,
+    pitch: f32,
+) -> io::Result<()> {
     if let Role::Heading(level) = p.role {
-        x.create_element("w:pStyle")
-            .with_attribute(("w:val", format!("Heading{level}").as_str()))
-            .write_empty()?;
+        empty(x, "w:pStyle", &[("w:val", &format!("Heading{level}"))])?;
     }
-    spacing(x, space_before, Some(line_pitch(p)))?;
+    spacing(x, space_before, Some(pitch))?;
     if matches!(p.alignment, Alignment::Left | Alignment::Justified) {
-        let mut ind = x
-            .create_element("w:ind")
-            .with_attribute(("w:left", twips(p.indent).as_str()));
+        let left = twips(p.indent);
         let first = p.first_line_indent;
         if first > 0.5 {
-            ind = ind.with_attribute(("w:firstLine", twips(first).as_str()));
+            empty(
+                x,
+                "w:ind",
+                &[("w:left", &left), ("w:firstLine", &twips(first))],
+            )?;
         } else if first < -0.5 {
-            ind = ind.with_attribute(("w:hanging", twips(-first).as_str()));
+            empty(
+                x,
+                "w:ind",
+                &[("w:left", &left), ("w:hanging", &twips(-first))],
+            )?;
+        } else {
+            empty(x, "w:ind", &[("w:left", &left)])?;
         }
-        ind.write_empty()?;
     }
     let jc = match p.alignment {
         Alignment::Left => "left",
@@ -425,10 +505,7 @@ fn paragraph_properties(x: &mut Xml, p: &Paragraph, space_before: f32) -> io::Re
         Alignment::Right => "right",
         Alignment::Justified => "both",
     };
-    x.create_element("w:jc")
-        .with_attribute(("w:val", jc))
-        .write_empty()?;
-    Ok(())
+    empty(x, "w:jc", &[("w:val", jc)])
 }
 
 /// The distance between a paragraph's lines on the page, points: the
@@ -445,46 +522,34 @@ fn line_pitch(p: &Paragraph) -> f32 {
 }
 
 fn spacing(x: &mut Xml, before: f32, line: Option<f32>) -> io::Result<()> {
-    let mut e = x
-        .create_element("w:spacing")
-        .with_attribute(("w:before", twips(before).as_str()))
-        .with_attribute(("w:after", "0"));
-    if let Some(line) = line {
-        e = e
-            .with_attribute(("w:line", twips(line).as_str()))
-            .with_attribute(("w:lineRule", "exact"));
+    let before = twips(before);
+    match line {
+        Some(line) => empty(
+            x,
+            "w:spacing",
+            &[
+                ("w:before", &before),
+                ("w:after", "0"),
+                ("w:line", &twips(line)),
+                ("w:lineRule", "exact"),
+            ],
+        ),
+        None => empty(x, "w:spacing", &[("w:before", &before), ("w:after", "0")]),
     }
-    e.write_empty()?;
-    Ok(())
 }
 
 /// A run of text at `size` points (the default size without one).
-fn run(x: &mut Xml, text: &str, size: Option<f32>) -> io::Result<()> {
-    x.create_element("w:r").write_inner_content(|x| {
-        if let Some(size) = size {
-            let half_points = ((size * 2.0).round() as i64).max(2).to_string();
-            x.create_element("w:rPr").write_inner_content(|x| {
-                x.create_element("w:sz")
-                    .with_attribute(("w:val", half_points.as_str()))
-                    .write_empty()?;
-                x.create_element("w:szCs")
-                    .with_attribute(("w:val", half_points.as_str()))
-                    .write_empty()?;
-                Ok(())
-            })?;
-        }
-        let clean: String = text.chars().filter(|&c| xml_char(c)).collect();
-        x.create_element("w:t")
-            .with_attribute(("xml:space", "preserve"))
-            .write_text_content(BytesText::new(&clean))?;
-        Ok(())
-    })?;
-    Ok(())
-}
-
-/// Whether XML 1.0 allows `c` in text.
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+fn run(x: &mut Xml, content: &str, size: Option<f32>) -> io::Result<()> {
+    start(x, "w:r", &[])?;
+    if let Some(size) = size {
+        let half_points = ((size * 2.0).round() as i64).max(2).to_string();
+        start(x, "w:rPr", &[])?;
+        empty(x, "w:sz", &[("w:val", &half_points)])?;
+        empty(x, "w:szCs", &[("w:val", &half_points)])?;
+        end(x, "w:rPr")?;
+    }
+    text(x, "w:t", &[("xml:space", "preserve")], content)?;
+    end(x, "w:r")
 }
 
 /// An inline picture: media `number` at `size` points.
@@ -493,408 +558,263 @@ fn drawing(x: &mut Xml, number: usize, size: (f32, f32)) -> io::Result<()> {
     let id = number.to_string();
     let name = format!("Figure {number}");
     let rel = format!("rIdImage{number}");
-    x.create_element("w:r").write_inner_content(|x| {
-        x.create_element("w:drawing").write_inner_content(|x| {
-            x.create_element("wp:inline")
-                .with_attributes([
-                    ("distT", "0"),
-                    ("distB", "0"),
-                    ("distL", "0"),
-                    ("distR", "0"),
-                ])
-                .write_inner_content(|x| {
-                    x.create_element("wp:extent")
-                        .with_attributes([("cx", cx.as_str()), ("cy", cy.as_str())])
-                        .write_empty()?;
-                    x.create_element("wp:docPr")
-                        .with_attributes([("id", id.as_str()), ("name", name.as_str())])
-                        .write_empty()?;
-                    x.create_element("a:graphic").write_inner_content(|x| {
-                        x.create_element("a:graphicData")
-                            .with_attribute(("uri", NS_PIC))
-                            .write_inner_content(|x| {
-                                x.create_element("pic:pic").write_inner_content(|x| {
-                                    x.create_element("pic:nvPicPr").write_inner_content(|x| {
-                                        x.create_element("pic:cNvPr")
-                                            .with_attributes([
-                                                ("id", id.as_str()),
-                                                ("name", name.as_str()),
-                                            ])
-                                            .write_empty()?;
-                                        x.create_element("pic:cNvPicPr").write_empty()?;
-                                        Ok(())
-                                    })?;
-                                    x.create_element("pic:blipFill").write_inner_content(|x| {
-                                        x.create_element("a:blip")
-                                            .with_attribute(("r:embed", rel.as_str()))
-                                            .write_empty()?;
-                                        x.create_element("a:stretch").write_inner_content(|x| {
-                                            x.create_element("a:fillRect").write_empty()?;
-                                            Ok(())
-                                        })?;
-                                        Ok(())
-                                    })?;
-                                    x.create_element("pic:spPr").write_inner_content(|x| {
-                                        x.create_element("a:xfrm").write_inner_content(|x| {
-                                            x.create_element("a:off")
-                                                .with_attributes([("x", "0"), ("y", "0")])
-                                                .write_empty()?;
-                                            x.create_element("a:ext")
-                                                .with_attributes([
-                                                    ("cx", cx.as_str()),
-                                                    ("cy", cy.as_str()),
-                                                ])
-                                                .write_empty()?;
-                                            Ok(())
-                                        })?;
-                                        x.create_element("a:prstGeom")
-                                            .with_attribute(("prst", "rect"))
-                                            .write_inner_content(|x| {
-                                                x.create_element("a:avLst").write_empty()?;
-                                                Ok(())
-                                            })?;
-                                        Ok(())
-                                    })?;
-                                    Ok(())
-                                })?;
-                                Ok(())
-                            })?;
-                        Ok(())
-                    })?;
-                    Ok(())
-                })?;
-            Ok(())
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+    start(x, "w:r", &[])?;
+    start(x, "w:drawing", &[])?;
+    let no_distance = [
+        ("distT", "0"),
+        ("distB", "0"),
+        ("distL", "0"),
+        ("distR", "0"),
+    ];
+    start(x, "wp:inline", &no_distance)?;
+    empty(x, "wp:extent", &[("cx", &cx), ("cy", &cy)])?;
+    empty(x, "wp:docPr", &[("id", &id), ("name", &name)])?;
+    start(x, "a:graphic", &[])?;
+    start(x, "a:graphicData", &[("uri", NS_PIC)])?;
+    start(x, "pic:pic", &[])?;
+    start(x, "pic:nvPicPr", &[])?;
+    empty(x, "pic:cNvPr", &[("id", &id), ("name", &name)])?;
+    empty(x, "pic:cNvPicPr", &[])?;
+    end(x, "pic:nvPicPr")?;
+    blip_fill(x, "pic", &rel)?;
+    start(x, "pic:spPr", &[])?;
+    frame(x, (0.0, 0.0), size)?;
+    end(x, "pic:spPr")?;
+    end(x, "pic:pic")?;
+    end(x, "a:graphicData")?;
+    end(x, "a:graphic")?;
+    end(x, "wp:inline")?;
+    end(x, "w:drawing")?;
+    end(x, "w:r")
 }
 
 /// A section's `w:sectPr`.
 fn section_properties(x: &mut Xml, s: &Section<'_>) -> io::Result<()> {
     let [top, right, bottom, left] = s.margins;
-    x.create_element("w:sectPr").write_inner_content(|x| {
-        x.create_element("w:type")
-            .with_attribute(("w:val", if s.new_page { "nextPage" } else { "continuous" }))
-            .write_empty()?;
-        let mut size = x
-            .create_element("w:pgSz")
-            .with_attribute(("w:w", twips(s.width).as_str()))
-            .with_attribute(("w:h", twips(s.height).as_str()));
-        if s.width > s.height {
-            size = size.with_attribute(("w:orient", "landscape"));
+    start(x, "w:sectPr", &[])?;
+    let kind = if s.new_page { "nextPage" } else { "continuous" };
+    empty(x, "w:type", &[("w:val", kind)])?;
+    let (w, h) = (twips(s.width), twips(s.height));
+    if s.width > s.height {
+        empty(
+            x,
+            "w:pgSz",
+            &[("w:w", &w), ("w:h", &h), ("w:orient", "landscape")],
+        )?;
+    } else {
+        empty(x, "w:pgSz", &[("w:w", &w), ("w:h", &h)])?;
+    }
+    empty(
+        x,
+        "w:pgMar",
+        &[
+            ("w:top", &twips(top)),
+            ("w:right", &twips(right)),
+            ("w:bottom", &twips(bottom)),
+            ("w:left", &twips(left)),
+            ("w:header", "0"),
+            ("w:footer", "0"),
+            ("w:gutter", "0"),
+        ],
+    )?;
+    if s.columns.is_empty() {
+        empty(x, "w:cols", &[("w:num", "1"), ("w:space", "0")])?;
+    } else {
+        let num = s.columns.len().to_string();
+        start(x, "w:cols", &[("w:num", &num), ("w:equalWidth", "0")])?;
+        for (width, space) in &s.columns {
+            empty(
+                x,
+                "w:col",
+                &[("w:w", &twips(*width)), ("w:space", &twips(*space))],
+            )?;
         }
-        size.write_empty()?;
-        x.create_element("w:pgMar")
-            .with_attributes([
-                ("w:top", twips(top).as_str()),
-                ("w:right", twips(right).as_str()),
-                ("w:bottom", twips(bottom).as_str()),
-                ("w:left", twips(left).as_str()),
-                ("w:header", "0"),
-                ("w:footer", "0"),
-                ("w:gutter", "0"),
-            ])
-            .write_empty()?;
-        x.create_element("w:cols")
-            .with_attribute(("w:num", s.columns.0.to_string().as_str()))
-            .with_attribute(("w:space", twips(s.columns.1).as_str()))
-            .write_empty()?;
-        Ok(())
-    })?;
-    Ok(())
+        end(x, "w:cols")?;
+    }
+    end(x, "w:sectPr")
 }
 
 /// `word/styles.xml`: the defaults (font, size, language) and the heading
 /// styles.
 fn styles_xml(language: &str) -> io::Result<Vec<u8>> {
-    let lang = word_language(language);
-    let mut x = Xml::new(Vec::new());
-    x.write_event(Event::Decl(BytesDecl::new(
-        "1.0",
-        Some("UTF-8"),
-        Some("yes"),
-    )))?;
-    x.create_element("w:styles")
-        .with_attribute(("xmlns:w", NS_W))
-        .write_inner_content(|x| {
-            x.create_element("w:docDefaults").write_inner_content(|x| {
-                x.create_element("w:rPrDefault").write_inner_content(|x| {
-                    x.create_element("w:rPr").write_inner_content(|x| {
-                        x.create_element("w:rFonts")
-                            .with_attributes([
-                                ("w:ascii", "Times New Roman"),
-                                ("w:hAnsi", "Times New Roman"),
-                                ("w:cs", "Times New Roman"),
-                            ])
-                            .write_empty()?;
-                        x.create_element("w:sz")
-                            .with_attribute(("w:val", "22"))
-                            .write_empty()?;
-                        if let Some((latin, east_asian)) = &lang {
-                            let mut e = x.create_element("w:lang");
-                            if let Some(l) = latin {
-                                e = e.with_attribute(("w:val", *l));
-                            }
-                            if let Some(l) = east_asian {
-                                e = e.with_attribute(("w:eastAsia", *l));
-                            }
-                            e.write_empty()?;
-                        }
-                        Ok(())
-                    })?;
-                    Ok(())
-                })?;
-                x.create_element("w:pPrDefault").write_inner_content(|x| {
-                    x.create_element("w:pPr").write_inner_content(|x| {
-                        x.create_element("w:spacing")
-                            .with_attributes([
-                                ("w:after", "0"),
-                                ("w:line", "240"),
-                                ("w:lineRule", "auto"),
-                            ])
-                            .write_empty()?;
-                        Ok(())
-                    })?;
-                    Ok(())
-                })?;
-                Ok(())
-            })?;
-            x.create_element("w:style")
-                .with_attributes([
-                    ("w:type", "paragraph"),
-                    ("w:default", "1"),
-                    ("w:styleId", "Normal"),
-                ])
-                .write_inner_content(|x| {
-                    x.create_element("w:name")
-                        .with_attribute(("w:val", "Normal"))
-                        .write_empty()?;
-                    x.create_element("w:qFormat").write_empty()?;
-                    Ok(())
-                })?;
-            for level in 1..=2u8 {
-                let id = format!("Heading{level}");
-                let name = format!("heading {level}");
-                let outline = (level - 1).to_string();
-                x.create_element("w:style")
-                    .with_attributes([("w:type", "paragraph"), ("w:styleId", id.as_str())])
-                    .write_inner_content(|x| {
-                        x.create_element("w:name")
-                            .with_attribute(("w:val", name.as_str()))
-                            .write_empty()?;
-                        x.create_element("w:basedOn")
-                            .with_attribute(("w:val", "Normal"))
-                            .write_empty()?;
-                        x.create_element("w:next")
-                            .with_attribute(("w:val", "Normal"))
-                            .write_empty()?;
-                        x.create_element("w:qFormat").write_empty()?;
-                        x.create_element("w:pPr").write_inner_content(|x| {
-                            x.create_element("w:keepNext").write_empty()?;
-                            x.create_element("w:outlineLvl")
-                                .with_attribute(("w:val", outline.as_str()))
-                                .write_empty()?;
-                            Ok(())
-                        })?;
-                        x.create_element("w:rPr").write_inner_content(|x| {
-                            x.create_element("w:b").write_empty()?;
-                            Ok(())
-                        })?;
-                        Ok(())
-                    })?;
-            }
-            Ok(())
-        })?;
+    let mut x = part()?;
+    start(&mut x, "w:styles", &[("xmlns:w", NS_W)])?;
+    start(&mut x, "w:docDefaults", &[])?;
+    start(&mut x, "w:rPrDefault", &[])?;
+    start(&mut x, "w:rPr", &[])?;
+    let font = "Times New Roman";
+    empty(
+        &mut x,
+        "w:rFonts",
+        &[("w:ascii", font), ("w:hAnsi", font), ("w:cs", font)],
+    )?;
+    empty(&mut x, "w:sz", &[("w:val", "22")])?;
+    match language_tags(language) {
+        Some((Some(latin), Some(east_asian))) => empty(
+            &mut x,
+            "w:lang",
+            &[("w:val", latin), ("w:eastAsia", east_asian)],
+        )?,
+        Some((Some(latin), None)) => empty(&mut x, "w:lang", &[("w:val", latin)])?,
+        Some((None, Some(east_asian))) => {
+            empty(&mut x, "w:lang", &[("w:eastAsia", east_asian)])?;
+        }
+        Some((None, None)) | None => {}
+    }
+    end(&mut x, "w:rPr")?;
+    end(&mut x, "w:rPrDefault")?;
+    start(&mut x, "w:pPrDefault", &[])?;
+    start(&mut x, "w:pPr", &[])?;
+    empty(
+        &mut x,
+        "w:spacing",
+        &[("w:after", "0"), ("w:line", "240"), ("w:lineRule", "auto")],
+    )?;
+    end(&mut x, "w:pPr")?;
+    end(&mut x, "w:pPrDefault")?;
+    end(&mut x, "w:docDefaults")?;
+    let normal = [
+        ("w:type", "paragraph"),
+        ("w:default", "1"),
+        ("w:styleId", "Normal"),
+    ];
+    start(&mut x, "w:style", &normal)?;
+    empty(&mut x, "w:name", &[("w:val", "Normal")])?;
+    empty(&mut x, "w:qFormat", &[])?;
+    end(&mut x, "w:style")?;
+    for level in 1..=2u8 {
+        heading_style(&mut x, level)?;
+    }
+    end(&mut x, "w:styles")?;
     Ok(x.into_inner())
 }
 
-/// Word's language tags for Tesseract's `+`-joined codes: the first
-/// language written with spaces (`w:val`) and the first Chinese, Japanese
-/// or Korean one (`w:eastAsia`); `None` when no code is known.
-fn word_language(codes: &str) -> Option<(Option<&'static str>, Option<&'static str>)> {
-    let mut latin = None;
-    let mut east_asian = None;
-    for code in codes.split('+') {
-        let (tag, cjk) = match code {
-            "eng" => ("en-US", false),
-            "deu" => ("de-DE", false),
-            "fra" => ("fr-FR", false),
-            "spa" => ("es-ES", false),
-            "ita" => ("it-IT", false),
-            "por" => ("pt-PT", false),
-            "nld" => ("nl-NL", false),
-            "pol" => ("pl-PL", false),
-            "rus" => ("ru-RU", false),
-            "swe" => ("sv-SE", false),
-            "dan" => ("da-DK", false),
-            "nor" => ("nb-NO", false),
-            "fin" => ("fi-FI", false),
-            "ces" => ("cs-CZ", false),
-            "tur" => ("tr-TR", false),
-            "jpn" | "jpn_vert" => ("ja-JP", true),
-            "chi_sim" | "chi_sim_vert" => ("zh-CN", true),
-            "chi_tra" | "chi_tra_vert" => ("zh-TW", true),
-            "kor" | "kor_vert" => ("ko-KR", true),
-            _ => continue,
-        };
-        if cjk {
-            east_asian = east_asian.or(Some(tag));
-        } else {
-            latin = latin.or(Some(tag));
-        }
-    }
-    if latin.is_none() && east_asian.is_none() {
-        return None;
-    }
-    Some((latin.or(east_asian), east_asian))
+/// The style "heading `level`": bold, kept with the next paragraph, at its
+/// outline level.
+fn heading_style(x: &mut Xml, level: u8) -> io::Result<()> {
+    let id = format!("Heading{level}");
+    start(x, "w:style", &[("w:type", "paragraph"), ("w:styleId", &id)])?;
+    empty(x, "w:name", &[("w:val", &format!("heading {level}"))])?;
+    empty(x, "w:basedOn", &[("w:val", "Normal")])?;
+    empty(x, "w:next", &[("w:val", "Normal")])?;
+    empty(x, "w:qFormat", &[])?;
+    start(x, "w:pPr", &[])?;
+    empty(x, "w:keepNext", &[])?;
+    empty(x, "w:outlineLvl", &[("w:val", &(level - 1).to_string())])?;
+    end(x, "w:pPr")?;
+    start(x, "w:rPr", &[])?;
+    empty(x, "w:b", &[])?;
+    end(x, "w:rPr")?;
+    end(x, "w:style")
 }
 
-/// The package: content types, relationships, the two parts and the
-/// pictures, zipped in a fixed order with fixed times.
+/// The package: the document, its styles and its pictures.
 fn package(
-    document: &[u8],
-    styles: &[u8],
-    media: &[Vec<u8>],
+    document: Vec<u8>,
+    styles: Vec<u8>,
+    media: Vec<Vec<u8>>,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
-    let zip_err = |e: zip::result::ZipError| WriteError::Io(io::Error::other(e));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default());
-    let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
-    let parts: [(&str, Vec<u8>); 3] = [
-        ("[Content_Types].xml", content_types_xml(!media.is_empty())?),
-        ("_rels/.rels", package_rels_xml()?),
-        (
-            "word/_rels/document.xml.rels",
-            document_rels_xml(media.len())?,
-        ),
-    ];
-    for (name, bytes) in &parts {
-        zip.start_file(*name, options).map_err(zip_err)?;
-        zip.write_all(bytes)?;
-    }
-    zip.start_file("word/document.xml", options)
-        .map_err(zip_err)?;
-    zip.write_all(document)?;
-    zip.start_file("word/styles.xml", options)
-        .map_err(zip_err)?;
-    zip.write_all(styles)?;
-    let stored = options.compression_method(zip::CompressionMethod::Stored);
-    for (i, png) in media.iter().enumerate() {
-        zip.start_file(format!("word/media/image{}.png", i + 1), stored)
-            .map_err(zip_err)?;
-        zip.write_all(png)?;
-    }
-    let bytes = zip.finish().map_err(zip_err)?.into_inner();
-    out.write_all(&bytes)?;
-    Ok(())
-}
-
-fn content_types_xml(png: bool) -> io::Result<Vec<u8>> {
-    let mut x = Xml::new(Vec::new());
-    x.write_event(Event::Decl(BytesDecl::new(
-        "1.0",
-        Some("UTF-8"),
-        Some("yes"),
-    )))?;
-    x.create_element("Types")
-        .with_attribute(("xmlns", NS_TYPES))
-        .write_inner_content(|x| {
-            let mut defaults = vec![
-                ("rels", "application/vnd.openxmlformats-package.relationships+xml"),
-                ("xml", "application/xml"),
-            ];
-            if png {
-                defaults.push(("png", "image/png"));
-            }
-            for (ext, ty) in defaults {
-                x.create_element("Default")
-                    .with_attributes([("Extension", ext), ("ContentType", ty)])
-                    .write_empty()?;
-            }
-            for (part, ty) in [
-                (
-                    "/word/document.xml",
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-                ),
-                (
-                    "/word/styles.xml",
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml",
-                ),
-            ] {
-                x.create_element("Override")
-                    .with_attributes([("PartName", part), ("ContentType", ty)])
-                    .write_empty()?;
-            }
-            Ok(())
-        })?;
-    Ok(x.into_inner())
-}
-
-fn package_rels_xml() -> io::Result<Vec<u8>> {
-    relationships(&[("rId1", REL_DOC, "word/document.xml".to_owned())])
-}
-
-fn document_rels_xml(pictures: usize) -> io::Result<Vec<u8>> {
-    let mut rels = vec![("rIdStyles".to_owned(), REL_STYLES, "styles.xml".to_owned())];
-    for n in 1..=pictures {
-        rels.push((
+    let mut p = Package::default();
+    p.rels("", &[Rel::new("rId1", REL_DOC, "word/document.xml")])?;
+    let mut rels = vec![Rel::new("rIdStyles", REL_STYLES, "styles.xml")];
+    for n in 1..=media.len() {
+        rels.push(Rel::new(
             format!("rIdImage{n}"),
             REL_IMAGE,
             format!("media/image{n}.png"),
         ));
     }
-    let rels: Vec<(&str, &str, String)> = rels
-        .iter()
-        .map(|(id, ty, target)| (id.as_str(), *ty, target.clone()))
-        .collect();
-    relationships(&rels)
-}
-
-fn relationships(rels: &[(&str, &str, String)]) -> io::Result<Vec<u8>> {
-    let mut x = Xml::new(Vec::new());
-    x.write_event(Event::Decl(BytesDecl::new(
-        "1.0",
-        Some("UTF-8"),
-        Some("yes"),
-    )))?;
-    x.create_element("Relationships")
-        .with_attribute(("xmlns", NS_PKG_RELS))
-        .write_inner_content(|x| {
-            for (id, ty, target) in rels {
-                x.create_element("Relationship")
-                    .with_attributes([("Id", *id), ("Type", *ty), ("Target", target.as_str())])
-                    .write_empty()?;
-            }
-            Ok(())
-        })?;
-    Ok(x.into_inner())
+    p.rels("word/document.xml", &rels)?;
+    p.xml("word/document.xml", TYPE_DOCUMENT, document);
+    p.xml("word/styles.xml", TYPE_STYLES, styles);
+    for (i, png) in media.into_iter().enumerate() {
+        p.png(format!("word/media/image{}.png", i + 1), png);
+    }
+    p.write(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ocrloom_layout::Line;
 
-    #[test]
-    fn languages_map_to_word_tags() {
-        assert_eq!(word_language("eng"), Some((Some("en-US"), None)));
-        assert_eq!(
-            word_language("jpn+jpn_vert"),
-            Some((Some("ja-JP"), Some("ja-JP")))
-        );
-        assert_eq!(
-            word_language("eng+chi_sim"),
-            Some((Some("en-US"), Some("zh-CN")))
-        );
-        assert_eq!(word_language("xyz"), None);
-        assert_eq!(word_language(""), None);
+    /// A left-aligned paragraph of `lines` at `size` points, 12 points
+    /// apart, from `top`.
+    fn paragraph(lines: &[&str], size: f32, top: f32) -> Paragraph {
+        let lines: Vec<Line> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Line {
+                bbox: Rect {
+                    x0: 0.0,
+                    y0: top + 12.0 * i as f32,
+                    x1: 100.0,
+                    y1: top + 12.0 * i as f32 + size,
+                },
+                font_size: size,
+                text: (*t).to_owned(),
+            })
+            .collect();
+        let bbox = lines
+            .iter()
+            .map(|l| l.bbox)
+            .reduce(|a, b| a.union(&b))
+            .unwrap_or_default();
+        Paragraph {
+            bbox,
+            lines,
+            font_size: size,
+            role: Role::Body,
+            alignment: Alignment::Left,
+            indent: 0.0,
+            first_line_indent: 0.0,
+        }
+    }
+
+    fn size_and_pitch(item: &Item<'_>) -> (f32, f32) {
+        match item {
+            Item::Para { size, pitch, .. } => (*size, *pitch),
+            _ => panic!("not a paragraph"),
+        }
     }
 
     #[test]
-    fn text_loses_characters_xml_forbids() {
-        assert!(xml_char('a') && xml_char('\t') && xml_char('語'));
-        assert!(!xml_char('\u{0}') && !xml_char('\u{1b}') && !xml_char('\u{FFFF}'));
+    fn a_paragraph_that_fits_keeps_its_size_place_and_pitch() {
+        // "aaaa aaaa" is 38 pt wide at 10 pt.
+        let p = paragraph(&["aaaa aaaa", "aaaa aaaa"], 10.0, 50.0);
+        let (item, top, height) = set(&p, 100.0, 20.0, 800.0);
+        assert_eq!(size_and_pitch(&item), (10.0, 12.0));
+        assert_eq!((top, height), (50.0, 24.0));
+    }
+
+    #[test]
+    fn text_wider_in_the_documents_font_is_set_smaller() {
+        // Two lines of 38 pt in a 36 pt column: at 10 pt each wraps.
+        let p = paragraph(&["aaaa aaaa", "aaaa aaaa"], 10.0, 50.0);
+        let (item, _, height) = set(&p, 36.0, 20.0, 800.0);
+        let (size, pitch) = size_and_pitch(&item);
+        assert!((10.0 * MIN_FIT..10.0).contains(&size), "{size}");
+        assert_eq!((pitch, height), (12.0, 24.0));
+        // Where even the smallest size wraps, the flow below counts the
+        // lines the document takes.
+        let (item, _, height) = set(&p, 20.0, 20.0, 800.0);
+        assert_eq!(size_and_pitch(&item).0, 8.0);
+        assert_eq!(height, 4.0 * 12.0);
+    }
+
+    #[test]
+    fn nothing_runs_below_the_page() {
+        // Two lines at 12 pt from 90 on a 110 pt page: the space above
+        // gives way (up to the flow at 80), then the pitch.
+        let p = paragraph(&["a", "b"], 10.0, 90.0);
+        let (item, top, height) = set(&p, 100.0, 70.0, 110.0);
+        assert_eq!(top, 109.0 - 24.0);
+        assert_eq!(size_and_pitch(&item).1, 12.0);
+        assert!(top + height <= 109.0);
+        let (item, top, height) = set(&p, 100.0, 95.0, 110.0);
+        assert_eq!(top, 95.0);
+        assert_eq!(size_and_pitch(&item).1, 7.0);
+        assert!(top + height <= 109.0 + 1e-3);
     }
 }

@@ -11,6 +11,9 @@
 //!   layout model (`ocrloom-layout`).
 //! - [`OutputFormat::Xlsx`]: a workbook, one worksheet per page, numbers
 //!   stored as numbers.
+//! - [`OutputFormat::Pptx`]: a presentation, one slide per page, text
+//!   blocks as text boxes and figures as pictures where they stand;
+//!   [`WriteOptions::page_image`] puts the page image behind them.
 //!
 //! Every writer is deterministic: the same input gives the same bytes
 //! (unless [`WriteOptions::timestamp`] asks for the time of writing).
@@ -58,6 +61,9 @@ pub mod images;
 mod json;
 mod layer;
 mod numbers;
+mod metrics;
+mod ooxml;
+mod pptx;
 mod serialize;
 mod strip;
 mod structured;
@@ -94,6 +100,10 @@ pub struct WriteOptions {
     /// that claims PDF/A or PDF/X keeps its dates: its XMP metadata would have to
     /// agree.
     pub timestamp: Option<SystemTime>,
+    /// PPTX: each slide's background is the page image, behind the text
+    /// boxes and pictures (the CLI's `--page-image`). Other formats ignore
+    /// it.
+    pub page_image: bool,
 }
 
 /// `t` in UTC, ISO 8601 / RFC 3339 to the second (`2026-11-30T07:11:41Z`).
@@ -184,6 +194,7 @@ pub fn write(
         OutputFormat::Json => json::write(doc, &pages, options.timestamp, out)?,
         OutputFormat::Docx => docx::write(doc, &pages, out)?,
         OutputFormat::Xlsx => xlsx::write(doc, &pages, options.timestamp, out)?,
+        OutputFormat::Pptx => pptx::write(doc, &pages, options.page_image, out)?,
     }
     Ok(())
 }

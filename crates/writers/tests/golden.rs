@@ -67,5 +67,5 @@ fn golden_outputs() {
         check(&format!("group4.{}", f.name()), &out);
         read += 1;
     }
-    assert_eq!(read, 14);
+    assert_eq!(read, 16);
 }
