@@ -25,6 +25,7 @@ PACKAGES=(
   poppler-utils qpdf libxml2-utils unzip
   chromium
   libreoffice-writer-nogui libreoffice-impress-nogui
+  fonts-freefont-ttf fonts-liberation2 python3-pil
 )
 PYPDFIUM_VERSION=5.15.2
 PYPDFIUM_WHEEL=pypdfium2-${PYPDFIUM_VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
