@@ -28,7 +28,7 @@ pub const DOUBT: f32 = 50.0;
 /// confidence and two letters or digits.
 const SURE: f32 = 80.0;
 /// A word more than this many times the body text's height is out of size.
-pub const TALL: f32 = 1.75;
+pub const TALL: f32 = 2.0;
 /// A word less than this many times the body text's height is out of size.
 pub const SMALL: f32 = 0.4;
 
