@@ -26,6 +26,7 @@ PACKAGES=(
   poppler-utils qpdf libxml2-utils unzip
   chromium
   libreoffice-writer-nogui libreoffice-impress-nogui libreoffice-calc-nogui
+  fonts-freefont-ttf fonts-liberation2 python3-pil
   postgresql
 )
 PYPDFIUM_VERSION=5.15.2

@@ -100,6 +100,14 @@ impl Ocr {
         self
     }
 
+    /// Keep the words read from marks that are not text (stamps,
+    /// handwriting, signatures) in the text outputs, instead of flagging
+    /// them ([`crate::ocr::Settings::keep_noise`]; default `false`).
+    pub fn keep_noise(mut self, keep: bool) -> Self {
+        self.options.settings.keep_noise = keep;
+        self
+    }
+
     /// The password of an encrypted PDF.
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.options.open.password = Some(password.into());

@@ -64,6 +64,12 @@ pub struct Args {
     /// `timeout` (exit code 1). 0: no limit.
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = crate::parse_page_timeout)]
     page_timeout: crate::PageTimeout,
+    /// Keep in the text outputs (and the PDF's text layer) the words read
+    /// from marks that are not text (stamps, handwriting, signatures),
+    /// which are otherwise left out there and flagged in JSON, hOCR and
+    /// ALTO: the output as before they were told apart.
+    #[arg(long)]
+    keep_noise: bool,
     /// No progress on stderr (errors are still reported).
     #[arg(long, short)]
     quiet: bool,
@@ -97,6 +103,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     options.write.timestamp = args.timestamp.then(std::time::SystemTime::now);
     options.write.page_image = args.page_image;
     options.settings.page_timeout = args.page_timeout.0;
+    options.settings.keep_noise = args.keep_noise;
     options.pages = args.pages;
     if args.force_ocr {
         options.text_pages = TextPages::Force;

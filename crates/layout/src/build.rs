@@ -1,6 +1,6 @@
 //! Building a [`Page`] from an OCR result.
 
-use crate::order::{bands, extent};
+use crate::order::{bands, extent, read_across};
 use crate::tables::Table;
 use crate::{
     Alignment, Band, Column, Figure, Line, Margins, Page, Paragraph, Rect, Region, Role, TextBlock,
@@ -128,13 +128,17 @@ impl Page {
         for b in &r.blocks {
             let mut paragraphs = Vec::new();
             for p in &b.paragraphs {
+                // Words flagged as noise (stamps, signatures) are no part
+                // of the layout: neither its text nor its boxes.
                 let lines: Vec<Line> = p
                     .lines
                     .iter()
-                    .map(|l| Line {
-                        bbox: frame.rect(l.bbox),
-                        font_size: round1(l.font_size * size_scale),
-                        text: l.text(),
+                    .filter_map(|l| {
+                        Some(Line {
+                            bbox: frame.rect(l.text_bbox()?),
+                            font_size: round1(l.font_size * size_scale),
+                            text: l.text(),
+                        })
                     })
                     .filter(|l| !l.text.is_empty())
                     .collect();
@@ -151,6 +155,8 @@ impl Page {
                 blocks.push(TextBlock { bbox, paragraphs });
             }
         }
+        let skew = if r.orientation == 0 { r.skew } else { 0.0 };
+        let mut blocks = read_across(blocks, skew);
         let body_size = body_size(&blocks);
         for p in blocks.iter_mut().flat_map(|b| b.paragraphs.iter_mut()) {
             p.role = role(p, body_size);
@@ -210,7 +216,7 @@ fn round1(v: f32) -> f32 {
 
 /// A paragraph of `lines` (none without lines); role and alignment are set
 /// later, when the page's body size and columns are known.
-fn paragraph(lines: Vec<Line>) -> Option<Paragraph> {
+pub(crate) fn paragraph(lines: Vec<Line>) -> Option<Paragraph> {
     let bbox = lines.iter().map(|l| l.bbox).reduce(|a, b| a.union(&b))?;
     let mut sizes: Vec<f32> = lines.iter().map(|l| l.font_size).collect();
     sizes.sort_by(f32::total_cmp);
@@ -290,7 +296,16 @@ fn is_list_marker(token: &str) -> bool {
 /// whole content width (so that its alignments are measured against it).
 fn text_bands(blocks: Vec<TextBlock>, content: Rect) -> Vec<Band> {
     let rects: Vec<Rect> = blocks.iter().map(|b| b.bbox).collect();
-    let order = bands(&rects);
+    let mut heights: Vec<f32> = blocks
+        .iter()
+        .flat_map(|b| b.paragraphs.iter().flat_map(|p| p.lines.iter()))
+        .map(|l| l.bbox.height())
+        .collect();
+    heights.sort_by(f32::total_cmp);
+    let order = bands(
+        &rects,
+        heights.get(heights.len() / 2).copied().unwrap_or(0.0),
+    );
     let mut slots: Vec<Option<TextBlock>> = blocks.into_iter().map(Some).collect();
     order
         .into_iter()
@@ -463,6 +478,7 @@ mod tests {
                     text: t.into(),
                     bbox,
                     confidence: 90.0,
+                    noise: false,
                 }
             })
             .collect::<Vec<_>>();

@@ -18,7 +18,7 @@
 //! let mut result = PageResult::empty(0, 600, 300, 100.0);
 //! result.blocks.push(Block { bbox, paragraphs: vec![Paragraph { bbox, lines: vec![Line {
 //!     bbox, baseline: None, font_size: 16.0,
-//!     words: vec![Word { text: "Hello".into(), bbox, confidence: 96.0 }],
+//!     words: vec![Word { text: "Hello".into(), bbox, confidence: 96.0, noise: false }],
 //! }] }] });
 //! let page = Page::build(&PageInput { result: &result, size_pt: (432.0, 216.0), figures: &[] });
 //! assert_eq!(page.text(), "Hello");

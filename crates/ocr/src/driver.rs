@@ -260,7 +260,8 @@ impl Recognizer {
     }
 }
 
-/// Runs the engine with panics turned into errors.
+/// Runs the engine with panics turned into errors, and flags the words
+/// that are not text unless [`Settings::keep_noise`].
 fn guarded(
     engine: &dyn Engine,
     page: &Page,
@@ -268,7 +269,12 @@ fn guarded(
     cancel: &CancelToken,
 ) -> Result<PageResult, OcrError> {
     match catch_unwind(AssertUnwindSafe(|| {
-        engine.recognize_cancellable(page, settings, cancel)
+        let mut result = engine.recognize_cancellable(page, settings, cancel)?;
+        if !settings.keep_noise {
+            let flagged = crate::noise::mark(&mut result);
+            tracing::debug!(page = page.info.index, flagged, "noise");
+        }
+        Ok(result)
     })) {
         Ok(r) => r,
         Err(payload) => {

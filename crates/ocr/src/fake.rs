@@ -105,6 +105,7 @@ impl Engine for FakeEngine {
                         y1: h.min(10),
                     },
                     confidence: 100.0,
+                    noise: false,
                 }
             })
             .collect();

@@ -13,6 +13,8 @@
 //! - [`PageResult`] / [`DocumentResult`]: blocks, paragraphs, lines (with
 //!   baseline and font size) and words (with box and confidence), in the
 //!   pixels of the input page image, serde-serializable, with `text()`;
+//! - [`noise`]: flags the words read from marks that are not text
+//!   (stamps, handwriting, signatures), which the text outputs leave out;
 //! - [`score`]: CER/WER/bag-of-words scoring and a ground-truth evaluation.
 //!
 //! ```
@@ -45,6 +47,7 @@ mod error;
 mod fake;
 mod geometry;
 pub mod lang;
+pub mod noise;
 mod plan;
 mod ppocr;
 pub mod preprocess;

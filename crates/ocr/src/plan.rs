@@ -551,6 +551,7 @@ fn build(index: usize, dpi: f32, lang: &str, frame: Frame, raw: Vec<RawBlock>) -
                             text: w.text,
                             bbox: frame.bbox(w.bbox),
                             confidence: w.confidence,
+                            noise: false,
                         })
                         .collect(),
                 });

@@ -444,6 +444,7 @@ fn read_line(
                 }
             },
             confidence: conf,
+            noise: false,
         })
         .collect();
     let across = if vertical {

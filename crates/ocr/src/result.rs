@@ -62,6 +62,13 @@ pub struct Word {
     pub bbox: BBox,
     /// The engine's confidence, 0..=100.
     pub confidence: f32,
+    /// Read from a mark that is not text (a stamp, handwriting, a
+    /// signature, a speck), as [`crate::noise::mark`] decides: the text
+    /// outputs and a PDF's text layer leave it out, the structured outputs
+    /// (JSON, hOCR, ALTO) keep it with this flag. Absent from serialized
+    /// results when `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub noise: bool,
 }
 
 /// One text line.
@@ -95,16 +102,33 @@ impl Line {
         }
     }
 
-    /// The line's words as text, separated as [`Line::space_before`] says.
+    /// The line's text: its words but those flagged as [`Word::noise`],
+    /// separated as [`space_between`] says (as [`Line::space_before`]
+    /// does for neighbours). Empty when every word is noise.
     pub fn text(&self) -> String {
         let mut s = String::new();
-        for (i, w) in self.words.iter().enumerate() {
-            if self.space_before(i) {
+        let mut prev: Option<&str> = None;
+        for w in self.words.iter().filter(|w| !w.noise) {
+            if prev.is_some_and(|p| space_between(p, &w.text)) {
                 s.push(' ');
             }
             s.push_str(&w.text);
+            prev = Some(&w.text);
         }
         s
+    }
+
+    /// Where the line's text is: its box, or the box around its words that
+    /// are not [`Word::noise`] when some are (`None` when all are).
+    pub fn text_bbox(&self) -> Option<BBox> {
+        if !self.words.iter().any(|w| w.noise) {
+            return Some(self.bbox);
+        }
+        self.words
+            .iter()
+            .filter(|w| !w.noise)
+            .map(|w| w.bbox)
+            .reduce(|a, b| a.union(&b))
     }
 }
 
@@ -275,6 +299,7 @@ mod tests {
             text: t.into(),
             bbox: BBox::default(),
             confidence: 90.0,
+            noise: false,
         }
     }
 

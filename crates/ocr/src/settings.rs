@@ -27,6 +27,11 @@ pub struct Settings {
     /// `page_timeout_secs`, a number of seconds or `null`.
     #[serde(rename = "page_timeout_secs", with = "opt_secs")]
     pub page_timeout: Option<Duration>,
+    /// Keep every word the engine read as text, also those read from
+    /// marks that are not text (stamps, handwriting, signatures, specks),
+    /// which are otherwise flagged as [`crate::Word::noise`] and left out
+    /// of the text outputs (see [`crate::noise`]). Default `false`.
+    pub keep_noise: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +40,7 @@ impl Default for Settings {
             languages: Languages::default(),
             preprocess: Preprocess::default(),
             page_timeout: Some(DEFAULT_PAGE_TIMEOUT),
+            keep_noise: false,
         }
     }
 }

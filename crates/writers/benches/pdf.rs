@@ -24,6 +24,7 @@ fn page(index: usize) -> PageResult {
                     y1: y + 40,
                 },
                 confidence: 90.0,
+                noise: false,
             })
             .collect();
         let bbox = BBox {

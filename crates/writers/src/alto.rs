@@ -8,6 +8,9 @@ use ocrloom_raster::{Document, Unit};
 use std::fmt::Write as _;
 use std::io::Write;
 
+/// The ID of the tag that marks words read from marks that are not text.
+const NOISE_TAG: &str = "noise";
+
 fn pos(b: &BBox) -> String {
     format!(
         "HPOS=\"{}\" VPOS=\"{}\" WIDTH=\"{}\" HEIGHT=\"{}\"",
@@ -58,8 +61,17 @@ pub(crate) fn write(
         "<softwareName>ocrloom</softwareName>\n<softwareVersion>",
         env!("CARGO_PKG_VERSION"),
         "</softwareVersion>\n</processingSoftware>\n</Processing>\n",
-        "</Description>\n<Layout>\n"
+        "</Description>\n"
     ));
+    // Words read from marks that are not text keep their place, tagged
+    // (`TAGREFS`) with a tag declared once; no tags without such words.
+    if pages.iter().flatten().any(|p| p.words().any(|w| w.noise)) {
+        let _ = writeln!(
+            s,
+            "<Tags>\n<OtherTag ID=\"{NOISE_TAG}\" LABEL=\"noise\" DESCRIPTION=\"read from a mark that is not text (stamp, handwriting, signature); not in the text outputs\"/>\n</Tags>"
+        );
+    }
+    s.push_str("<Layout>\n");
     for (index, page) in pages.iter().enumerate() {
         let n = index + 1;
         let Some(page) = page else {
@@ -132,9 +144,14 @@ pub(crate) fn write(
                         );
                     }
                     let wc = (word.confidence / 100.0).clamp(0.0, 1.0);
+                    let tag = if word.noise {
+                        format!(" TAGREFS=\"{NOISE_TAG}\"")
+                    } else {
+                        String::new()
+                    };
                     let _ = writeln!(
                         s,
-                        "<String ID=\"string_{n}_{word_n}\" {} WC=\"{:.2}\" CONTENT=\"{}\"/>",
+                        "<String ID=\"string_{n}_{word_n}\" {} WC=\"{:.2}\" CONTENT=\"{}\"{tag}/>",
                         pos(&word.bbox),
                         wc,
                         xml_escape(&word.text)

@@ -114,11 +114,15 @@ pub(crate) fn write(
                         if line.space_before(i) {
                             s.push(' ');
                         }
+                        // A word read from a mark that is not text keeps
+                        // its place, with the engine-specific property
+                        // `x_noise` (hOCR's `x_` prefix).
                         let _ = write!(
                             s,
-                            "<span class=\"ocrx_word\" id=\"word_{n}_{word_n}\" title=\"{}; x_wconf {}\">{}</span>",
+                            "<span class=\"ocrx_word\" id=\"word_{n}_{word_n}\" title=\"{}; x_wconf {}{}\">{}</span>",
                             bbox(&word.bbox),
                             word.confidence.round().clamp(0.0, 100.0) as i64,
+                            if word.noise { "; x_noise 1" } else { "" },
                             xml_escape(&word.text)
                         );
                     }

@@ -92,6 +92,8 @@ struct Word<'a> {
     confidence: f64,
     bbox_px: [u32; 4],
     bbox_pt: [f64; 4],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    noise: bool,
 }
 
 /// Two decimals: enough for points, and stable across platforms.
@@ -178,6 +180,7 @@ pub(crate) fn write(
                                     confidence: r2(f64::from(w.confidence)),
                                     bbox_px: px(&w.bbox),
                                     bbox_pt: pt(&w.bbox),
+                                    noise: w.noise,
                                 })
                                 .collect(),
                         });

@@ -2,7 +2,7 @@
 //! content stream that puts it there.
 
 use crate::font::{self, CodeMap};
-use ocrloom_ocr::{BBox, Line, PageResult};
+use ocrloom_ocr::{space_between, BBox, Line, PageResult};
 use std::collections::BTreeSet;
 
 /// An affine map `(x, y) -> (a x + c y + e, b x + d y + f)`, from the
@@ -159,7 +159,7 @@ fn line_words(line: &Line, dir: (f64, f64)) -> Option<PlacedLine> {
         .words
         .iter()
         .enumerate()
-        .filter(|(_, w)| !w.text.trim().is_empty())
+        .filter(|(_, w)| !w.noise && !w.text.trim().is_empty())
         .filter_map(|(i, w)| place(&w.bbox, dir).map(|p| (i, p)))
         .collect();
     let mut heights: Vec<f64> = placed.iter().map(|(_, p)| p.height).collect();
@@ -309,13 +309,17 @@ pub(crate) fn content(
         // misplace both words.
         let mut spans: Vec<(f64, f64)> = Vec::with_capacity(words.len());
         let mut push = 0.0f64;
-        for (j, &(_, _, word_size, start, length)) in words.iter().enumerate() {
+        // Whether a space follows word `i` of the line when `next` comes
+        // after it (words flagged as noise between them are not written).
+        let spaced =
+            |i: usize, next: usize| space_between(&line.words[i].text, &line.words[next].text);
+        for (j, &(i, _, word_size, start, length)) in words.iter().enumerate() {
             let start = start + push;
             let mut length = length - push;
             push = 0.0;
             if let Some(&(next_i, _, _, next, next_length)) = words.get(j + 1) {
                 let gap = next - (start + length);
-                if !line.space_before(next_i) {
+                if !spaced(i, next_i) {
                     // Joined without a space (Chinese, Japanese): the word
                     // reaches the next one, so that extractors see no gap
                     // to put a space in.
@@ -415,7 +419,7 @@ pub(crate) fn content(
                 out.extend_from_slice(b" Tz\n");
                 current_scale = Some(scale);
             }
-            if words.get(j + 1).is_some_and(|w| line.space_before(w.0)) {
+            if words.get(j + 1).is_some_and(|w| spaced(i, w.0)) {
                 codes.encode(" ", &mut text);
             }
             if from_origin && j > 0 {

@@ -40,7 +40,7 @@
 //! let mut page = PageResult::empty(0, 200, 100, 100.0);
 //! page.blocks.push(Block { bbox, paragraphs: vec![Paragraph { bbox, lines: vec![Line {
 //!     bbox, baseline: None, font_size: 20.0,
-//!     words: vec![Word { text: "Hello".into(), bbox, confidence: 96.0 }],
+//!     words: vec![Word { text: "Hello".into(), bbox, confidence: 96.0, noise: false }],
 //! }] }] });
 //! let result = DocumentResult { pages: vec![page] };
 //!

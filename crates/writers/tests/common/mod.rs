@@ -45,6 +45,7 @@ pub fn page(index: usize, width: u32, height: u32, lines: &[&[(&str, BBox)]]) ->
                         text: (*t).into(),
                         bbox: *b,
                         confidence: 91.5,
+                        noise: false,
                     })
                     .collect(),
             }],
