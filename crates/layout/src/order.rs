@@ -15,12 +15,13 @@ const MIN_GUTTER: f32 = 6.0;
 /// slices whose columns line up are one band (two columns whose paragraphs
 /// happen to end at the same height are still read column by column). A
 /// column is then ordered by cutting it again, across first; regions no cut
-/// separates keep the engine's order (their index order).
-pub(crate) fn bands(rects: &[Rect]) -> Vec<Vec<Vec<usize>>> {
+/// separates keep the engine's order (their index order). Columns run left
+/// to right, or right to left where `flow` says so (vertical writing).
+pub(crate) fn bands(rects: &[Rect], flow: Flow) -> Vec<Vec<Vec<usize>>> {
     let all: Vec<usize> = (0..rects.len()).collect();
     let mut bands: Vec<Vec<Vec<usize>>> = Vec::new();
     for slice in split(&all, rects, Axis::Y, 0.0) {
-        let columns = split(&slice, rects, Axis::X, MIN_GUTTER);
+        let columns = flow.across(split(&slice, rects, Axis::X, MIN_GUTTER));
         if let Some(last) = bands.last_mut() {
             if lined_up(last, &columns, rects) {
                 for (col, more) in last.iter_mut().zip(columns) {
@@ -33,7 +34,7 @@ pub(crate) fn bands(rects: &[Rect]) -> Vec<Vec<Vec<usize>>> {
     }
     for band in &mut bands {
         for col in band.iter_mut() {
-            *col = order(col, rects);
+            *col = order(col, rects, flow);
         }
     }
     bands
@@ -61,19 +62,40 @@ pub(crate) fn extent(ids: &[usize], rects: &[Rect]) -> Rect {
 }
 
 /// `ids` in reading order: cut across, else into columns, recursively.
-fn order(ids: &[usize], rects: &[Rect]) -> Vec<usize> {
+fn order(ids: &[usize], rects: &[Rect], flow: Flow) -> Vec<usize> {
     if ids.len() <= 1 {
         return ids.to_vec();
     }
-    for (axis, gap) in [(Axis::Y, 0.0), (Axis::X, MIN_GUTTER)] {
-        let parts = split(ids, rects, axis, gap);
-        if parts.len() > 1 {
-            return parts.iter().flat_map(|p| order(p, rects)).collect();
-        }
+    let down = split(ids, rects, Axis::Y, 0.0);
+    if down.len() > 1 {
+        return down.iter().flat_map(|p| order(p, rects, flow)).collect();
+    }
+    let across = flow.across(split(ids, rects, Axis::X, MIN_GUTTER));
+    if across.len() > 1 {
+        return across.iter().flat_map(|p| order(p, rects, flow)).collect();
     }
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids
+}
+
+/// Which way the columns of a page follow each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Left to right (horizontal writing).
+    LeftToRight,
+    /// Right to left (vertical Chinese and Japanese writing).
+    RightToLeft,
+}
+
+impl Flow {
+    /// `groups` found left to right, in this flow's order.
+    fn across(self, mut groups: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
+        if self == Flow::RightToLeft {
+            groups.reverse();
+        }
+        groups
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -129,7 +151,7 @@ mod tests {
             r(50.0, 320.0, 290.0, 700.0),  // 3 left bottom
             r(310.0, 320.0, 550.0, 700.0), // 4 right bottom
         ];
-        let bands = bands(&rects);
+        let bands = bands(&rects, Flow::LeftToRight);
         assert_eq!(bands, vec![vec![vec![0]], vec![vec![1, 3], vec![2, 4]]]);
     }
 
@@ -140,15 +162,37 @@ mod tests {
             r(50.0, 100.0, 500.0, 200.0),
             r(80.0, 210.0, 300.0, 250.0),
         ];
-        assert_eq!(bands(&rects), vec![vec![vec![1, 2, 0]]]);
+        assert_eq!(bands(&rects, Flow::LeftToRight), vec![vec![vec![1, 2, 0]]]);
     }
 
     #[test]
     fn a_narrow_gap_is_not_a_gutter_and_overlaps_keep_engine_order() {
         let rects = [r(50.0, 100.0, 200.0, 120.0), r(203.0, 100.0, 400.0, 120.0)];
-        assert_eq!(bands(&rects), vec![vec![vec![0, 1]]]);
+        assert_eq!(bands(&rects, Flow::LeftToRight), vec![vec![vec![0, 1]]]);
         let overlapping = [r(50.0, 100.0, 300.0, 200.0), r(60.0, 150.0, 310.0, 250.0)];
-        assert_eq!(bands(&overlapping), vec![vec![vec![0, 1]]]);
-        assert!(bands(&[]).is_empty());
+        assert_eq!(
+            bands(&overlapping, Flow::LeftToRight),
+            vec![vec![vec![0, 1]]]
+        );
+        assert!(bands(&[], Flow::LeftToRight).is_empty());
+    }
+
+    #[test]
+    fn vertical_writing_reads_columns_right_to_left() {
+        // A title column at the right, an author column beside it, the
+        // body to their left, all overlapping vertically.
+        let rects = [
+            r(328.0, 420.0, 1866.0, 3113.0),
+            r(2075.0, 531.0, 2142.0, 963.0),
+            r(1987.0, 2812.0, 2032.0, 3010.0),
+        ];
+        assert_eq!(
+            bands(&rects, Flow::RightToLeft),
+            vec![vec![vec![1], vec![2], vec![0]]]
+        );
+        assert_eq!(
+            bands(&rects, Flow::LeftToRight),
+            vec![vec![vec![0], vec![2], vec![1]]]
+        );
     }
 }
