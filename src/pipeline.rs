@@ -160,18 +160,14 @@ impl Pipeline {
     /// A pipeline with `engine` on `jobs` worker threads (`None`: one per core).
     pub fn new(engine: Arc<dyn Engine>, jobs: Option<usize>) -> Result<Self, Error> {
         Ok(Pipeline {
+            tessdata: engine.tessdata().cloned(),
             recognizer: Recognizer::new(engine, jobs)?,
-            tessdata: None,
         })
     }
 
     /// A pipeline with Tesseract and the installed language data.
     pub fn tesseract(jobs: Option<usize>) -> Result<Self, Error> {
-        let engine = TesseractEngine::new()?;
-        let tessdata = engine.tessdata().clone();
-        let mut pipeline = Self::new(Arc::new(engine), jobs)?;
-        pipeline.tessdata = Some(tessdata);
-        Ok(pipeline)
+        Self::new(Arc::new(TesseractEngine::new()?), jobs)
     }
 
     /// The recognizer (thread pool and engine).
@@ -179,7 +175,7 @@ impl Pipeline {
         &self.recognizer
     }
 
-    /// The installed language data, when the engine is Tesseract.
+    /// The installed language data, when the engine reads with Tesseract.
     pub fn tessdata(&self) -> Option<&Tessdata> {
         self.tessdata.as_ref()
     }
