@@ -2,8 +2,8 @@
 //! render them, recognize them in parallel, write the output.
 
 use crate::ocr::{
-    CancelToken, DocumentResult, Engine, OcrError, Progress, Recognizer, Settings, Tessdata,
-    TesseractEngine,
+    CancelToken, CjkEngine, DocumentResult, Engine, OcrError, Progress, Recognizer, Settings,
+    Tessdata, TesseractEngine,
 };
 use crate::pages::PageSelection;
 use crate::raster::{self, Document, OpenOptions, PageText, RenderDpi};
@@ -165,9 +165,11 @@ impl Pipeline {
         })
     }
 
-    /// A pipeline with Tesseract and the installed language data.
+    /// A pipeline with the default engine: Tesseract and the installed
+    /// language data, with PP-OCRv5 reading the horizontal pages of Chinese
+    /// and Japanese where it is installed ([`CjkEngine`]).
     pub fn tesseract(jobs: Option<usize>) -> Result<Self, Error> {
-        Self::new(Arc::new(TesseractEngine::new()?), jobs)
+        Self::new(Arc::new(CjkEngine::new(TesseractEngine::new()?)), jobs)
     }
 
     /// The recognizer (thread pool and engine).
