@@ -5,12 +5,13 @@
 # removes whitespace and normalises with NFKC, as Japanese text needs), and
 # the wall time of each page to OUT/times.tsv (<set>/<name> TAB seconds).
 #   scripts/eval-ja.sh DIR OUT LANG [ocrloom binary] [engine]
-# ENGINE is `tesseract` (default) or `ppocr` (PP-OCRv5, which does not use
-# LANG).
+# ENGINE is `default` (Tesseract, PP-OCRv5 for horizontal Chinese and
+# Japanese pages), `tesseract` (alone) or `ppocr` (PP-OCRv5 alone, which
+# does not use LANG).
 set -euo pipefail
 dir=$1 out=$2 lang=$3
 bin=${4:-target/release/ocrloom}
-engine=${5:-tesseract}
+engine=${5:-default}
 export OMP_THREAD_LIMIT=1
 mkdir -p "$out"
 : > "$out/times.tsv"

@@ -2,8 +2,8 @@
 //! render them, recognize them in parallel, write the output.
 
 use crate::ocr::{
-    CancelToken, DocumentResult, Engine, OcrError, Progress, Recognizer, Settings, Tessdata,
-    TesseractEngine,
+    CancelToken, CjkEngine, DocumentResult, Engine, OcrError, Progress, Recognizer, Settings,
+    Tessdata, TesseractEngine,
 };
 use crate::pages::PageSelection;
 use crate::raster::{self, Document, OpenOptions, PageText, RenderDpi};
@@ -160,18 +160,16 @@ impl Pipeline {
     /// A pipeline with `engine` on `jobs` worker threads (`None`: one per core).
     pub fn new(engine: Arc<dyn Engine>, jobs: Option<usize>) -> Result<Self, Error> {
         Ok(Pipeline {
+            tessdata: engine.tessdata().cloned(),
             recognizer: Recognizer::new(engine, jobs)?,
-            tessdata: None,
         })
     }
 
-    /// A pipeline with Tesseract and the installed language data.
+    /// A pipeline with the default engine: Tesseract and the installed
+    /// language data, with PP-OCRv5 reading the horizontal pages of Chinese
+    /// and Japanese where it is installed ([`CjkEngine`]).
     pub fn tesseract(jobs: Option<usize>) -> Result<Self, Error> {
-        let engine = TesseractEngine::new()?;
-        let tessdata = engine.tessdata().clone();
-        let mut pipeline = Self::new(Arc::new(engine), jobs)?;
-        pipeline.tessdata = Some(tessdata);
-        Ok(pipeline)
+        Self::new(Arc::new(CjkEngine::new(TesseractEngine::new()?)), jobs)
     }
 
     /// The recognizer (thread pool and engine).
@@ -179,7 +177,7 @@ impl Pipeline {
         &self.recognizer
     }
 
-    /// The installed language data, when the engine is Tesseract.
+    /// The installed language data, when the engine reads with Tesseract.
     pub fn tessdata(&self) -> Option<&Tessdata> {
         self.tessdata.as_ref()
     }

@@ -2,7 +2,7 @@
 
 use crate::Failure;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use ocrloom::ocr::{Languages, PpOcrEngine, Progress};
+use ocrloom::ocr::{Engine, Languages, PpOcrEngine, Progress, TesseractEngine};
 use ocrloom::writers::OutputFormat;
 use ocrloom::{Ocr, Options, TextPages};
 use std::io::IsTerminal;
@@ -35,10 +35,12 @@ pub struct Args {
     /// OCR worker threads (default: one per core).
     #[arg(long, short)]
     jobs: Option<usize>,
-    /// The recognizer: `tesseract` (the default; reads `--lang`) or
-    /// `ppocr` (PP-OCRv5 on ONNX Runtime, installed by scripts/setup.sh;
-    /// one model for Chinese, Japanese and English, `--lang` is not used).
-    #[arg(long, value_enum, default_value_t = EngineChoice::Tesseract)]
+    /// The recognizer: `default` (Tesseract, with PP-OCRv5 reading the
+    /// horizontal pages when `--lang` is Chinese or Japanese), `tesseract`
+    /// (Tesseract alone) or `ppocr` (PP-OCRv5 on ONNX Runtime alone, installed
+    /// by scripts/setup.sh; one model for Chinese, Japanese and English,
+    /// `--lang` is not used).
+    #[arg(long, value_enum, default_value_t = EngineChoice::Default)]
     engine: EngineChoice,
     /// Also OCR PDF pages that already carry text (an earlier invisible
     /// OCR layer is replaced; text that shows stays).
@@ -78,6 +80,8 @@ pub struct Args {
 /// The recognizers `--engine` can pick.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum EngineChoice {
+    /// Tesseract, with PP-OCRv5 for horizontal Chinese and Japanese pages.
+    Default,
     /// Tesseract with the installed language data.
     Tesseract,
     /// PP-OCRv5 on ONNX Runtime.
@@ -115,9 +119,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if let Some(jobs) = args.jobs {
         ocr = ocr.jobs(jobs);
     }
-    if args.engine == EngineChoice::Ppocr {
-        let engine = PpOcrEngine::new().map_err(|e| Failure::of(e.kind(), e.to_string()))?;
-        ocr = ocr.engine(Arc::new(engine));
+    let engine: Option<Arc<dyn Engine>> = match args.engine {
+        EngineChoice::Default => None,
+        EngineChoice::Tesseract => Some(Arc::new(
+            TesseractEngine::new().map_err(|e| Failure::of(e.kind(), e.to_string()))?,
+        )),
+        EngineChoice::Ppocr => Some(Arc::new(
+            PpOcrEngine::new().map_err(|e| Failure::of(e.kind(), e.to_string()))?,
+        )),
+    };
+    if let Some(engine) = engine {
+        ocr = ocr.engine(engine);
     }
     let shown = (!args.quiet).then(ProgressReport::new);
     if let Some(report) = shown.clone() {

@@ -1,6 +1,6 @@
 //! Building a [`Page`] from an OCR result.
 
-use crate::order::{bands, extent, read_across};
+use crate::order::{bands, extent, read_across, Flow};
 use crate::tables::Table;
 use crate::{
     Alignment, Band, Column, Figure, Line, Margins, Page, Paragraph, Rect, Region, Role, TextBlock,
@@ -181,7 +181,7 @@ impl Page {
             right: (width - c.x1).max(0.0),
             bottom: (height - c.y1).max(0.0),
         });
-        let mut bands = text_bands(blocks, content.unwrap_or_default());
+        let mut bands = text_bands(blocks, content.unwrap_or_default(), flow(r));
         for figure in figures {
             place(&mut bands, figure, content.unwrap_or_default());
         }
@@ -292,9 +292,33 @@ fn is_list_marker(token: &str) -> bool {
     digits || letter || roman
 }
 
+/// Right to left when most of the page's characters stand in columns (lines
+/// at least 1.5 times taller than wide, of two characters or more): vertical
+/// Chinese and Japanese writing.
+fn flow(r: &PageResult) -> Flow {
+    let (mut all, mut upright) = (0usize, 0usize);
+    for line in r
+        .blocks
+        .iter()
+        .flat_map(|b| &b.paragraphs)
+        .flat_map(|p| &p.lines)
+    {
+        let n: usize = line.words.iter().map(|w| w.text.chars().count()).sum();
+        all += n;
+        if n >= 2 && 2 * line.bbox.height() >= 3 * line.bbox.width() {
+            upright += n;
+        }
+    }
+    if all > 0 && 2 * upright > all {
+        Flow::RightToLeft
+    } else {
+        Flow::LeftToRight
+    }
+}
+
 /// The text blocks in bands of columns; a band of one column spans the
 /// whole content width (so that its alignments are measured against it).
-fn text_bands(blocks: Vec<TextBlock>, content: Rect) -> Vec<Band> {
+fn text_bands(blocks: Vec<TextBlock>, content: Rect, flow: Flow) -> Vec<Band> {
     let rects: Vec<Rect> = blocks.iter().map(|b| b.bbox).collect();
     let mut heights: Vec<f32> = blocks
         .iter()
@@ -305,6 +329,7 @@ fn text_bands(blocks: Vec<TextBlock>, content: Rect) -> Vec<Band> {
     let order = bands(
         &rects,
         heights.get(heights.len() / 2).copied().unwrap_or(0.0),
+        flow,
     );
     let mut slots: Vec<Option<TextBlock>> = blocks.into_iter().map(Some).collect();
     order
@@ -550,6 +575,38 @@ mod tests {
         );
         assert_eq!(p.margins.left, 50.0);
         assert_eq!(p.margins.top, 20.0);
+    }
+
+    #[test]
+    fn columns_of_vertical_writing_read_right_to_left() {
+        // Three columns of Japanese standing upright: title at the right,
+        // the body's two columns to its left, given left to right.
+        let column = |x: u32, text: &str| {
+            let mut l = line(x, 100, 20, text);
+            l.bbox = BBox {
+                x0: x,
+                y0: 100,
+                x1: x + 20,
+                y1: 100 + 20 * text.chars().count() as u32,
+            };
+            l.words[0].bbox = l.bbox;
+            l
+        };
+        let r = page(vec![
+            block(vec![column(100, "本文の二列目です")]),
+            block(vec![column(200, "本文の一列目です")]),
+            block(vec![column(400, "題名")]),
+        ]);
+        assert_eq!(
+            build(&r, &[]).text(),
+            "題名\n\n本文の一列目です\n\n本文の二列目です"
+        );
+        // The same blocks lying flat read left to right.
+        let flat = page(vec![
+            block(vec![line(100, 100, 20, "one")]),
+            block(vec![line(300, 100, 20, "two")]),
+        ]);
+        assert_eq!(build(&flat, &[]).text(), "one\n\ntwo");
     }
 
     #[test]

@@ -26,13 +26,14 @@ const CUT_OVERLAP: f32 = 0.5;
 /// slices whose columns line up are one band (two columns whose paragraphs
 /// happen to end at the same height are still read column by column). A
 /// column is then ordered by cutting it again, across first; regions no cut
-/// separates keep the engine's order (their index order).
-pub(crate) fn bands(rects: &[Rect], line: f32) -> Vec<Vec<Vec<usize>>> {
+/// separates keep the engine's order (their index order). Columns run left
+/// to right, or right to left where `flow` says so (vertical writing).
+pub(crate) fn bands(rects: &[Rect], line: f32, flow: Flow) -> Vec<Vec<Vec<usize>>> {
     let across = -CUT_OVERLAP * line.max(0.0);
     let all: Vec<usize> = (0..rects.len()).collect();
     let mut bands: Vec<Vec<Vec<usize>>> = Vec::new();
     for slice in split(&all, rects, Axis::Y, across) {
-        let columns = split(&slice, rects, Axis::X, MIN_GUTTER);
+        let columns = flow.across(split(&slice, rects, Axis::X, MIN_GUTTER));
         if let Some(last) = bands.last_mut() {
             if lined_up(last, &columns, rects) {
                 for (col, more) in last.iter_mut().zip(columns) {
@@ -45,7 +46,7 @@ pub(crate) fn bands(rects: &[Rect], line: f32) -> Vec<Vec<Vec<usize>>> {
     }
     for band in &mut bands {
         for col in band.iter_mut() {
-            *col = order(col, rects, across);
+            *col = order(col, rects, across, flow);
         }
     }
     bands
@@ -73,16 +74,18 @@ pub(crate) fn extent(ids: &[usize], rects: &[Rect]) -> Rect {
 }
 
 /// `ids` in reading order: cut across (where regions overlap by less than
-/// `-across`), else into columns, recursively.
-fn order(ids: &[usize], rects: &[Rect], across: f32) -> Vec<usize> {
+/// `-across`), else into columns in `flow`'s order, recursively.
+fn order(ids: &[usize], rects: &[Rect], across: f32, flow: Flow) -> Vec<usize> {
     if ids.len() <= 1 {
         return ids.to_vec();
     }
-    for (axis, gap) in [(Axis::Y, across), (Axis::X, MIN_GUTTER)] {
-        let parts = split(ids, rects, axis, gap);
-        if parts.len() > 1 {
-            return parts.iter().flat_map(|p| order(p, rects, across)).collect();
-        }
+    let down = split(ids, rects, Axis::Y, across);
+    if down.len() > 1 {
+        return down.iter().flat_map(|p| order(p, rects, across, flow)).collect();
+    }
+    let columns = flow.across(split(ids, rects, Axis::X, MIN_GUTTER));
+    if columns.len() > 1 {
+        return columns.iter().flat_map(|p| order(p, rects, across, flow)).collect();
     }
     let mut ids = ids.to_vec();
     ids.sort_unstable();
@@ -293,6 +296,25 @@ fn splits_number(text: &str, next: &str) -> bool {
         && next.chars().all(|c| c.is_ascii_digit())
 }
 
+/// Which way the columns of a page follow each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Left to right (horizontal writing).
+    LeftToRight,
+    /// Right to left (vertical Chinese and Japanese writing).
+    RightToLeft,
+}
+
+impl Flow {
+    /// `groups` found left to right, in this flow's order.
+    fn across(self, mut groups: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
+        if self == Flow::RightToLeft {
+            groups.reverse();
+        }
+        groups
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Axis {
     X,
@@ -346,7 +368,7 @@ mod tests {
             r(50.0, 320.0, 290.0, 700.0),  // 3 left bottom
             r(310.0, 320.0, 550.0, 700.0), // 4 right bottom
         ];
-        let bands = bands(&rects, 0.0);
+        let bands = bands(&rects, 0.0, Flow::LeftToRight);
         assert_eq!(bands, vec![vec![vec![0]], vec![vec![1, 3], vec![2, 4]]]);
     }
 
@@ -357,7 +379,7 @@ mod tests {
             r(50.0, 100.0, 500.0, 200.0),
             r(80.0, 210.0, 300.0, 250.0),
         ];
-        assert_eq!(bands(&rects, 0.0), vec![vec![vec![1, 2, 0]]]);
+        assert_eq!(bands(&rects, 0.0, Flow::LeftToRight), vec![vec![vec![1, 2, 0]]]);
     }
 
     /// A block of one line per `(x0, y0, text)`, 10 pt high, 6 pt a character.
@@ -434,17 +456,36 @@ mod tests {
         // The engine gave the lower paragraph first; the upper one (a mark
         // beside it made its box reach 3 pt into the lower one) second.
         let rects = [r(50.0, 470.0, 500.0, 505.0), r(50.0, 420.0, 550.0, 473.0)];
-        assert_eq!(bands(&rects, 12.0), vec![vec![vec![1, 0]]]);
+        assert_eq!(bands(&rects, 12.0, Flow::LeftToRight), vec![vec![vec![1, 0]]]);
         // More than half a line: one region is not above the other.
-        assert_eq!(bands(&rects, 4.0), vec![vec![vec![0, 1]]]);
+        assert_eq!(bands(&rects, 4.0, Flow::LeftToRight), vec![vec![vec![0, 1]]]);
     }
 
     #[test]
     fn a_narrow_gap_is_not_a_gutter_and_overlaps_keep_engine_order() {
         let rects = [r(50.0, 100.0, 200.0, 120.0), r(203.0, 100.0, 400.0, 120.0)];
-        assert_eq!(bands(&rects, 0.0), vec![vec![vec![0, 1]]]);
+        assert_eq!(bands(&rects, 0.0, Flow::LeftToRight), vec![vec![vec![0, 1]]]);
         let overlapping = [r(50.0, 100.0, 300.0, 200.0), r(60.0, 150.0, 310.0, 250.0)];
-        assert_eq!(bands(&overlapping, 0.0), vec![vec![vec![0, 1]]]);
-        assert!(bands(&[], 0.0).is_empty());
+        assert_eq!(bands(&overlapping, 0.0, Flow::LeftToRight), vec![vec![vec![0, 1]]]);
+        assert!(bands(&[], 0.0, Flow::LeftToRight).is_empty());
+    }
+
+    #[test]
+    fn vertical_writing_reads_columns_right_to_left() {
+        // A title column at the right, an author column beside it, the
+        // body to their left, all overlapping vertically.
+        let rects = [
+            r(328.0, 420.0, 1866.0, 3113.0),
+            r(2075.0, 531.0, 2142.0, 963.0),
+            r(1987.0, 2812.0, 2032.0, 3010.0),
+        ];
+        assert_eq!(
+            bands(&rects, 0.0, Flow::RightToLeft),
+            vec![vec![vec![1], vec![2], vec![0]]]
+        );
+        assert_eq!(
+            bands(&rects, 0.0, Flow::LeftToRight),
+            vec![vec![vec![0], vec![2], vec![1]]]
+        );
     }
 }

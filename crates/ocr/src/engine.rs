@@ -1,6 +1,7 @@
 //! The engine seam: the trait every recognizer implements, and the
 //! OpenMP check Tesseract needs.
 
+use crate::lang::Tessdata;
 use crate::result::PageResult;
 use crate::settings::Settings;
 use crate::{CancelToken, OcrError};
@@ -30,6 +31,13 @@ pub trait Engine: Send + Sync {
 
     /// A short name for logs and reports.
     fn name(&self) -> &str;
+
+    /// The Tesseract language data the engine reads `Settings::languages`
+    /// with, to resolve and check them before a document is read; `None`
+    /// for an engine that takes no languages.
+    fn tessdata(&self) -> Option<&Tessdata> {
+        None
+    }
 }
 
 // ---------------------------------------------------------------------------

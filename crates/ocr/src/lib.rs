@@ -41,6 +41,7 @@
 //! longer. [`omp_ok`] tells a binary whether it must re-execute itself with
 //! [`OMP_ENV`] set; the engine logs a warning once when it is not.
 
+mod cjk;
 mod driver;
 mod engine;
 mod error;
@@ -57,6 +58,7 @@ mod settings;
 mod tess;
 mod tesseract;
 
+pub use cjk::CjkEngine;
 pub use driver::{CancelToken, Progress, Recognizer};
 pub use engine::{omp_ok, Engine, OMP_ENV};
 pub use error::OcrError;

@@ -3,6 +3,7 @@
 
 use crate::engine::Engine;
 use crate::geometry::{effective_dpi, square, Frame};
+use crate::lang::Tessdata;
 use crate::preprocess;
 use crate::result::{Block, Line, PageResult, Paragraph, Word};
 use crate::settings::{Preprocess, Settings};
@@ -16,6 +17,10 @@ use std::borrow::Cow;
 impl Engine for TesseractEngine {
     fn name(&self) -> &str {
         "tesseract"
+    }
+
+    fn tessdata(&self) -> Option<&Tessdata> {
+        Some(TesseractEngine::tessdata(self))
     }
 
     fn recognize_cancellable(

@@ -79,3 +79,58 @@ fn blank_page_reads_nothing() {
     assert_eq!(r.lines().count(), 0);
     assert_eq!(r.text(), "");
 }
+
+/// The default engine for Chinese and Japanese (`CjkEngine`): horizontal
+/// lines go to PP-OCRv5, columns to Tesseract's vertical models, other
+/// languages to Tesseract alone.
+#[test]
+fn default_engine_shares_pages_between_recognizers() {
+    use ocrloom_ocr::{CjkEngine, Languages, TesseractEngine};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ocr");
+    let open = |name: &str| {
+        let doc = Document::open_path(&dir.join(name), &Default::default()).expect("fixture opens");
+        doc.render(0, Default::default()).expect("fixture renders")
+    };
+    let gt = |name: &str| -> String {
+        std::fs::read_to_string(dir.join(name))
+            .expect("gt exists")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    let tesseract = TesseractEngine::new().expect("Tesseract is installed");
+    let cjk = CjkEngine::with_ppocr(tesseract, engine());
+    let settings = |codes: &[&str]| Settings {
+        languages: Languages::Codes(codes.iter().map(|c| c.to_string()).collect()),
+        ..Settings::default()
+    };
+
+    // Horizontal Japanese: PP-OCRv5's reading, labelled with the language.
+    let page = open("cjk-lines.png");
+    let r = cjk.recognize(&page, &settings(&["jpn"])).expect("reads");
+    let alone = engine()
+        .recognize(&page, &Settings::default())
+        .expect("reads");
+    assert_eq!(r.language, "jpn");
+    assert_eq!(r.text(), alone.text());
+
+    // Columns: Tesseract with the vertical model, columns right to left.
+    let r = cjk
+        .recognize(&open("cjk-vert.png"), &settings(&["jpn"]))
+        .expect("reads");
+    assert_eq!(r.language, "jpn+jpn_vert");
+    let text: String = r.text().chars().filter(|c| !c.is_whitespace()).collect();
+    let want = gt("cjk-vert.gt.txt");
+    let second = want.find("どこで").expect("gt has the second sentence");
+    let third = want.find("ニャー").expect("gt has the third sentence");
+    let (got2, got3) = (text.find("どこで"), text.find("ニャー"));
+    assert!(got2.is_some() && got3.is_some() && got2 < got3, "{text}");
+    assert!(second < third);
+
+    // English: Tesseract alone.
+    let r = cjk
+        .recognize(&open("phototest.tif"), &settings(&["eng"]))
+        .expect("reads");
+    assert_eq!(r.language, "eng");
+    assert!(r.text().contains("quick brown dog"), "{}", r.text());
+}
