@@ -81,11 +81,17 @@ fn order(ids: &[usize], rects: &[Rect], across: f32, flow: Flow) -> Vec<usize> {
     }
     let down = split(ids, rects, Axis::Y, across);
     if down.len() > 1 {
-        return down.iter().flat_map(|p| order(p, rects, across, flow)).collect();
+        return down
+            .iter()
+            .flat_map(|p| order(p, rects, across, flow))
+            .collect();
     }
     let columns = flow.across(split(ids, rects, Axis::X, MIN_GUTTER));
     if columns.len() > 1 {
-        return columns.iter().flat_map(|p| order(p, rects, across, flow)).collect();
+        return columns
+            .iter()
+            .flat_map(|p| order(p, rects, across, flow))
+            .collect();
     }
     let mut ids = ids.to_vec();
     ids.sort_unstable();
@@ -379,7 +385,10 @@ mod tests {
             r(50.0, 100.0, 500.0, 200.0),
             r(80.0, 210.0, 300.0, 250.0),
         ];
-        assert_eq!(bands(&rects, 0.0, Flow::LeftToRight), vec![vec![vec![1, 2, 0]]]);
+        assert_eq!(
+            bands(&rects, 0.0, Flow::LeftToRight),
+            vec![vec![vec![1, 2, 0]]]
+        );
     }
 
     /// A block of one line per `(x0, y0, text)`, 10 pt high, 6 pt a character.
@@ -456,17 +465,29 @@ mod tests {
         // The engine gave the lower paragraph first; the upper one (a mark
         // beside it made its box reach 3 pt into the lower one) second.
         let rects = [r(50.0, 470.0, 500.0, 505.0), r(50.0, 420.0, 550.0, 473.0)];
-        assert_eq!(bands(&rects, 12.0, Flow::LeftToRight), vec![vec![vec![1, 0]]]);
+        assert_eq!(
+            bands(&rects, 12.0, Flow::LeftToRight),
+            vec![vec![vec![1, 0]]]
+        );
         // More than half a line: one region is not above the other.
-        assert_eq!(bands(&rects, 4.0, Flow::LeftToRight), vec![vec![vec![0, 1]]]);
+        assert_eq!(
+            bands(&rects, 4.0, Flow::LeftToRight),
+            vec![vec![vec![0, 1]]]
+        );
     }
 
     #[test]
     fn a_narrow_gap_is_not_a_gutter_and_overlaps_keep_engine_order() {
         let rects = [r(50.0, 100.0, 200.0, 120.0), r(203.0, 100.0, 400.0, 120.0)];
-        assert_eq!(bands(&rects, 0.0, Flow::LeftToRight), vec![vec![vec![0, 1]]]);
+        assert_eq!(
+            bands(&rects, 0.0, Flow::LeftToRight),
+            vec![vec![vec![0, 1]]]
+        );
         let overlapping = [r(50.0, 100.0, 300.0, 200.0), r(60.0, 150.0, 310.0, 250.0)];
-        assert_eq!(bands(&overlapping, 0.0, Flow::LeftToRight), vec![vec![vec![0, 1]]]);
+        assert_eq!(
+            bands(&overlapping, 0.0, Flow::LeftToRight),
+            vec![vec![vec![0, 1]]]
+        );
         assert!(bands(&[], 0.0, Flow::LeftToRight).is_empty());
     }
 
