@@ -55,7 +55,7 @@ pub struct Spec {
 
 impl OutputFormat {
     /// Every format, in a stable order.
-    pub const ALL: [OutputFormat; 7] = [
+    pub const ALL: [OutputFormat; 8] = [
         OutputFormat::Pdf,
         OutputFormat::Txt,
         OutputFormat::Hocr,

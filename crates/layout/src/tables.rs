@@ -958,6 +958,7 @@ mod tests {
                             text: t.into(),
                             bbox,
                             confidence: 90.0,
+                            noise: false,
                         }],
                     }],
                 }
