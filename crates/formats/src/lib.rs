@@ -210,7 +210,7 @@ mod tests {
             Some(OutputFormat::Hocr)
         );
         assert_eq!(OutputFormat::from_name("JSON"), Some(OutputFormat::Json));
-        assert_eq!(OutputFormat::from_name("pptx"), None);
+        assert_eq!(OutputFormat::from_name("odt"), None);
         assert_eq!(OutputFormat::from_extension("xls"), None);
     }
 
