@@ -26,6 +26,7 @@ fn result() -> PageResult {
             y1: 130,
         },
         confidence: 90.0,
+        noise: false,
     };
     let bbox = BBox {
         x0: 50,
