@@ -293,7 +293,7 @@ fn is_list_marker(token: &str) -> bool {
 }
 
 /// Right to left when most of the page's characters stand in columns (lines
-/// at least 1.5 times taller than wide, of two characters or more): vertical
+/// upright, [`BBox::is_upright`], of two characters or more): vertical
 /// Chinese and Japanese writing.
 fn flow(r: &PageResult) -> Flow {
     let (mut all, mut upright) = (0usize, 0usize);
@@ -305,7 +305,7 @@ fn flow(r: &PageResult) -> Flow {
     {
         let n: usize = line.words.iter().map(|w| w.text.chars().count()).sum();
         all += n;
-        if n >= 2 && 2 * line.bbox.height() >= 3 * line.bbox.width() {
+        if n >= 2 && line.bbox.is_upright() {
             upright += n;
         }
     }

@@ -341,13 +341,9 @@ pub(crate) fn gray_of(page: &Page) -> Cow<'_, GrayImage> {
     }
 }
 
-/// True when most of the lines `boxes` stand upright (PaddleOCR's rule for
-/// a column: at least 1.5 times taller than wide).
+/// True when most of the lines `boxes` stand upright ([`BBox::is_upright`]).
 pub(crate) fn mostly_vertical(boxes: &[BBox]) -> bool {
-    let vertical = boxes
-        .iter()
-        .filter(|b| b.height() as f32 >= 1.5 * b.width() as f32)
-        .count();
+    let vertical = boxes.iter().filter(|b| b.is_upright()).count();
     vertical * 2 > boxes.len()
 }
 
@@ -404,7 +400,7 @@ fn read_line(
     dpi: f32,
 ) -> Result<Option<Line>, OcrError> {
     let crop = image::imageops::crop_imm(gray, bbox.x0, bbox.y0, bbox.width(), bbox.height());
-    let vertical = bbox.height() as f32 >= 1.5 * bbox.width() as f32;
+    let vertical = bbox.is_upright();
     // A column is turned a quarter left, so its top comes first.
     let crop = if vertical {
         image::imageops::rotate270(&*crop)

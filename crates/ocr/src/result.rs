@@ -28,6 +28,13 @@ impl BBox {
         self.y1.saturating_sub(self.y0)
     }
 
+    /// True for a box standing upright like a column of vertical writing:
+    /// at least 1.5 times taller than wide (PaddleOCR's rule for turning a
+    /// text box).
+    pub fn is_upright(&self) -> bool {
+        2 * u64::from(self.height()) >= 3 * u64::from(self.width())
+    }
+
     /// The smallest box holding both.
     pub fn union(&self, other: &BBox) -> BBox {
         BBox {
