@@ -4,6 +4,7 @@
 //! prices) are read row by row ([`read_across`]).
 
 use crate::{Line, Paragraph, Rect, TextBlock};
+use ocrloom_ocr::DisjointSets;
 
 /// The smallest gap between two columns, points: narrower gaps are word
 /// spaces or noise, not a gutter.
@@ -119,26 +120,18 @@ const MIN_SIDE_LINES: usize = 2;
 pub(crate) fn read_across(blocks: Vec<TextBlock>, skew: f32) -> Vec<TextBlock> {
     let n = blocks.len();
     // Groups of blocks linked by standing side by side (union-find).
-    let mut group: Vec<usize> = (0..n).collect();
-    fn root(g: &mut [usize], mut i: usize) -> usize {
-        while g[i] != i {
-            g[i] = g[g[i]];
-            i = g[i];
-        }
-        i
-    }
+    let mut group = DisjointSets::new(n);
     for a in 0..n {
         for b in a + 1..n {
             let (ra, rb) = (blocks[a].bbox, blocks[b].bbox);
             let beside =
                 (ra.x1 <= rb.x0 || rb.x1 <= ra.x0) && vertical_overlap(&ra, &rb, 0.0) > 0.0;
             if beside {
-                let (x, y) = (root(&mut group, a), root(&mut group, b));
-                group[x.max(y)] = x.min(y);
+                group.join(a, b);
             }
         }
     }
-    let roots: Vec<usize> = (0..n).map(|i| root(&mut group, i)).collect();
+    let roots: Vec<usize> = (0..n).map(|i| group.find(i)).collect();
     // A group read as rows takes the place of its first block; every other
     // block keeps its place (the engine's order breaks ties later).
     let mut merged: Vec<Option<TextBlock>> = vec![None; n];

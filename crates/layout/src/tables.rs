@@ -28,7 +28,7 @@
 
 use crate::Rect;
 use image::GrayImage;
-use ocrloom_ocr::{BBox, PageResult, Word};
+use ocrloom_ocr::{BBox, DisjointSets, PageResult, Word};
 
 /// A ruling line is at least this long, inches.
 pub const MIN_RULE_IN: f32 = 0.4;
@@ -546,14 +546,6 @@ fn cluster(mut v: Vec<f32>, tol: f32) -> Vec<f32> {
     out.into_iter().map(|(m, n)| m / n as f32).collect()
 }
 
-fn find(parent: &mut [usize], mut i: usize) -> usize {
-    while parent[i] != i {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    i
-}
-
 fn crosses(h: &Rule, v: &Rule, tol: f32) -> bool {
     v.pos >= h.from - tol && v.pos <= h.to + tol && h.pos >= v.from - tol && h.pos <= v.to + tol
 }
@@ -561,18 +553,17 @@ fn crosses(h: &Rule, v: &Rule, tol: f32) -> bool {
 /// Ruled tables: groups of crossing horizontal and vertical lines.
 fn ruled(h: &[Rule], v: &[Rule], tol: f32) -> Vec<Grid> {
     let n = h.len() + v.len();
-    let mut parent: Vec<usize> = (0..n).collect();
+    let mut sets = DisjointSets::new(n);
     for (i, hr) in h.iter().enumerate() {
         for (j, vr) in v.iter().enumerate() {
             if crosses(hr, vr, tol) {
-                let (a, b) = (find(&mut parent, i), find(&mut parent, h.len() + j));
-                parent[a] = b;
+                sets.join(i, h.len() + j);
             }
         }
     }
     let mut groups: std::collections::BTreeMap<usize, (Vec<Rule>, Vec<Rule>)> = Default::default();
     for i in 0..n {
-        let root = find(&mut parent, i);
+        let root = sets.find(i);
         let g = groups.entry(root).or_default();
         if i < h.len() {
             g.0.push(h[i]);
@@ -619,22 +610,14 @@ fn merged_cells(
     tol: f32,
 ) -> Vec<(usize, usize, usize, usize)> {
     let (rows, cols) = (ys.len() - 1, xs.len() - 1);
-    let mut parent: Vec<usize> = (0..rows * cols).collect();
+    let mut sets = DisjointSets::new(rows * cols);
     for r in 0..rows {
         for c in 0..cols {
             if c + 1 < cols && !covered(vs, xs[c + 1], ys[r], ys[r + 1], tol) {
-                let (a, b) = (
-                    find(&mut parent, r * cols + c),
-                    find(&mut parent, r * cols + c + 1),
-                );
-                parent[a] = b;
+                sets.join(r * cols + c, r * cols + c + 1);
             }
             if r + 1 < rows && !covered(hs, ys[r + 1], xs[c], xs[c + 1], tol) {
-                let (a, b) = (
-                    find(&mut parent, r * cols + c),
-                    find(&mut parent, (r + 1) * cols + c),
-                );
-                parent[a] = b;
+                sets.join(r * cols + c, (r + 1) * cols + c);
             }
         }
     }
@@ -642,7 +625,7 @@ fn merged_cells(
         Default::default();
     for r in 0..rows {
         for c in 0..cols {
-            let root = find(&mut parent, r * cols + c);
+            let root = sets.find(r * cols + c);
             let e = spans.entry(root).or_insert((r, c, r, c));
             e.0 = e.0.min(r);
             e.1 = e.1.min(c);

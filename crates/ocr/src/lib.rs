@@ -54,6 +54,7 @@ mod ppocr;
 pub mod preprocess;
 mod result;
 pub mod score;
+mod sets;
 mod settings;
 mod tess;
 mod tesseract;
@@ -71,5 +72,6 @@ pub use result::{
     joins_unspaced, space_between, BBox, Baseline, Block, DocumentResult, Line, PageResult,
     Paragraph, Word,
 };
+pub use sets::DisjointSets;
 pub use settings::{Preprocess, Settings, DEFAULT_PAGE_TIMEOUT};
 pub use tesseract::TesseractEngine;

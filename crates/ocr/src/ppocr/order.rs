@@ -17,6 +17,7 @@
 //! from the boxes themselves ([`skew_slope`]).
 
 use crate::result::{BBox, Block, Line, Paragraph};
+use crate::sets::DisjointSets;
 
 /// Two lines of one block differ in text height by at most this factor (a
 /// heading over body text starts a block of its own).
@@ -117,7 +118,7 @@ impl Lines {
     /// each left to right.
     fn tables(&self) -> Vec<Vec<usize>> {
         let n = self.boxes.len();
-        let mut sets = Sets::new(n);
+        let mut sets = DisjointSets::new(n);
         let mut cell = vec![false; n];
         for i in 0..n {
             for j in i + 1..n {
@@ -269,28 +270,6 @@ fn skew_slope(boxes: &[BBox]) -> f32 {
     let mid = slopes.len() / 2;
     let (_, median, _) = slopes.select_nth_unstable_by(mid, f32::total_cmp);
     median.clamp(0.0, MAX_SKEW_SLOPE)
-}
-
-/// Disjoint sets of indices (union-find with path halving).
-struct Sets(Vec<usize>);
-
-impl Sets {
-    fn new(n: usize) -> Self {
-        Sets((0..n).collect())
-    }
-
-    fn find(&mut self, mut i: usize) -> usize {
-        while self.0[i] != i {
-            self.0[i] = self.0[self.0[i]];
-            i = self.0[i];
-        }
-        i
-    }
-
-    fn join(&mut self, a: usize, b: usize) {
-        let (a, b) = (self.find(a), self.find(b));
-        self.0[a.max(b)] = a.min(b);
-    }
 }
 
 /// One block of one paragraph holding `lines`.
