@@ -3,10 +3,11 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
-# Runs each target (default: all of detect pdf graft tiff png jpeg bmp json)
+# Runs each target (default: all of detect pdf graft tiff png jpeg bmp json
+# headers)
 # for SECONDS (default 60), one after the other, one process at a time. Seeds are
-# the fixtures of the target's format (fuzz/seeds/json for json), copied into
-# the working corpus fuzz/corpus/<target>/; crash inputs land in
+# the fixtures of the target's format (fuzz/seeds/<target> for json and
+# headers), copied into the working corpus fuzz/corpus/<target>/; crash inputs land in
 # fuzz/artifacts/<target>/, full logs in fuzz/logs/<target>.log (all three
 # gitignored). Prints one line per target (executions, exec/s) and exits 1 if
 # any target crashed, leaked, hung past -timeout or went over -rss_limit_mb.
@@ -22,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(detect pdf graft tiff png jpeg bmp json)
+ALL=(detect pdf graft tiff png jpeg bmp json headers)
 CARGO_FUZZ_VERSION=0.13.2
 SANITIZER=${FUZZ_SANITIZER:-address}
 # Largest fixture used as a seed (bigger ones only slow the mutations down).
@@ -64,7 +65,7 @@ RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer "$SANITIZER" --target-dir "$targe
 # The seeds of a target: fixtures of its format and the fuzzer's regression
 # files (fixtures/malformed/fuzz-*, any format: each target skips the others).
 seeds() {
-  [ "$1" = json ] || find fixtures/malformed -type f -name 'fuzz-*'
+  case $1 in json | headers) ;; *) find fixtures/malformed -type f -name 'fuzz-*' ;; esac
   case $1 in
     detect) find fixtures/raster fixtures/malformed fuzz/seeds -type f ;;
     # Not pdfium-hang/: PDFium never finishes it in-process (fixtures/README.md).
@@ -76,6 +77,7 @@ seeds() {
     jpeg) find fixtures -type f \( -name '*.jpg' -o -name '*.jpeg' \) ;;
     bmp) find fixtures -type f -name '*.bmp' ;;
     json) find fuzz/seeds/json -type f ;;
+    headers) find fuzz/seeds/headers -type f ;;
   esac
 }
 

@@ -1,7 +1,8 @@
 //! The JSON the API accepts and answers, through the jobs crate's serde
 //! models (the types the server deserializes request bodies into with
 //! `serde_json::from_slice`), plus the small text parsers of the same facade
-//! (`?wait=`, `Range:`, timestamps, ids, error codes).
+//! (timestamps, ids, error codes). The server's header and parameter
+//! parsers have a target of their own (`headers`).
 //!
 //! Whatever parses must serialize and parse back to the same value.
 #![no_main]

@@ -90,7 +90,7 @@ fn extended(value: &str) -> Option<String> {
 
 /// The file name a `Content-Disposition` value carries: a readable
 /// `filename*` first, else `filename`; `None` without either.
-pub(crate) fn filename(value: &str) -> Option<String> {
+pub fn filename(value: &str) -> Option<String> {
     let params = parameters(value);
     let find = |name: &str| {
         params

@@ -29,17 +29,21 @@
 //! binary): a page that signs in with an API key and uses the same public
 //! routes as any client.
 //!
+//! The parsers of request headers and parameters ([`disposition`],
+//! [`params`]) are public so that they can be fuzzed like the other parsers
+//! of untrusted input.
+//!
 //! Run it with [`Server::serve`] on a bound listener (tests, embedding) or
 //! [`run`] (a runtime of its own, until SIGTERM or Ctrl-C: the `ocrloom serve`
 //! command).
 
 mod console;
-mod disposition;
+pub mod disposition;
 mod error;
 mod handlers;
 mod keys;
 mod middleware;
-mod params;
+pub mod params;
 mod polls;
 mod schema;
 mod server;

@@ -6,7 +6,7 @@ use ocrloom_jobs::{ByteRange, Error, MAX_WAIT_SECS};
 /// Parses a single-range `Range` header value (`bytes=0-99`, `bytes=100-`,
 /// `bytes=-500`). Multiple ranges and other units give `None`: the server
 /// then answers the whole content, as HTTP allows.
-pub(crate) fn parse_range(value: &str) -> Option<ByteRange> {
+pub fn parse_range(value: &str) -> Option<ByteRange> {
     let spec = value.trim().strip_prefix("bytes=")?.trim();
     if spec.contains(',') {
         return None;
@@ -27,7 +27,7 @@ pub(crate) fn parse_range(value: &str) -> Option<ByteRange> {
 /// Parses the `wait` query parameter: an integer number of seconds. A
 /// positive integer too large for `i64` is clipped to [`MAX_WAIT_SECS`]
 /// like any value above it.
-pub(crate) fn parse_wait(raw: &str) -> Result<i64, Error> {
+pub fn parse_wait(raw: &str) -> Result<i64, Error> {
     let s = raw.trim();
     match s.parse::<i64>() {
         Ok(n) => Ok(n),
