@@ -37,7 +37,7 @@ pub use ocrloom_raster as raster;
 pub use ocrloom_writers as writers;
 pub use pages::{PageSelection, PageSelectionError};
 pub use pipeline::{Error, Options, Pipeline, Recognition, TextPages};
-pub use service::{display_name, OcrConverter, ENGINE_ID};
+pub use service::{display_name, OcrConverter, ENGINE_ID, PPOCR_ENGINE_ID};
 
 /// The README's examples, run as doc-tests.
 #[doc = include_str!("../README.md")]

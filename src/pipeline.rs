@@ -172,6 +172,16 @@ impl Pipeline {
         Self::new(Arc::new(CjkEngine::new(TesseractEngine::new()?)), jobs)
     }
 
+    /// A pipeline with `engine` on this pipeline's threads: one pool for
+    /// both, and per-thread engine state (PP-OCRv5's networks) loaded once
+    /// for both where their engines share it.
+    pub fn with_engine(&self, engine: Arc<dyn Engine>) -> Self {
+        Pipeline {
+            tessdata: engine.tessdata().cloned(),
+            recognizer: Recognizer::with_pool(engine, self.recognizer.pool().clone()),
+        }
+    }
+
     /// The recognizer (thread pool and engine).
     pub fn recognizer(&self) -> &Recognizer {
         &self.recognizer

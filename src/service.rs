@@ -1,28 +1,83 @@
 //! The real [`Converter`] behind the job manager: the pipeline, with the
-//! engines list built from what is installed.
+//! engines list built from what is installed. Two engines: the default
+//! ([`ENGINE_ID`]: Tesseract, with PP-OCRv5 reading horizontal Chinese and
+//! Japanese pages) and, where PP-OCRv5 is installed, PP-OCRv5 alone
+//! ([`PPOCR_ENGINE_ID`]), on the same threads.
 
 use crate::jobs::{
     self, CancelFlag, ConvertError, ConvertOutcome, ConvertRequest, Converter, ErrorCode, Mapping,
 };
-use crate::ocr::{CancelToken, Languages};
+use crate::ocr::{ppocr_library, ppocr_models, CancelToken, Languages, PpOcrEngine};
 use crate::writers::OutputFormat;
 use crate::{Error, Options, Pipeline};
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
-/// The id of ocrloom's engine in the engines list.
+/// The id of ocrloom's default engine in the engines list: Tesseract, with
+/// PP-OCRv5 reading horizontal Chinese and Japanese pages where it is
+/// installed.
 pub const ENGINE_ID: &str = "ocrloom/tesseract";
+
+/// The id of PP-OCRv5 alone in the engines list (listed where it is
+/// installed): one network for Chinese, Japanese and English, whatever
+/// languages the job names.
+pub const PPOCR_ENGINE_ID: &str = "ocrloom/ppocr";
+
+/// The languages PP-OCRv5's one network reads, as the engines list shows
+/// them.
+const PPOCR_LANGUAGES: [&str; 4] = ["chi_sim", "chi_tra", "jpn", "eng"];
 
 /// The pipeline as the job manager's converter.
 pub struct OcrConverter {
     pipeline: Pipeline,
+    /// Whether PP-OCRv5 (ONNX Runtime and the models) is installed.
+    has_ppocr: bool,
+    /// PP-OCRv5 alone on the pipeline's threads, made at the first job
+    /// that asks for it.
+    ppocr: OnceLock<Result<Pipeline, String>>,
     options: Options,
 }
 
 impl OcrConverter {
     /// A converter running `pipeline` with `options` (languages come from
-    /// each job).
+    /// each job), and PP-OCRv5 alone on the same threads where it is
+    /// installed.
     pub fn new(pipeline: Pipeline, options: Options) -> Self {
-        OcrConverter { pipeline, options }
+        OcrConverter {
+            pipeline,
+            has_ppocr: ppocr_library().is_some() && ppocr_models().is_some(),
+            ppocr: OnceLock::new(),
+            options,
+        }
+    }
+
+    /// The pipeline of the job's engine.
+    fn pipeline_of(&self, job: &ConvertRequest) -> Result<&Pipeline, ConvertError> {
+        if job.engine != PPOCR_ENGINE_ID {
+            return Ok(&self.pipeline);
+        }
+        self.ppocr
+            .get_or_init(|| {
+                PpOcrEngine::new()
+                    .map(|engine| self.pipeline.with_engine(Arc::new(engine)))
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| {
+                tracing::error!(job = %job.job_id, "PP-OCRv5: {e}");
+                ConvertError::new(ErrorCode::Internal, "PP-OCRv5 could not be loaded")
+            })
+    }
+
+    fn conversions() -> Vec<jobs::Conversion> {
+        crate::detect::Format::ALL
+            .iter()
+            .flat_map(|from| {
+                OutputFormat::ALL
+                    .iter()
+                    .map(move |to| jobs::Conversion::new(from.name(), to.name()))
+            })
+            .collect()
     }
 }
 
@@ -37,23 +92,36 @@ impl Converter for OcrConverter {
                 languages.push(jobs::Language::new(code, display_name(code)));
             }
         }
-        let supported_conversions = crate::detect::Format::ALL
-            .iter()
-            .flat_map(|from| {
-                OutputFormat::ALL
-                    .iter()
-                    .map(move |to| jobs::Conversion::new(from.name(), to.name()))
-            })
-            .collect();
-        vec![jobs::Engine {
+        let mut engines = vec![jobs::Engine {
             id: ENGINE_ID.into(),
             provider: "ocrloom".into(),
             display_name: "ocrloom (Tesseract)".into(),
-            description: "Local OCR with Tesseract: searchable PDF, text, hOCR, ALTO, JSON, DOCX and PPTX from PDF, TIFF, JPEG, PNG and BMP"
+            description: "Local OCR with Tesseract (PP-OCRv5 for horizontal Chinese and Japanese pages where installed): searchable PDF, text, hOCR, ALTO, JSON, DOCX, XLSX and PPTX from PDF, TIFF, JPEG, PNG and BMP"
                 .into(),
-            supported_conversions,
+            supported_conversions: Self::conversions(),
             supported_languages: languages,
-        }]
+        }];
+        if self.has_ppocr {
+            let mut languages = vec![jobs::Language::new(
+                "Auto",
+                "Automatic (one network reads them all)",
+            )];
+            languages.extend(
+                PPOCR_LANGUAGES
+                    .iter()
+                    .map(|&code| jobs::Language::new(code, display_name(code))),
+            );
+            engines.push(jobs::Engine {
+                id: PPOCR_ENGINE_ID.into(),
+                provider: "ocrloom".into(),
+                display_name: "ocrloom (PP-OCRv5)".into(),
+                description: "Local OCR with PP-OCRv5 alone (ONNX Runtime): one network for Chinese, Japanese and English, the same outputs"
+                    .into(),
+                supported_conversions: Self::conversions(),
+                supported_languages: languages,
+            });
+        }
+        engines
     }
 
     fn convert(
@@ -67,6 +135,7 @@ impl Converter for OcrConverter {
         let format = OutputFormat::from_name(&job.output_format).ok_or_else(|| {
             ConvertError::new(ErrorCode::UnsupportedConversion, "unknown output format")
         })?;
+        let pipeline = self.pipeline_of(job)?;
         let mut options = self.options.clone();
         if !job.languages.is_empty() {
             options.settings.languages =
@@ -93,8 +162,7 @@ impl Converter for OcrConverter {
         let file =
             std::fs::File::create(output).map_err(|e| internal(job, "creating the output", &e))?;
         let mut out = std::io::BufWriter::new(file);
-        let pages = self
-            .pipeline
+        let pages = pipeline
             .convert(bytes, format, &options, &token, on_page, &mut out)
             .map_err(|e| failure(job, &e))?;
         std::io::Write::flush(&mut out).map_err(|e| internal(job, "writing the output", &e))?;

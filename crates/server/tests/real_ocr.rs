@@ -184,3 +184,101 @@ fn phototest_tif_to_xlsx_over_http() {
     let xlsx = r.bytes().expect("body");
     assert!(xlsx.starts_with(b"PK\x03\x04"), "a zip package");
 }
+
+/// Whether `c` is written without spaces around it (Han, kana, CJK
+/// punctuation and full-width forms).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF)
+}
+
+#[test]
+fn japanese_through_both_engines_over_http() {
+    let converter = OcrConverter::new(
+        Pipeline::tesseract(None).expect("tesseract"),
+        Options::default(),
+    );
+    let s = TestServer::start(Arc::new(converter), Config::in_memory());
+    let engines = json(
+        s.client
+            .get(s.url("/renderocr/engines"))
+            .send()
+            .expect("engines"),
+        200,
+    );
+    let languages_of = |id: &str| -> Vec<String> {
+        let engine = engines["data"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not in the engines list: {engines}"));
+        check_schema(&s.openapi, "Engine", engine);
+        engine["supported_languages"]
+            .as_array()
+            .expect("languages")
+            .iter()
+            .map(|l| l["code"].as_str().expect("code").to_owned())
+            .collect()
+    };
+    let default = languages_of(ocrloom::ENGINE_ID);
+    for code in ["Auto", "eng", "jpn", "jpn_vert", "chi_sim", "chi_tra"] {
+        assert!(
+            default.iter().any(|c| c == code),
+            "{code} not in {default:?}"
+        );
+    }
+    let ppocr = languages_of(ocrloom::PPOCR_ENGINE_ID);
+    assert_eq!(ppocr, ["Auto", "chi_sim", "chi_tra", "jpn", "eng"]);
+
+    // Two Japanese lines and a Chinese one (fixtures/README.md).
+    let gt: String = std::fs::read_to_string(fixture("ocr/cjk-lines.gt.txt"))
+        .expect("ground truth")
+        .lines()
+        .take(2)
+        .collect();
+    let bytes = std::fs::read(fixture("ocr/cjk-lines.png")).expect("fixture");
+    let file = s.upload_ok(&s.alice, "cjk-lines.png", bytes);
+    for (engine, languages) in [
+        (ocrloom::ENGINE_ID, json!(["jpn"])),
+        (ocrloom::ENGINE_ID, json!(["Auto"])),
+        (ocrloom::PPOCR_ENGINE_ID, json!(["jpn"])),
+    ] {
+        let job = json(
+            s.post_json(&s.alice, "/renderocr/jobs", &json!({"engine": engine, "file_id": file["file_id"], "languages": languages, "output_format": "txt"})),
+            202,
+        );
+        let job = s.wait_job(&s.alice, job["job_id"].as_str().expect("id"));
+        assert_eq!(job["status"], "completed", "{engine} {languages}: {job}");
+        let out = job["output_file_id"].as_str().expect("output");
+        let text = s
+            .get(&s.alice, &format!("/files/{out}/content"))
+            .send()
+            .expect("download")
+            .text()
+            .expect("utf-8");
+        let chars: Vec<char> = text.chars().collect();
+        let invented = chars
+            .windows(3)
+            .filter(|w| is_cjk(w[0]) && w[1] == ' ' && is_cjk(w[2]))
+            .count();
+        assert_eq!(
+            invented, 0,
+            "{engine} {languages}: spaces between CJK characters in {text:?}"
+        );
+        // The Japanese lines, spaces and line breaks aside.
+        let read: Vec<char> = text
+            .lines()
+            .take(2)
+            .collect::<String>()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let want: Vec<char> = gt.chars().collect();
+        let errors = ocrloom::ocr::score::levenshtein(&want, &read);
+        assert!(
+            errors * 20 <= want.len(),
+            "{engine} {languages}: {errors} errors in {} characters: {text:?}",
+            want.len()
+        );
+    }
+}
