@@ -180,13 +180,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let converter = OcrConverter::new(pipeline, options);
     let manager =
         Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).with_context(|| {
-            match &args.database {
-                None => format!("opening the data folder {}", data_dir.display()),
-                Some(_) => format!(
-                    "opening the database and the data folder {}",
-                    data_dir.display()
-                ),
-            }
+            let shared = match (&args.database, &args.storage) {
+                (None, None) => "",
+                (Some(_), None) => "the database and ",
+                (None, Some(_)) => "the object storage and ",
+                (Some(_), Some(_)) => "the database, the object storage and ",
+            };
+            format!("opening {shared}the data folder {}", data_dir.display())
         })?;
     sync_keys(&manager, args.keys_file.as_deref())?;
     tracing::info!("ready");

@@ -179,10 +179,13 @@ impl S3Content {
             .run(async { tokio::time::timeout(timeout.saturating_mul(3), steps).await })
         {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(Error::ObjectStorage {
-                context: format!("opening the {where_}: {}", start_failure(&e)),
-                source: Box::new(e),
-            }),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "the object storage refused the start");
+                Err(Error::ObjectStorage {
+                    context: format!("opening the {where_}: {}", start_failure(&e)),
+                    source: root_cause(&e).into(),
+                })
+            }
             Err(elapsed) => Err(Error::ObjectStorage {
                 context: format!(
                     "opening the {where_}: no answer within {} s",
@@ -344,6 +347,15 @@ fn start_failure(e: &object_store::Error) -> String {
     } else {
         format!("the request failed: {e}")
     }
+}
+
+/// The innermost cause's text (the outer ones repeat it).
+fn root_cause(e: &object_store::Error) -> String {
+    let mut cause: &(dyn std::error::Error + 'static) = e;
+    while let Some(c) = cause.source() {
+        cause = c;
+    }
+    cause.to_string()
 }
 
 /// Whether `e` comes from the network (refused or lost connection, timeout).
