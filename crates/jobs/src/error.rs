@@ -324,6 +324,21 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The object storage (`--storage s3://...`) failed or cannot be
+    /// reached (refused connection, timeout, server error, credentials or
+    /// bucket refused). A lost content is an [`Error::Io`] instead.
+    #[error("object storage failure while {context}")]
+    ObjectStorage {
+        /// What the manager was doing.
+        context: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The configuration cannot work (a malformed location, a missing
+    /// setting).
+    #[error("invalid configuration: {0}")]
+    Config(String),
     /// The OS's random number generator failed.
     #[error("the system random number generator failed")]
     Random(#[source] getrandom::Error),
@@ -348,7 +363,11 @@ impl Error {
             Error::FileInUse(_) => ErrorCode::FileInUse,
             Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
             Error::ShuttingDown => ErrorCode::ShuttingDown,
-            Error::Database { .. } | Error::Io { .. } | Error::Random(_) => ErrorCode::Internal,
+            Error::Database { .. }
+            | Error::Io { .. }
+            | Error::ObjectStorage { .. }
+            | Error::Config(_)
+            | Error::Random(_) => ErrorCode::Internal,
         }
     }
 

@@ -46,7 +46,7 @@ mod time;
 mod watch;
 mod worker;
 
-pub use config::{Config, Storage};
+pub use config::{Config, S3Storage, Storage};
 pub use converter::{
     CancelFlag, CancelReason, ConvertError, ConvertOutcome, ConvertRequest, Converter,
 };

@@ -23,6 +23,7 @@ use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
 use crate::models::{CreateJobRequest, Engine, Job, JobStatus, List, Usage};
 use crate::store::folder::FolderContent;
 use crate::store::postgres::PostgresJobStore;
+use crate::store::s3::S3Content;
 use crate::store::sqlite::SqliteJobStore;
 use crate::store::{head, ContentStore, JobStore, NewJob};
 use crate::sweeper::{monitor_loop, sweep, SweepReport};
@@ -136,7 +137,14 @@ impl Manager {
             }
             Storage::Dir(d) => (d.clone(), None, config.durability),
         };
-        let contents = FolderContent::open(&data_dir, durability)?;
+        let contents: Arc<dyn ContentStore> = match &config.s3 {
+            None => Arc::new(FolderContent::open(&data_dir, durability)?),
+            Some(s3) => Arc::new(S3Content::open(
+                s3,
+                &data_dir.join("tmp"),
+                config.connect_timeout,
+            )?),
+        };
         let jobs: Arc<dyn JobStore> = match &config.database {
             None => Arc::new(SqliteJobStore::open(
                 temp.is_none().then_some(&*data_dir),
@@ -152,7 +160,7 @@ impl Manager {
                 config.connect_timeout,
             )?),
         };
-        let recovery = jobs.recover(&contents)?;
+        let recovery = jobs.recover(&*contents)?;
         tracing::info!(
             data = %data_dir.display(),
             pending = recovery.pending,
@@ -166,7 +174,7 @@ impl Manager {
             converter,
             clock,
             jobs,
-            contents: Arc::new(contents),
+            contents,
             data_dir,
             queue: Mutex::new(Queue::default()),
             queue_cv: Condvar::new(),
@@ -471,6 +479,20 @@ impl Manager {
                 tracing::error!("a job manager thread panicked");
             }
         }
+    }
+
+    /// The ids of the stored contents (in the data folder or the bucket),
+    /// sorted. For tests and diagnostics.
+    pub fn stored_contents(&self) -> Result<Vec<String>, Error> {
+        let mut ids: Vec<String> = self
+            .inner
+            .contents
+            .list()?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort();
+        Ok(ids)
     }
 
     /// Rows in the store, all states and users included: (files, jobs).

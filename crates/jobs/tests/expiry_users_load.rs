@@ -17,7 +17,8 @@ fn files_expire_after_24_hours_and_the_sweeper_removes_them() {
     let (m, clock) = fake_manager(0);
     let u = user(&m, "alice");
     let f = m.upload_file(&u, "a.pdf", PDF).expect("upload");
-    let content = m.data_dir().join("files").join(f.file_id.as_str());
+    let stored = || m.stored_contents().expect("contents");
+    assert_eq!(stored(), [f.file_id.to_string()]);
     clock.advance(24 * HOUR - Duration::from_secs(1));
     m.file_info(&u, f.file_id.as_str()).expect("still there");
     assert_eq!(m.sweep_expired().expect("sweep").files, 0);
@@ -38,9 +39,9 @@ fn files_expire_after_24_hours_and_the_sweeper_removes_them() {
             .code(),
         ErrorCode::InvalidFileId
     );
-    assert!(content.exists());
+    assert_eq!(stored(), [f.file_id.to_string()]);
     assert_eq!(m.sweep_expired().expect("sweep").files, 1);
-    assert!(!content.exists());
+    assert!(stored().is_empty());
     assert_eq!(m.row_counts().expect("counts"), (0, 0));
 }
 
@@ -93,7 +94,10 @@ fn job_results_expire_after_the_configured_retention() {
     assert!(m.list_jobs(&u).expect("list").data.is_empty());
     let swept = m.sweep_expired().expect("sweep");
     assert_eq!((swept.jobs, swept.files), (1, 1));
-    assert!(!m.data_dir().join("files").join(out.as_str()).exists());
+    assert!(!m
+        .stored_contents()
+        .expect("contents")
+        .contains(&out.to_string()));
     // The input still has 21 hours to live.
     m.file_info(&u, f.file_id.as_str()).expect("input lives on");
 }

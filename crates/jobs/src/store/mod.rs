@@ -1,7 +1,8 @@
 //! Storage behind two seams: a [`JobStore`] (users, keys, files' metadata,
 //! jobs, claiming the next job, expiry) and a [`ContentStore`] (files'
 //! bytes). The embedded default is SQLite (`sqlite.rs`) with a folder
-//! (`folder.rs`); the shared store of a cluster is PostgreSQL (`postgres.rs`);
+//! (`folder.rs`); the shared stores of a cluster are PostgreSQL
+//! (`postgres.rs`) and an S3-compatible bucket (`s3.rs`);
 //! `memory.rs` implements both in memory for tests of the seam.
 
 use std::io::Read;
@@ -18,6 +19,7 @@ pub(crate) mod folder;
 #[cfg(test)]
 pub(crate) mod memory;
 pub(crate) mod postgres;
+pub(crate) mod s3;
 pub(crate) mod sqlite;
 
 /// A stored API key with its user's name.
@@ -280,7 +282,6 @@ pub(crate) enum LocalFile {
     /// The stored content (a folder store).
     Stored(PathBuf),
     /// A copy in the scratch folder.
-    #[cfg_attr(not(test), allow(dead_code))]
     Copy(tempfile::TempPath),
 }
 
@@ -341,4 +342,171 @@ pub(crate) fn status_of(s: &str) -> JobStatus {
 /// An input format as stored.
 pub(crate) fn format_of(s: &str) -> Option<Format> {
     Format::ALL.into_iter().find(|f| f.name() == s)
+}
+
+#[cfg(test)]
+use crate::config::S3Storage;
+
+/// The tests' throwaway S3 server.
+#[cfg(test)]
+#[path = "../../tests/common/s3.rs"]
+#[allow(dead_code)]
+mod s3_server;
+
+#[cfg(test)]
+mod tests {
+    //! The contract every content store keeps, run on the folder, in memory
+    //! and, when the suite runs against S3 (`OCRLOOM_TEST_STORAGE=s3`, as
+    //! `scripts/test.sh` does), on a throwaway S3 server.
+
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::durability::Durability;
+
+    fn read_all(c: &dyn ContentStore, id: &FileId, start: u64, len: u64) -> Vec<u8> {
+        let mut v = Vec::new();
+        c.get(id, start, len)
+            .expect("get")
+            .read_to_end(&mut v)
+            .expect("read");
+        v
+    }
+
+    fn sizes(c: &dyn ContentStore) -> Vec<(String, u64)> {
+        let mut l = c.list().expect("list");
+        l.sort();
+        l
+    }
+
+    /// `len` bytes that differ from offset to offset.
+    struct Pattern {
+        left: u64,
+        n: u64,
+    }
+
+    impl Read for Pattern {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf
+                .len()
+                .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+            for b in &mut buf[..n] {
+                self.n = self
+                    .n
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                *b = (self.n >> 56) as u8;
+            }
+            self.left -= n as u64;
+            Ok(n)
+        }
+    }
+
+    fn content_contract(c: &dyn ContentStore) {
+        let id = FileId::from_trusted("contract1".into());
+        assert_eq!(c.put(&id, &mut &b"hello"[..], 5).expect("put"), 5);
+        let big = FileId::from_trusted("contract2".into());
+        assert!(matches!(
+            c.put(&big, &mut &b"toolong"[..], 5),
+            Err(Error::FileTooLarge { max: 5 })
+        ));
+        assert_eq!(sizes(c), [("contract1".to_owned(), 5)]);
+
+        // Chunks: a failed append leaves bytes past the committed size,
+        // which the next append at that size drops.
+        c.append(&id, 5, b" world").expect("append");
+        c.append(&id, 11, b"-leftover").expect("append");
+        c.append(&id, 11, b"!").expect("append");
+        assert_eq!(read_all(c, &id, 0, 12), b"hello world!");
+        assert_eq!(read_all(c, &id, 6, 3), b"wor");
+        assert_eq!(read_all(c, &id, 4, 3), b"o w", "a range across chunks");
+        assert_eq!(
+            read_all(c, &id, 0, 100),
+            b"hello world!",
+            "the end ends a read"
+        );
+        assert_eq!(read_all(c, &id, 3, 0), b"");
+
+        let local = c.local(&id).expect("local");
+        assert_eq!(std::fs::read(local.path()).expect("read"), b"hello world!");
+        let mode = std::fs::metadata(local.path())
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "a local copy is private");
+
+        c.truncate(&id, 7).expect("truncate");
+        assert_eq!(read_all(c, &id, 0, 100), b"hello w");
+        assert_eq!(sizes(c), [("contract1".to_owned(), 7)]);
+
+        // An empty content takes chunks.
+        let chunked = FileId::from_trusted("contract3".into());
+        assert_eq!(c.put(&chunked, &mut std::io::empty(), 0).expect("put"), 0);
+        assert_eq!(read_all(c, &chunked, 0, 1024), b"");
+        c.append(&chunked, 0, b"abc").expect("append");
+        assert_eq!(read_all(c, &chunked, 0, 1024), b"abc");
+
+        // A converter's output, from a private scratch file.
+        let scratch = c.scratch("job").expect("scratch");
+        let mode = std::fs::metadata(&scratch)
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "a scratch file is private");
+        std::fs::write(&scratch, b"output").expect("write");
+        let out = FileId::from_trusted("contract4".into());
+        assert_eq!(c.put_file(&out, &scratch).expect("put_file"), 6);
+        assert_eq!(read_all(c, &out, 0, 6), b"output");
+
+        // Larger than one part of an S3 multipart upload, streamed.
+        let large = FileId::from_trusted("contract5".into());
+        let len = 2 * s3::PART_SIZE as u64 + 12_345;
+        let put = c.put(&large, &mut Pattern { left: len, n: 7 }, len);
+        assert_eq!(put.expect("put"), len);
+        let mut all = Vec::new();
+        Pattern { left: len, n: 7 }
+            .read_to_end(&mut all)
+            .expect("pattern");
+        assert!(
+            read_all(c, &large, 0, len) == all,
+            "the large content reads back"
+        );
+        let at = s3::PART_SIZE as u64 - 5;
+        assert_eq!(
+            read_all(c, &large, at, 10),
+            &all[at as usize..at as usize + 10]
+        );
+        assert_eq!(sizes(c).len(), 4);
+        for id in [&id, &chunked, &out, &large] {
+            c.delete(id);
+            c.delete(id); // a missing content is fine
+        }
+        assert_eq!(sizes(c), []);
+        assert!(c.get(&id, 0, 5).is_err(), "a deleted content is gone");
+        c.clear_scratch().expect("clear");
+    }
+
+    #[test]
+    fn the_folder_store_keeps_the_content_contract() {
+        let dir = tempfile::tempdir().expect("dir");
+        let c = folder::FolderContent::open(dir.path(), Durability::NoSync).expect("open");
+        content_contract(&c);
+    }
+
+    #[test]
+    fn the_memory_store_keeps_the_content_contract() {
+        content_contract(&memory::MemoryContent::new().expect("open"));
+    }
+
+    #[test]
+    fn the_s3_store_keeps_the_content_contract() {
+        if std::env::var("OCRLOOM_TEST_STORAGE").as_deref() != Ok("s3") {
+            return;
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let cfg = s3_server::fresh_storage();
+        let c = s3::S3Content::open(&cfg, dir.path(), Duration::from_secs(10)).expect("open");
+        content_contract(&c);
+    }
 }

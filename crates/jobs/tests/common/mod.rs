@@ -7,19 +7,30 @@ use ocrloom_jobs::{
 use std::sync::Arc;
 
 pub mod pg;
+pub mod s3;
+pub use ocrloom_jobs::S3Storage;
 
-/// The configuration every test starts from: in memory, with the job store
+/// The configuration every test starts from: in memory, with the stores
 /// the suite runs against. `OCRLOOM_TEST_BACKEND=postgres` runs the same
 /// tests against PostgreSQL (a throwaway server, a fresh database per
-/// manager); otherwise the embedded SQLite store.
+/// manager), otherwise the embedded SQLite store; `OCRLOOM_TEST_STORAGE=s3`
+/// keeps the contents in S3 (a throwaway server, a fresh prefix per
+/// manager), otherwise in the data folder.
 pub fn base_config() -> Config {
-    match std::env::var("OCRLOOM_TEST_BACKEND").as_deref() {
-        Ok("postgres") => Config {
-            database: Some(pg::fresh_database()),
-            ..Config::in_memory()
-        },
-        Ok("sqlite") | Err(_) => Config::in_memory(),
+    let database = match std::env::var("OCRLOOM_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Some(pg::fresh_database()),
+        Ok("sqlite") | Err(_) => None,
         Ok(other) => panic!("OCRLOOM_TEST_BACKEND={other}: use sqlite or postgres"),
+    };
+    let s3 = match std::env::var("OCRLOOM_TEST_STORAGE").as_deref() {
+        Ok("s3") => Some(s3::fresh_storage()),
+        Ok("folder") | Err(_) => None,
+        Ok(other) => panic!("OCRLOOM_TEST_STORAGE={other}: use folder or s3"),
+    };
+    Config {
+        database,
+        s3,
+        ..Config::in_memory()
     }
 }
 
