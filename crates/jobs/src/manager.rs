@@ -22,6 +22,7 @@ use crate::keyring::Keyring;
 use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
 use crate::models::{CreateJobRequest, Engine, Job, JobStatus, List, Usage};
 use crate::store::folder::FolderContent;
+use crate::store::listen::{Change, Listener};
 use crate::store::postgres::PostgresJobStore;
 use crate::store::sqlite::SqliteJobStore;
 use crate::store::{head, ContentStore, JobStore, NewJob};
@@ -101,6 +102,8 @@ pub(crate) struct Inner {
 pub struct Manager {
     pub(crate) inner: Arc<Inner>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Hears the changes other nodes commit (shared store only).
+    listener: Mutex<Option<Listener>>,
 }
 
 impl std::fmt::Debug for Manager {
@@ -175,6 +178,15 @@ impl Manager {
             _temp: temp,
             config,
         });
+        let heard = Arc::clone(&inner);
+        let listener = inner.jobs.listen(Box::new(move |change| match change {
+            Change::Finished(job_id) => heard.watchers.notify(job_id),
+            Change::Queued => heard.queue_cv.notify_all(),
+            Change::Missed => {
+                heard.watchers.notify_all();
+                heard.queue_cv.notify_all();
+            }
+        }))?;
         let mut threads = Vec::new();
         for n in 0..inner.config.workers {
             let inner = Arc::clone(&inner);
@@ -195,6 +207,7 @@ impl Manager {
         Ok(Manager {
             inner,
             threads: Mutex::new(threads),
+            listener: Mutex::new(listener),
         })
     }
 
@@ -463,6 +476,7 @@ impl Manager {
             r.cancel.cancel(CancelReason::Shutdown);
         }
         drop(q);
+        lock(&self.listener).take();
         // Wake the long polls so they answer now.
         inner.watchers.notify_all();
         let threads = std::mem::take(&mut *lock(&self.threads));
