@@ -74,7 +74,7 @@ fn drain_once() -> Duration {
     let started = Instant::now();
     let from = outputs();
     while outputs() < JOBS as u64 {
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(20));
     }
     // Scaled to JOBS jobs, so the time per iteration reads as "per 320".
     let took = started

@@ -19,6 +19,7 @@ pub(crate) mod folder;
 pub(crate) mod listen;
 #[cfg(test)]
 pub(crate) mod memory;
+pub(crate) mod pool;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 

@@ -12,13 +12,16 @@ use std::time::Duration;
 
 use postgres::types::Type;
 use postgres::{NoTls, Row};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use r2d2::{Pool, PooledConnection};
-use r2d2_postgres::PostgresConnectionManager;
 
 use crate::error::{Error, ErrorBody, ErrorCode};
 use crate::ids::{FileId, JobId, RequestId, UserId};
 use crate::models::{FileInfo, Job, JobStatus, Usage};
-use crate::store::listen::{Listener, OnChange};
+use crate::store::listen::{Change, Listener, OnChange};
+use crate::store::pool::Connections;
 use crate::store::{
     format_of, status_of, Claim, ContentStore, Failure, FileKind, FileRow, JobStore, KeySync,
     NewJob, Recovery, RunnableJob, StoredKey,
@@ -46,7 +49,7 @@ const JOB_COLUMNS: &str = "job_id, file_id, engine, status, progress, output_fil
 const FILE_COLUMNS: &str =
     "file_id, user_id, filename, size, kind, content_type, created_at, updated_at, expires_at";
 
-type Conn = PooledConnection<PostgresConnectionManager<NoTls>>;
+type Conn = PooledConnection<Connections>;
 
 /// The channel of finished jobs: `NOTIFY` in the transaction that completes
 /// or fails a job (payload: its id), so long polls on every node wake.
@@ -144,7 +147,10 @@ fn file_from_row(r: &Row) -> Result<FileRow, postgres::Error> {
 
 /// A pool of connections to the shared database.
 pub(crate) struct PostgresJobStore {
-    pool: Pool<PostgresConnectionManager<NoTls>>,
+    pool: Pool<Connections>,
+    /// Bumped when the listener connects again: pooled connections are
+    /// tested before their next use (`pool.rs`).
+    epoch: Arc<AtomicU64>,
     /// How to connect, for the listener's own connection.
     config: postgres::Config,
     /// How long a claim lasts without a heartbeat.
@@ -175,13 +181,11 @@ impl PostgresJobStore {
             .connect(NoTls)
             .map_err(pg("connecting to the database"))?;
         drop(first);
-        let manager = PostgresConnectionManager::new(config.clone(), NoTls);
+        let epoch = Arc::new(AtomicU64::new(0));
+        let manager = Connections::new(config.clone(), Arc::clone(&epoch));
         let pool = Pool::builder()
             .max_size(connections.max(1))
             .min_idle(Some(1))
-            // Each checkout tests its connection (an empty query): one the
-            // database dropped (a restart, a cut) is replaced there, not
-            // failed in a request.
             .connection_timeout(connect_timeout)
             .build(manager)
             .map_err(|e| Error::Unavailable {
@@ -190,6 +194,7 @@ impl PostgresJobStore {
             })?;
         let store = PostgresJobStore {
             pool,
+            epoch,
             config,
             lease,
         };
@@ -888,7 +893,19 @@ impl JobStore for PostgresJobStore {
     }
 
     fn listen(&self, on_change: OnChange) -> Result<Option<Listener>, Error> {
-        Listener::start(self.config.clone(), on_change).map(Some)
+        let epoch = Arc::clone(&self.epoch);
+        Listener::start(
+            self.config.clone(),
+            Box::new(move |change| {
+                // Pooled connections may have gone with the listener's:
+                // test them before their next use.
+                if change == Change::Missed {
+                    epoch.fetch_add(1, Ordering::SeqCst);
+                }
+                on_change(change);
+            }),
+        )
+        .map(Some)
     }
 
     fn recover(&self, _contents: &dyn ContentStore) -> Result<Recovery, Error> {
