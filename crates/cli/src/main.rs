@@ -14,6 +14,7 @@ mod lines;
 mod ocr;
 mod render;
 mod serve;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use ocrloom::raster;
@@ -48,6 +49,9 @@ enum Command {
     Eval(eval::Args),
     /// Serve the RenderOCR REST API (files, engines, jobs) on this machine.
     Serve(serve::Args),
+    /// Convert jobs from a shared job store (PostgreSQL), serving no API:
+    /// the worker role of a cluster.
+    Worker(worker::Args),
     /// Manage the API keys of a data folder (list, add, revoke).
     Keys(keys::Args),
     /// Internal: serve one PDFium request on stdin/stdout (see `--pdf-timeout`).
@@ -168,7 +172,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The server logs failed requests and its life cycle: visible by default.
     let level = match cli.command {
-        Command::Serve(_) => "info",
+        Command::Serve(_) | Command::Worker(_) => "info",
         _ => "warn",
     };
     tracing_subscriber::fmt()
@@ -208,6 +212,7 @@ fn main() -> ExitCode {
         Command::Ocr(args) => ocr::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Worker(args) => worker::run(args),
         Command::Keys(args) => keys::run(args),
         Command::PdfiumWorker => Ok(()),
     });

@@ -60,8 +60,12 @@ pub struct Args {
     keys_file: Option<PathBuf>,
     /// OCR threads, shared by all jobs (default: one per core). Also the
     /// number of jobs converted at once.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "no_worker")]
     jobs: Option<usize>,
+    /// Answer the API only and convert nothing: the API role of a cluster,
+    /// whose jobs `ocrloom worker` processes convert. Needs --database.
+    #[arg(long, requires = "database")]
+    no_worker: bool,
     /// Hours an uploaded file is kept.
     #[arg(long, default_value_t = 24)]
     file_retention_hours: u64,
@@ -163,9 +167,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .map_err(|e| Failure::usage(e.to_string()))?;
     let hours = |h: u64| Duration::from_secs(h.saturating_mul(3600));
     let config = Config {
-        workers: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        workers: if args.no_worker {
+            0
+        } else {
+            args.jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        },
         file_retention: hours(args.file_retention_hours),
         job_retention: hours(args.job_retention_hours),
         max_queued_jobs_per_user: args.max_queued_jobs,

@@ -55,13 +55,16 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// The manager is shutting down and takes no new work (503).
     ShuttingDown,
+    /// The shared job store (PostgreSQL) cannot be reached now; the answer
+    /// carries `Retry-After` (503).
+    Unavailable,
     /// Anything else: storage failure, converter crash (500, or job failure).
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::Unauthorized,
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidEngine,
@@ -82,6 +85,7 @@ impl ErrorCode {
         ErrorCode::FileInUse,
         ErrorCode::QuotaExceeded,
         ErrorCode::ShuttingDown,
+        ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
 
@@ -108,6 +112,7 @@ impl ErrorCode {
             ErrorCode::FileInUse => "file_in_use",
             ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::ShuttingDown => "shutting_down",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
     }
@@ -137,7 +142,7 @@ impl ErrorCode {
             | ErrorCode::Timeout => 422,
             ErrorCode::FileInUse => 409,
             ErrorCode::QuotaExceeded => 429,
-            ErrorCode::ShuttingDown => 503,
+            ErrorCode::ShuttingDown | ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }
     }
@@ -306,6 +311,17 @@ pub enum Error {
     /// The manager is shutting down.
     #[error("the job manager is shutting down")]
     ShuttingDown,
+    /// The shared database cannot be reached (refused or lost connection,
+    /// timeout, server shutting down): a passing condition, answered with
+    /// 503 `unavailable`; the node recovers when the database is back.
+    #[error("the database cannot be reached (while {context}); retry later")]
+    Unavailable {
+        /// What the manager was doing.
+        context: &'static str,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The metadata database failed.
     #[error("storage failure while {context}")]
     Database {
@@ -363,11 +379,10 @@ impl Error {
             Error::FileInUse(_) => ErrorCode::FileInUse,
             Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
             Error::ShuttingDown => ErrorCode::ShuttingDown,
-            Error::Database { .. }
-            | Error::Io { .. }
-            | Error::ObjectStorage { .. }
-            | Error::Config(_)
-            | Error::Random(_) => ErrorCode::Internal,
+            Error::Unavailable { .. } | Error::ObjectStorage { .. } => ErrorCode::Unavailable,
+            Error::Database { .. } | Error::Io { .. } | Error::Config(_) | Error::Random(_) => {
+                ErrorCode::Internal
+            }
         }
     }
 

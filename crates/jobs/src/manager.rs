@@ -22,6 +22,7 @@ use crate::keyring::Keyring;
 use crate::keys::{hash_key, hashes_equal, ApiKey, MIN_KEY_LEN};
 use crate::models::{CreateJobRequest, Engine, Job, JobStatus, List, Usage};
 use crate::store::folder::FolderContent;
+use crate::store::listen::{Change, Listener};
 use crate::store::postgres::PostgresJobStore;
 use crate::store::s3::S3Content;
 use crate::store::sqlite::SqliteJobStore;
@@ -102,6 +103,8 @@ pub(crate) struct Inner {
 pub struct Manager {
     pub(crate) inner: Arc<Inner>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Hears the changes other nodes commit (shared store only).
+    listener: Mutex<Option<Listener>>,
 }
 
 impl std::fmt::Debug for Manager {
@@ -183,6 +186,15 @@ impl Manager {
             _temp: temp,
             config,
         });
+        let heard = Arc::clone(&inner);
+        let listener = inner.jobs.listen(Box::new(move |change| match change {
+            Change::Finished(job_id) => heard.watchers.notify(job_id),
+            Change::Queued => heard.queue_cv.notify_all(),
+            Change::Missed => {
+                heard.watchers.notify_all();
+                heard.queue_cv.notify_all();
+            }
+        }))?;
         let mut threads = Vec::new();
         for n in 0..inner.config.workers {
             let inner = Arc::clone(&inner);
@@ -203,6 +215,7 @@ impl Manager {
         Ok(Manager {
             inner,
             threads: Mutex::new(threads),
+            listener: Mutex::new(listener),
         })
     }
 
@@ -471,6 +484,7 @@ impl Manager {
             r.cancel.cancel(CancelReason::Shutdown);
         }
         drop(q);
+        lock(&self.listener).take();
         // Wake the long polls so they answer now.
         inner.watchers.notify_all();
         let threads = std::mem::take(&mut *lock(&self.threads));

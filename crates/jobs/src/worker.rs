@@ -34,7 +34,22 @@ pub(crate) fn take_next(inner: &Inner, block: bool) -> Option<(Claim, CancelFlag
         if q.shutdown {
             return None;
         }
-        match inner.jobs.claim(inner.clock.now()) {
+        // The claim goes to the store without the queue's lock: the
+        // workers of a process claim side by side.
+        drop(q);
+        let claimed = inner.jobs.claim(inner.clock.now());
+        q = lock(&inner.queue);
+        if q.shutdown {
+            if let Ok(Some(claim)) = &claimed {
+                drop(q);
+                // Taken as shutdown started: back to the queue, untried.
+                if let Err(e) = inner.jobs.requeue(claim, inner.clock.now()) {
+                    tracing::error!(job_id = %claim.id, error = %e, "cannot requeue job");
+                }
+            }
+            return None;
+        }
+        match claimed {
             Ok(Some(claim)) => {
                 let cancel = CancelFlag::new();
                 q.running.insert(
@@ -125,8 +140,11 @@ fn run_job(inner: &Inner, claim: &Claim, cancel: &CancelFlag) {
         };
         let mut l = lock(&last);
         // A page count alone (at 0 %) is not worth a commit; it is stored
-        // with the first page done.
-        if pct > l.0 || (total != l.1 && pct > 0) {
+        // with the first page done. Neither is the last page: completing
+        // (or failing) the job records it next, in the same write.
+        if done >= total && total > 0 {
+            *l = (l.0.max(pct), total);
+        } else if pct > l.0 || (total != l.1 && pct > 0) {
             l.0 = l.0.max(pct);
             l.1 = total;
             if let Err(e) = inner

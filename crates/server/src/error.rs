@@ -75,14 +75,23 @@ impl ApiError {
     }
 }
 
+/// `Retry-After` of a 503 `unavailable` (the database cannot be reached).
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 impl From<ocrloom_jobs::Error> for ApiError {
     fn from(e: ocrloom_jobs::Error) -> Self {
         let code = e.code();
-        let detail = (code == ErrorCode::Internal).then(|| error_chain(&e));
+        let detail =
+            matches!(code, ErrorCode::Internal | ErrorCode::Unavailable).then(|| error_chain(&e));
         let header = match &e {
             ocrloom_jobs::Error::QuotaExceeded { retry_after, .. } => {
                 Some((header::RETRY_AFTER, HeaderValue::from(*retry_after)))
             }
+            // The pool makes new connections as soon as the database is back.
+            ocrloom_jobs::Error::Unavailable { .. } => Some((
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+            )),
             _ => None,
         };
         ApiError {
@@ -149,4 +158,30 @@ pub enum Error {
     /// The job manager refused a call (registering users and keys).
     #[error("job manager: {0}")]
     Manager(#[from] ocrloom_jobs::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_answers_503_with_retry_after() {
+        let e = ApiError::from(ocrloom_jobs::Error::Unavailable {
+            context: "reading a job",
+            source: Box::new(std::io::Error::other("connection refused")),
+        });
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        );
+        assert!(e.message.contains("cannot be reached"), "{}", e.message);
+        // The cause goes to the log, not to the client.
+        assert!(!e.message.contains("refused"), "{}", e.message);
+        assert!(e.detail.as_deref().is_some_and(|d| d.contains("refused")));
+        let (name, value) = e.header.expect("Retry-After");
+        assert_eq!(
+            (name, value),
+            (header::RETRY_AFTER, HeaderValue::from(5u64))
+        );
+    }
 }

@@ -52,4 +52,4 @@ mod stream;
 pub use error::{ApiError, Error, SERVER_CODES};
 pub use keys::parse_keys;
 pub use ocrloom_jobs::Manager;
-pub use server::{run, Server, ServerOptions, MAX_BLOCKING_THREADS};
+pub use server::{run, wait_for_shutdown_signal, Server, ServerOptions, MAX_BLOCKING_THREADS};

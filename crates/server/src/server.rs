@@ -189,6 +189,20 @@ pub fn run(server: Server) -> Result<(), Error> {
     })
 }
 
+/// Blocks until SIGTERM or Ctrl-C (SIGINT): for a process that serves no
+/// HTTP but stops on the same signals (`ocrloom worker`).
+pub fn wait_for_shutdown_signal() -> Result<(), Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Io {
+            context: "starting the async runtime",
+            source,
+        })?
+        .block_on(shutdown_signal());
+    Ok(())
+}
+
 /// Calls `reload` on a blocking thread at each `SIGHUP`, one at a time.
 #[cfg(unix)]
 fn listen_for_hangups(reload: Reload) {

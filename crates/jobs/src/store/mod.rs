@@ -14,10 +14,13 @@ use crate::error::{Error, ErrorCode};
 use crate::ids::{FileId, JobId, RequestId, UserId};
 use crate::models::{FileInfo, Job, JobStatus};
 use crate::time::Timestamp;
+use listen::{Listener, OnChange};
 
 pub(crate) mod folder;
+pub(crate) mod listen;
 #[cfg(test)]
 pub(crate) mod memory;
+pub(crate) mod pool;
 pub(crate) mod postgres;
 pub(crate) mod s3;
 pub(crate) mod sqlite;
@@ -273,6 +276,12 @@ pub(crate) trait JobStore: Send + Sync {
     /// At start: makes metadata and `contents` agree and queues the jobs
     /// that were interrupted.
     fn recover(&self, contents: &dyn ContentStore) -> Result<Recovery, Error>;
+    /// Starts hearing the changes other processes commit (a store shared by
+    /// several nodes): `on_change` runs for each. `None` when this process
+    /// makes every change itself.
+    fn listen(&self, _on_change: OnChange) -> Result<Option<Listener>, Error> {
+        Ok(None)
+    }
 }
 
 /// A content readable at a local path, for the converter: the stored file

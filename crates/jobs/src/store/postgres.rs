@@ -10,13 +10,18 @@
 
 use std::time::Duration;
 
+use postgres::types::Type;
 use postgres::{NoTls, Row};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use r2d2::{Pool, PooledConnection};
-use r2d2_postgres::PostgresConnectionManager;
 
 use crate::error::{Error, ErrorBody, ErrorCode};
 use crate::ids::{FileId, JobId, RequestId, UserId};
 use crate::models::{FileInfo, Job, JobStatus, Usage};
+use crate::store::listen::{Change, Listener, OnChange};
+use crate::store::pool::Connections;
 use crate::store::{
     format_of, status_of, Claim, ContentStore, Failure, FileKind, FileRow, JobStore, KeySync,
     NewJob, Recovery, RunnableJob, StoredKey,
@@ -25,7 +30,10 @@ use crate::time::Timestamp;
 
 /// The migrations, in order: (version, SQL). A database at a version this
 /// build does not know is refused.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_claim_by_user.sql")),
+];
 
 /// Claims of a job before it fails: a job whose worker stopped this many
 /// times (its lease expired) is not tried again.
@@ -41,7 +49,46 @@ const JOB_COLUMNS: &str = "job_id, file_id, engine, status, progress, output_fil
 const FILE_COLUMNS: &str =
     "file_id, user_id, filename, size, kind, content_type, created_at, updated_at, expires_at";
 
-type Conn = PooledConnection<PostgresConnectionManager<NoTls>>;
+type Conn = PooledConnection<Connections>;
+
+/// The channel of finished jobs: `NOTIFY` in the transaction that completes
+/// or fails a job (payload: its id), so long polls on every node wake.
+pub(crate) const JOB_CHANNEL: &str = "ocrloom_job";
+/// The channel of queued work: `NOTIFY` when a job is queued (again), so
+/// idle workers on every node look at once.
+pub(crate) const QUEUE_CHANNEL: &str = "ocrloom_queue";
+
+/// Whether a driver error means the database cannot be reached now: no
+/// connection, a lost one, a timeout, or a server shutting down (SQLSTATE
+/// class 08 and 57P01..57P03). Other errors are the database's answers.
+pub(crate) fn is_unreachable(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(state) = e.code() {
+        let code = state.code();
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03");
+    }
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+}
+
+/// Maps a driver error: [`Error::Unavailable`] when the database cannot be
+/// reached (see [`is_unreachable`]), else [`Error::Database`].
+fn pg(context: &'static str) -> impl FnOnce(postgres::Error) -> Error {
+    move |e| {
+        if is_unreachable(&e) {
+            Error::Unavailable {
+                context,
+                source: Box::new(e),
+            }
+        } else {
+            Error::Database {
+                context,
+                source: Box::new(e),
+            }
+        }
+    }
+}
 
 fn i64_of(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -100,7 +147,12 @@ fn file_from_row(r: &Row) -> Result<FileRow, postgres::Error> {
 
 /// A pool of connections to the shared database.
 pub(crate) struct PostgresJobStore {
-    pool: Pool<PostgresConnectionManager<NoTls>>,
+    pool: Pool<Connections>,
+    /// Bumped when the listener connects again: pooled connections are
+    /// tested before their next use (`pool.rs`).
+    epoch: Arc<AtomicU64>,
+    /// How to connect, for the listener's own connection.
+    config: postgres::Config,
     /// How long a claim lasts without a heartbeat.
     lease: Duration,
 }
@@ -120,30 +172,38 @@ impl PostgresJobStore {
             Error::InvalidRequest(format!("the database URL is not valid: {e}"))
         })?;
         config.connect_timeout(connect_timeout);
+        // A peer that vanished without closing is noticed.
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(30));
         // Try once up front: r2d2 would retry until its timeout and then
         // report only "timed out", hiding the reason (wrong password...).
-        let first = config.connect(NoTls).map_err(|e| Error::Database {
-            context: "connecting to the database",
-            source: Box::new(e),
-        })?;
+        let first = config
+            .connect(NoTls)
+            .map_err(pg("connecting to the database"))?;
         drop(first);
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let epoch = Arc::new(AtomicU64::new(0));
+        let manager = Connections::new(config.clone(), Arc::clone(&epoch));
         let pool = Pool::builder()
             .max_size(connections.max(1))
             .min_idle(Some(1))
             .connection_timeout(connect_timeout)
             .build(manager)
-            .map_err(|e| Error::Database {
+            .map_err(|e| Error::Unavailable {
                 context: "connecting to the database",
                 source: Box::new(e),
             })?;
-        let store = PostgresJobStore { pool, lease };
+        let store = PostgresJobStore {
+            pool,
+            epoch,
+            config,
+            lease,
+        };
         store.migrate()?;
         Ok(store)
     }
 
     fn conn(&self) -> Result<Conn, Error> {
-        self.pool.get().map_err(|e| Error::Database {
+        self.pool.get().map_err(|e| Error::Unavailable {
             context: "connecting to the database",
             source: Box::new(e),
         })
@@ -153,23 +213,23 @@ impl PostgresJobStore {
     /// each, under an advisory lock.
     fn migrate(&self) -> Result<(), Error> {
         let mut c = self.conn()?;
-        let mut tx = c.transaction().map_err(Error::db("migrating"))?;
+        let mut tx = c.transaction().map_err(pg("migrating"))?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .map_err(Error::db("migrating"))?;
+            .map_err(pg("migrating"))?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS ocrloom_migrations (
                  version    INTEGER PRIMARY KEY,
                  applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
              )",
         )
-        .map_err(Error::db("migrating"))?;
+        .map_err(pg("migrating"))?;
         let current: i32 = tx
             .query_one(
                 "SELECT COALESCE(MAX(version), 0) FROM ocrloom_migrations",
                 &[],
             )
             .and_then(|r| r.try_get(0))
-            .map_err(Error::db("reading the schema version"))?;
+            .map_err(pg("reading the schema version"))?;
         let known = MIGRATIONS.last().map_or(0, |m| m.0);
         if current > known {
             return Err(Error::InvalidRequest(format!(
@@ -177,16 +237,15 @@ impl PostgresJobStore {
             )));
         }
         for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-            tx.batch_execute(sql)
-                .map_err(Error::db("applying a migration"))?;
+            tx.batch_execute(sql).map_err(pg("applying a migration"))?;
             tx.execute(
                 "INSERT INTO ocrloom_migrations (version) VALUES ($1)",
                 &[version],
             )
-            .map_err(Error::db("applying a migration"))?;
+            .map_err(pg("applying a migration"))?;
             tracing::info!(version, "database migrated");
         }
-        tx.commit().map_err(Error::db("migrating"))
+        tx.commit().map_err(pg("migrating"))
     }
 
     fn lease_secs(&self) -> f64 {
@@ -198,12 +257,14 @@ impl PostgresJobStore {
     /// once (each row is updated by one of them).
     fn requeue_expired(&self, c: &mut Conn, now: Timestamp) -> Result<(), Error> {
         let failed = c
-            .execute(
-                "UPDATE jobs SET status = 'failed', error_code = 'internal', \
+            .query(
+                "WITH failed AS (UPDATE jobs SET status = 'failed', error_code = 'internal', \
                  error_message = $2, error_request_id = job_id, lease_until = NULL, \
                  updated_at = $3, completed_at = $3, expires_at = $3::BIGINT + $4::BIGINT \
                  WHERE status = 'processing' AND attempt >= $1 \
-                 AND lease_until < EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION",
+                 AND lease_until < EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION \
+                 RETURNING job_id) \
+                 SELECT pg_notify($5, job_id)::TEXT FROM failed",
                 &[
                     &MAX_ATTEMPTS,
                     &format!(
@@ -212,17 +273,22 @@ impl PostgresJobStore {
                     ),
                     &now.unix(),
                     &i64::try_from(self.lease.as_secs()).unwrap_or(0).max(86_400),
+                    &JOB_CHANNEL,
                 ],
             )
-            .map_err(Error::db("failing abandoned jobs"))?;
+            .map_err(pg("failing abandoned jobs"))?
+            .len();
         let requeued = c
-            .execute(
-                "UPDATE jobs SET status = 'queued', lease_until = NULL \
+            .query(
+                "WITH requeued AS (UPDATE jobs SET status = 'queued', lease_until = NULL \
                  WHERE status = 'processing' AND attempt < $1 \
-                 AND lease_until < EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION",
-                &[&MAX_ATTEMPTS],
+                 AND lease_until < EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION \
+                 RETURNING job_id) \
+                 SELECT pg_notify($2, '')::TEXT FROM requeued LIMIT 1",
+                &[&MAX_ATTEMPTS, &QUEUE_CHANNEL],
             )
-            .map_err(Error::db("requeueing abandoned jobs"))?;
+            .map_err(pg("requeueing abandoned jobs"))?
+            .len();
         if failed + requeued > 0 {
             tracing::warn!(
                 requeued,
@@ -241,7 +307,7 @@ impl JobStore for PostgresJobStore {
                 "INSERT INTO users (user_id, name, created_at) VALUES ($1, $2, $3)",
                 &[&id.as_str(), &name, &now.unix()],
             )
-            .map_err(Error::db("creating a user"))?;
+            .map_err(pg("creating a user"))?;
         Ok(())
     }
 
@@ -249,7 +315,7 @@ impl JobStore for PostgresJobStore {
         self.conn()?
             .query_opt("SELECT 1 FROM users WHERE user_id = $1", &[&id.as_str()])
             .map(|r| r.is_some())
-            .map_err(Error::db("reading a user"))
+            .map_err(pg("reading a user"))
     }
 
     fn insert_key(
@@ -265,7 +331,7 @@ impl JobStore for PostgresJobStore {
                  ON CONFLICT (key_hash) DO NOTHING",
                 &[&&hash[..], &user.as_str(), &now.unix()],
             )
-            .map_err(Error::db("storing an API key"))?;
+            .map_err(pg("storing an API key"))?;
         if inserted == 1 {
             return Ok(None);
         }
@@ -275,7 +341,7 @@ impl JobStore for PostgresJobStore {
         )
         .and_then(|r| r.map(|r| r.try_get::<_, String>(0)).transpose())
         .map(|o| o.map(UserId::from_trusted))
-        .map_err(Error::db("reading an API key"))
+        .map_err(pg("reading an API key"))
     }
 
     fn key(&self, hash: &[u8; 32]) -> Result<Option<(Vec<u8>, UserId)>, Error> {
@@ -285,19 +351,19 @@ impl JobStore for PostgresJobStore {
                 "SELECT key_hash, user_id FROM api_keys WHERE key_hash = $1",
                 &[&&hash[..]],
             )
-            .map_err(Error::db("reading an API key"))?;
+            .map_err(pg("reading an API key"))?;
         row.map(|r| -> Result<_, postgres::Error> {
             Ok((r.try_get(0)?, UserId::from_trusted(r.try_get(1)?)))
         })
         .transpose()
-        .map_err(Error::db("reading an API key"))
+        .map_err(pg("reading an API key"))
     }
 
     fn revoke_key(&self, hash: &[u8; 32]) -> Result<bool, Error> {
         self.conn()?
             .execute("DELETE FROM api_keys WHERE key_hash = $1", &[&&hash[..]])
             .map(|n| n > 0)
-            .map_err(Error::db("revoking an API key"))
+            .map_err(pg("revoking an API key"))
     }
 
     fn keys(&self) -> Result<Vec<StoredKey>, Error> {
@@ -319,7 +385,7 @@ impl JobStore for PostgresJobStore {
                     })
                     .collect()
             })
-            .map_err(Error::db("listing API keys"))
+            .map_err(pg("listing API keys"))
     }
 
     fn user_named(&self, name: &str) -> Result<Option<UserId>, Error> {
@@ -330,7 +396,7 @@ impl JobStore for PostgresJobStore {
             )
             .and_then(|r| r.map(|r| r.try_get::<_, String>(0)).transpose())
             .map(|o| o.map(UserId::from_trusted))
-            .map_err(Error::db("reading a user"))
+            .map_err(pg("reading a user"))
     }
 
     fn revoke_keys_of(&self, name: &str) -> Result<usize, Error> {
@@ -340,7 +406,7 @@ impl JobStore for PostgresJobStore {
                 &[&name],
             )
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-            .map_err(Error::db("revoking API keys"))
+            .map_err(pg("revoking API keys"))
     }
 
     fn sync_keys(
@@ -350,10 +416,10 @@ impl JobStore for PostgresJobStore {
         new_id: &mut dyn FnMut() -> Result<UserId, Error>,
     ) -> Result<KeySync, Error> {
         let mut c = self.conn()?;
-        let mut tx = c.transaction().map_err(Error::db("starting a key sync"))?;
+        let mut tx = c.transaction().map_err(pg("starting a key sync"))?;
         // One sync at a time across the cluster.
         tx.execute("LOCK TABLE api_keys IN EXCLUSIVE MODE", &[])
-            .map_err(Error::db("starting a key sync"))?;
+            .map_err(pg("starting a key sync"))?;
         let mut report = KeySync::default();
         for (index, (hash, name)) in wanted.iter().enumerate() {
             let owner: Option<String> = tx
@@ -363,7 +429,7 @@ impl JobStore for PostgresJobStore {
                     &[&&hash[..]],
                 )
                 .and_then(|r| r.map(|r| r.try_get(0)).transpose())
-                .map_err(Error::db("reading an API key"))?;
+                .map_err(pg("reading an API key"))?;
             match owner {
                 Some(owner) if owner == *name => continue,
                 Some(owner) => {
@@ -378,7 +444,7 @@ impl JobStore for PostgresJobStore {
                     &[name],
                 )
                 .and_then(|r| r.map(|r| r.try_get(0)).transpose())
-                .map_err(Error::db("reading a user"))?;
+                .map_err(pg("reading a user"))?;
             let user = match user {
                 Some(u) => u,
                 None => {
@@ -387,7 +453,7 @@ impl JobStore for PostgresJobStore {
                         "INSERT INTO users (user_id, name, created_at) VALUES ($1, $2, $3)",
                         &[&id.as_str(), name, &now.unix()],
                     )
-                    .map_err(Error::db("creating a user"))?;
+                    .map_err(pg("creating a user"))?;
                     report.users_created += 1;
                     id.as_str().to_owned()
                 }
@@ -396,7 +462,7 @@ impl JobStore for PostgresJobStore {
                 "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES ($1, $2, $3)",
                 &[&&hash[..], &user, &now.unix()],
             )
-            .map_err(Error::db("storing an API key"))?;
+            .map_err(pg("storing an API key"))?;
             report.keys_added += 1;
         }
         let keep: Vec<&[u8]> = wanted.iter().map(|(h, _)| &h[..]).collect();
@@ -405,9 +471,9 @@ impl JobStore for PostgresJobStore {
                 "DELETE FROM api_keys WHERE NOT (key_hash = ANY($1))",
                 &[&keep],
             )
-            .map_err(Error::db("revoking API keys"))?;
+            .map_err(pg("revoking API keys"))?;
         report.keys_revoked = usize::try_from(revoked).unwrap_or(usize::MAX);
-        tx.commit().map_err(Error::db("committing a key sync"))?;
+        tx.commit().map_err(pg("committing a key sync"))?;
         Ok(report)
     }
 
@@ -429,7 +495,7 @@ impl JobStore for PostgresJobStore {
                     &f.expires_at.unix(),
                 ],
             )
-            .map_err(Error::db("storing a file"))?;
+            .map_err(pg("storing a file"))?;
         Ok(())
     }
 
@@ -443,7 +509,7 @@ impl JobStore for PostgresJobStore {
                 &[&id, &user.as_str(), &now.unix()],
             )
             .and_then(|r| r.as_ref().map(file_from_row).transpose())
-            .map_err(Error::db("reading a file"))
+            .map_err(pg("reading a file"))
     }
 
     fn files(&self, user: &UserId, now: Timestamp) -> Result<Vec<FileInfo>, Error> {
@@ -460,7 +526,7 @@ impl JobStore for PostgresJobStore {
                     .map(|r| file_from_row(r).map(|f| f.info()))
                     .collect()
             })
-            .map_err(Error::db("listing files"))
+            .map_err(pg("listing files"))
     }
 
     fn stored_bytes(
@@ -480,7 +546,7 @@ impl JobStore for PostgresJobStore {
                     r.try_get::<_, Option<i64>>(1)?.map(Timestamp::from_unix),
                 ))
             })
-            .map_err(Error::db("summing stored bytes"))
+            .map_err(pg("summing stored bytes"))
     }
 
     fn file_has_jobs(&self, file: &FileId) -> Result<bool, Error> {
@@ -490,7 +556,7 @@ impl JobStore for PostgresJobStore {
                 &[&file.as_str()],
             )
             .map(|r| r.is_some())
-            .map_err(Error::db("reading a file's jobs"))
+            .map_err(pg("reading a file's jobs"))
     }
 
     fn set_file_size(
@@ -505,7 +571,7 @@ impl JobStore for PostgresJobStore {
                 "UPDATE files SET size = $2, content_type = $3, updated_at = $4 WHERE file_id = $1",
                 &[&id.as_str(), &i64_of(size), &content_type, &now.unix()],
             )
-            .map_err(Error::db("updating a file"))?;
+            .map_err(pg("updating a file"))?;
         Ok(())
     }
 
@@ -513,9 +579,11 @@ impl JobStore for PostgresJobStore {
         let languages = serde_json::to_string(&j.languages).unwrap_or_else(|_| "[]".to_owned());
         self.conn()?
             .execute(
-                "INSERT INTO jobs (job_id, user_id, file_id, engine, output_format, languages, \
-                 input_format, status, progress, input_pages, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, 0, $8, $8)",
+                "WITH queued AS (INSERT INTO jobs (job_id, user_id, file_id, engine, \
+                 output_format, languages, input_format, status, progress, input_pages, \
+                 created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, 0, $8, $8) RETURNING 1) \
+                 SELECT pg_notify($9, '')::TEXT FROM queued",
                 &[
                     &j.id.as_str(),
                     &j.user.as_str(),
@@ -525,9 +593,10 @@ impl JobStore for PostgresJobStore {
                     &languages,
                     &j.input_format.name(),
                     &j.now.unix(),
+                    &QUEUE_CHANNEL,
                 ],
             )
-            .map_err(Error::db("storing a job"))?;
+            .map_err(pg("storing a job"))?;
         Ok(())
     }
 
@@ -541,7 +610,7 @@ impl JobStore for PostgresJobStore {
                 &[&id, &user.as_str(), &now.unix()],
             )
             .and_then(|r| r.as_ref().map(job_from_row).transpose())
-            .map_err(Error::db("reading a job"))
+            .map_err(pg("reading a job"))
     }
 
     fn jobs(&self, user: &UserId, now: Timestamp) -> Result<Vec<Job>, Error> {
@@ -554,7 +623,7 @@ impl JobStore for PostgresJobStore {
                 &[&user.as_str(), &now.unix()],
             )
             .and_then(|rows| rows.iter().map(job_from_row).collect())
-            .map_err(Error::db("listing jobs"))
+            .map_err(pg("listing jobs"))
     }
 
     fn queued_jobs(&self, user: &UserId) -> Result<usize, Error> {
@@ -565,37 +634,64 @@ impl JobStore for PostgresJobStore {
             )
             .and_then(|r| r.try_get::<_, i64>(0))
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-            .map_err(Error::db("counting queued jobs"))
+            .map_err(pg("counting queued jobs"))
     }
 
     fn claim(&self, now: Timestamp) -> Result<Option<Claim>, Error> {
         let mut c = self.conn()?;
-        let mut tx = c.transaction().map_err(Error::db("claiming a job"))?;
-        // The oldest job of the user served longest ago; rows other
-        // claimers hold are skipped, not waited for.
-        let row = tx
-            .query_opt(
-                "WITH next AS ( \
-                     SELECT j.seq FROM jobs j LEFT JOIN user_turns t ON t.user_id = j.user_id \
-                     WHERE j.status = 'queued' \
-                     ORDER BY COALESCE(t.last_turn, 0), j.seq \
-                     LIMIT 1 FOR UPDATE OF j SKIP LOCKED) \
-                 UPDATE jobs SET status = 'processing', attempt = attempt + 1, updated_at = $1, \
-                     lease_until = EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION + $2::DOUBLE PRECISION \
-                 FROM next WHERE jobs.seq = next.seq \
-                 RETURNING jobs.job_id, jobs.attempt, jobs.user_id, jobs.file_id, jobs.engine, \
-                     jobs.output_format, jobs.languages, jobs.input_format, \
-                     (SELECT f.filename FROM files f WHERE f.file_id = jobs.file_id)",
-                &[&now.unix(), &self.lease_secs()],
+        // One statement, so one round trip and its own transaction: the
+        // oldest job of the user served longest ago (rows other claimers
+        // hold are skipped, not waited for) becomes this worker's, and the
+        // user's turn moves to the back. The users with queued jobs come
+        // from a skip scan of `jobs_queued_by_user` (one index probe per
+        // user, not a sort of every queued job); the nested loop takes them
+        // in turn order and stops at the first with a job it can lock.
+        let row = c
+            .query_typed_opt(
+                "WITH RECURSIVE queued_users AS ( \
+                     (SELECT user_id FROM jobs WHERE status = 'queued' ORDER BY user_id LIMIT 1) \
+                     UNION ALL \
+                     SELECT (SELECT j.user_id FROM jobs j \
+                             WHERE j.status = 'queued' AND j.user_id > q.user_id \
+                             ORDER BY j.user_id LIMIT 1) \
+                     FROM queued_users q WHERE q.user_id IS NOT NULL), \
+                 turns AS ( \
+                     SELECT q.user_id, COALESCE(t.last_turn, 0) AS turn FROM queued_users q \
+                     LEFT JOIN user_turns t ON t.user_id = q.user_id \
+                     WHERE q.user_id IS NOT NULL ORDER BY 2, 1), \
+                 next AS ( \
+                     SELECT j.seq FROM turns u CROSS JOIN LATERAL ( \
+                         SELECT seq FROM jobs \
+                         WHERE jobs.user_id = u.user_id AND jobs.status = 'queued' \
+                         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) j \
+                     LIMIT 1), \
+                 claimed AS ( \
+                     UPDATE jobs SET status = 'processing', attempt = attempt + 1, updated_at = $1, \
+                         lease_until = EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION \
+                             + $2::DOUBLE PRECISION \
+                     FROM next WHERE jobs.seq = next.seq \
+                     RETURNING jobs.job_id, jobs.attempt, jobs.user_id, jobs.file_id, \
+                         jobs.engine, jobs.output_format, jobs.languages, jobs.input_format), \
+                 turn AS ( \
+                     INSERT INTO user_turns (user_id, last_turn) \
+                     SELECT user_id, nextval('turns') FROM claimed \
+                     ON CONFLICT (user_id) DO UPDATE SET last_turn = EXCLUDED.last_turn) \
+                 SELECT c.job_id, c.attempt, c.user_id, c.file_id, c.engine, c.output_format, \
+                     c.languages, c.input_format, \
+                     (SELECT f.filename FROM files f WHERE f.file_id = c.file_id) \
+                 FROM claimed c",
+                &[
+                    (&now.unix(), Type::INT8),
+                    (&self.lease_secs(), Type::FLOAT8),
+                ],
             )
-            .map_err(Error::db("claiming a job"))?;
+            .map_err(pg("claiming a job"))?;
         let Some(r) = row else {
-            drop(tx);
             // Idle: look after the jobs whose worker stopped.
             self.requeue_expired(&mut c, now)?;
             return Ok(None);
         };
-        let claim = (|| -> Result<Claim, postgres::Error> {
+        (|| -> Result<Claim, postgres::Error> {
             let user: String = r.try_get(2)?;
             let format: String = r.try_get(7)?;
             Ok(Claim {
@@ -612,15 +708,8 @@ impl JobStore for PostgresJobStore {
                 },
             })
         })()
-        .map_err(Error::db("claiming a job"))?;
-        tx.execute(
-            "INSERT INTO user_turns (user_id, last_turn) VALUES ($1, nextval('turns')) \
-             ON CONFLICT (user_id) DO UPDATE SET last_turn = EXCLUDED.last_turn",
-            &[&claim.job.user.as_str()],
-        )
-        .map_err(Error::db("claiming a job"))?;
-        tx.commit().map_err(Error::db("claiming a job"))?;
-        Ok(Some(claim))
+        .map(Some)
+        .map_err(pg("claiming a job"))
     }
 
     fn heartbeat(&self, claims: &[(JobId, u32)]) -> Result<(), Error> {
@@ -640,7 +729,7 @@ impl JobStore for PostgresJobStore {
                  AND jobs.status = 'processing'",
                 &[&ids, &attempts, &self.lease_secs()],
             )
-            .map_err(Error::db("renewing leases"))?;
+            .map_err(pg("renewing leases"))?;
         Ok(())
     }
 
@@ -652,18 +741,18 @@ impl JobStore for PostgresJobStore {
         now: Timestamp,
     ) -> Result<(), Error> {
         self.conn()?
-            .execute(
+            .execute_typed(
                 "UPDATE jobs SET progress = GREATEST(progress, $3), input_pages = $4, \
                  updated_at = $5 WHERE job_id = $1 AND attempt = $2 AND status = 'processing'",
                 &[
-                    &claim.id.as_str(),
-                    &attempt_of(claim),
-                    &i32::from(progress),
-                    &i64::from(pages),
-                    &now.unix(),
+                    (&claim.id.as_str(), Type::TEXT),
+                    (&attempt_of(claim), Type::INT4),
+                    (&i32::from(progress), Type::INT4),
+                    (&i64::from(pages), Type::INT8),
+                    (&now.unix(), Type::INT8),
                 ],
             )
-            .map_err(Error::db("recording progress"))?;
+            .map_err(pg("recording progress"))?;
         Ok(())
     }
 
@@ -671,11 +760,18 @@ impl JobStore for PostgresJobStore {
         // A graceful stop does not use up an attempt.
         self.conn()?
             .execute(
-                "UPDATE jobs SET status = 'queued', attempt = attempt - 1, lease_until = NULL, \
-                 updated_at = $3 WHERE job_id = $1 AND attempt = $2 AND status = 'processing'",
-                &[&claim.id.as_str(), &attempt_of(claim), &now.unix()],
+                "WITH requeued AS (UPDATE jobs SET status = 'queued', attempt = attempt - 1, \
+                 lease_until = NULL, updated_at = $3 \
+                 WHERE job_id = $1 AND attempt = $2 AND status = 'processing' RETURNING 1) \
+                 SELECT pg_notify($4, '')::TEXT FROM requeued",
+                &[
+                    &claim.id.as_str(),
+                    &attempt_of(claim),
+                    &now.unix(),
+                    &QUEUE_CHANNEL,
+                ],
             )
-            .map_err(Error::db("requeueing a job"))?;
+            .map_err(pg("requeueing a job"))?;
         Ok(())
     }
 
@@ -686,46 +782,42 @@ impl JobStore for PostgresJobStore {
         pages: u32,
         now: Timestamp,
     ) -> Result<bool, Error> {
-        let mut c = self.conn()?;
-        let mut tx = c.transaction().map_err(Error::db("completing a job"))?;
-        let updated = tx
-            .execute(
-                "UPDATE jobs SET status = 'completed', progress = 100, input_pages = $4, \
-                 output_file_id = $3, updated_at = $5, completed_at = $5, expires_at = $6, \
-                 lease_until = NULL \
-                 WHERE job_id = $1 AND attempt = $2 AND status = 'processing'",
+        // One statement: the job completes, its output file is recorded and
+        // every node hears of it, all or nothing, only if the claim is
+        // still the job's.
+        let done = self
+            .conn()?
+            .query_typed(
+                &format!(
+                    "WITH done AS (UPDATE jobs SET status = 'completed', progress = 100, \
+                         input_pages = $4, output_file_id = $3, updated_at = $5, \
+                         completed_at = $5, expires_at = $6, lease_until = NULL \
+                         WHERE job_id = $1 AND attempt = $2 AND status = 'processing' \
+                         RETURNING job_id), \
+                     output AS (INSERT INTO files ({FILE_COLUMNS}) \
+                         SELECT $3::TEXT, $7::TEXT, $8::TEXT, $9::BIGINT, $13::TEXT, $10::TEXT, \
+                             $11::BIGINT, $14::BIGINT, $6::BIGINT FROM done) \
+                     SELECT pg_notify($12, job_id)::TEXT FROM done"
+                ),
                 &[
-                    &claim.id.as_str(),
-                    &attempt_of(claim),
-                    &output.id.as_str(),
-                    &i64::from(pages),
-                    &now.unix(),
-                    &output.expires_at.unix(),
+                    (&claim.id.as_str(), Type::TEXT),
+                    (&attempt_of(claim), Type::INT4),
+                    (&output.id.as_str(), Type::TEXT),
+                    (&i64::from(pages), Type::INT8),
+                    (&now.unix(), Type::INT8),
+                    (&output.expires_at.unix(), Type::INT8),
+                    (&output.user.as_str(), Type::TEXT),
+                    (&output.filename, Type::TEXT),
+                    (&i64_of(output.size), Type::INT8),
+                    (&output.content_type, Type::TEXT),
+                    (&output.created_at.unix(), Type::INT8),
+                    (&JOB_CHANNEL, Type::TEXT),
+                    (&output.kind.as_str(), Type::TEXT),
+                    (&output.updated_at.unix(), Type::INT8),
                 ],
             )
-            .map_err(Error::db("completing a job"))?;
-        if updated == 0 {
-            return Ok(false);
-        }
-        tx.execute(
-            &format!(
-                "INSERT INTO files ({FILE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            ),
-            &[
-                &output.id.as_str(),
-                &output.user.as_str(),
-                &output.filename,
-                &i64_of(output.size),
-                &output.kind.as_str(),
-                &output.content_type,
-                &output.created_at.unix(),
-                &output.updated_at.unix(),
-                &output.expires_at.unix(),
-            ],
-        )
-        .map_err(Error::db("storing an output file"))?;
-        tx.commit().map_err(Error::db("completing a job"))?;
-        Ok(true)
+            .map_err(pg("completing a job"))?;
+        Ok(!done.is_empty())
     }
 
     fn fail(
@@ -736,11 +828,14 @@ impl JobStore for PostgresJobStore {
         expires_at: Timestamp,
     ) -> Result<bool, Error> {
         self.conn()?
-            .execute(
-                "UPDATE jobs SET status = 'failed', error_code = $3, error_message = $4, \
-                 error_request_id = $5, input_pages = COALESCE($6, input_pages), \
-                 updated_at = $7, completed_at = $7, expires_at = $8, lease_until = NULL \
-                 WHERE job_id = $1 AND attempt = $2 AND status = 'processing'",
+            .query(
+                "WITH failed AS (UPDATE jobs SET status = 'failed', error_code = $3, \
+                 error_message = $4, error_request_id = $5, \
+                 input_pages = COALESCE($6, input_pages), updated_at = $7, completed_at = $7, \
+                 expires_at = $8, lease_until = NULL \
+                 WHERE job_id = $1 AND attempt = $2 AND status = 'processing' \
+                 RETURNING job_id) \
+                 SELECT pg_notify($9, job_id)::TEXT FROM failed",
                 &[
                     &claim.id.as_str(),
                     &attempt_of(claim),
@@ -750,10 +845,11 @@ impl JobStore for PostgresJobStore {
                     &failure.pages.map(i64::from),
                     &now.unix(),
                     &expires_at.unix(),
+                    &JOB_CHANNEL,
                 ],
             )
-            .map(|n| n > 0)
-            .map_err(Error::db("failing a job"))
+            .map(|rows| !rows.is_empty())
+            .map_err(pg("failing a job"))
     }
 
     fn sweep(&self, now: Timestamp) -> Result<(usize, Vec<FileId>), Error> {
@@ -761,13 +857,13 @@ impl JobStore for PostgresJobStore {
         self.requeue_expired(&mut c, now)?;
         // Each row is deleted by one sweeper: a concurrent sweep waits for
         // the row locks and then finds the rows gone.
-        let mut tx = c.transaction().map_err(Error::db("sweeping"))?;
+        let mut tx = c.transaction().map_err(pg("sweeping"))?;
         let jobs = tx
             .execute(
                 "DELETE FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= $1",
                 &[&now.unix()],
             )
-            .map_err(Error::db("deleting expired jobs"))?;
+            .map_err(pg("deleting expired jobs"))?;
         let files = tx
             .query(
                 "DELETE FROM files WHERE expires_at <= $1 AND file_id NOT IN \
@@ -780,8 +876,8 @@ impl JobStore for PostgresJobStore {
                     .map(|r| r.try_get::<_, String>(0).map(FileId::from_trusted))
                     .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(Error::db("deleting expired files"))?;
-        tx.commit().map_err(Error::db("sweeping"))?;
+            .map_err(pg("deleting expired files"))?;
+        tx.commit().map_err(pg("sweeping"))?;
         Ok((usize::try_from(jobs).unwrap_or(usize::MAX), files))
     }
 
@@ -793,7 +889,23 @@ impl JobStore for PostgresJobStore {
             )
             .and_then(|r| Ok((r.try_get::<_, i64>(0)?, r.try_get::<_, i64>(1)?)))
             .map(|(f, j)| (u64::try_from(f).unwrap_or(0), u64::try_from(j).unwrap_or(0)))
-            .map_err(Error::db("counting rows"))
+            .map_err(pg("counting rows"))
+    }
+
+    fn listen(&self, on_change: OnChange) -> Result<Option<Listener>, Error> {
+        let epoch = Arc::clone(&self.epoch);
+        Listener::start(
+            self.config.clone(),
+            Box::new(move |change| {
+                // Pooled connections may have gone with the listener's:
+                // test them before their next use.
+                if change == Change::Missed {
+                    epoch.fetch_add(1, Ordering::SeqCst);
+                }
+                on_change(change);
+            }),
+        )
+        .map(Some)
     }
 
     fn recover(&self, _contents: &dyn ContentStore) -> Result<Recovery, Error> {
@@ -804,7 +916,7 @@ impl JobStore for PostgresJobStore {
             .conn()?
             .query_one("SELECT COUNT(*) FROM jobs WHERE status = 'queued'", &[])
             .and_then(|r| r.try_get::<_, i64>(0))
-            .map_err(Error::db("counting queued jobs"))?;
+            .map_err(pg("counting queued jobs"))?;
         Ok(Recovery {
             pending: usize::try_from(pending).unwrap_or(0),
             ..Recovery::default()

@@ -56,6 +56,7 @@ fn free_port() -> u16 {
 
 struct Server {
     port: u16,
+    dir: PathBuf,
 }
 
 fn start() -> Server {
@@ -94,25 +95,7 @@ fn start() -> Server {
         String::from_utf8_lossy(&out.stderr)
     );
     let port = free_port();
-    let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-         -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-        dir.display()
-    );
-    let out = as_postgres(&bin("pg_ctl"))
-        .args(["-w", "-t", "30", "-D"])
-        .arg(&data)
-        .arg("-l")
-        .arg(dir.join("log"))
-        .args(["-o", &opts, "start"])
-        .output()
-        .expect("pg_ctl runs");
-    assert!(
-        out.status.success(),
-        "pg_ctl start failed: {} {}",
-        String::from_utf8_lossy(&out.stderr),
-        std::fs::read_to_string(dir.join("log")).unwrap_or_default()
-    );
+    pg_ctl_start(&dir, port);
     // Stop and remove everything when this process ends, however it ends.
     let pg_ctl = bin("pg_ctl");
     let script = format!(
@@ -141,7 +124,104 @@ fn start() -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("watcher starts");
-    Server { port }
+    Server { port, dir }
+}
+
+/// Starts the server of `dir` (its data in `dir/data`) on `port`.
+fn pg_ctl_start(dir: &Path, port: u16) {
+    let opts = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
+         -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        dir.display()
+    );
+    let out = as_postgres(&bin("pg_ctl"))
+        .args(["-w", "-t", "30", "-D"])
+        .arg(dir.join("data"))
+        .arg("-l")
+        .arg(dir.join("log"))
+        .args(["-o", &opts, "start"])
+        .output()
+        .expect("pg_ctl runs");
+    assert!(
+        out.status.success(),
+        "pg_ctl start failed: {} {}",
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(dir.join("log")).unwrap_or_default()
+    );
+}
+
+fn create_database(port: u16) -> String {
+    let name = format!(
+        "t{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("admin connection");
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create database");
+    format!("postgres://postgres@127.0.0.1:{port}/{name}")
+}
+
+/// A throwaway server of a test's own, which it may stop and start again
+/// (removed when the test process ends, like the shared one).
+pub struct OwnServer(Server);
+
+impl OwnServer {
+    /// Starts a new server.
+    pub fn start() -> Self {
+        OwnServer(start())
+    }
+
+    /// The URL of a new, empty database on it.
+    pub fn fresh_database(&self) -> String {
+        create_database(self.0.port)
+    }
+
+    /// Stops the server (`pg_ctl stop -m fast`: connections are cut).
+    pub fn stop(&self) {
+        let out = as_postgres(&bin("pg_ctl"))
+            .args(["-w", "-m", "fast", "-D"])
+            .arg(self.0.dir.join("data"))
+            .arg("stop")
+            .output()
+            .expect("pg_ctl runs");
+        assert!(
+            out.status.success(),
+            "pg_ctl stop failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts the stopped server again, on the same port.
+    pub fn restart(&self) {
+        pg_ctl_start(&self.0.dir, self.0.port);
+    }
+
+    /// Cuts every client connection to `url`'s database, as a network
+    /// failure or a server restart would.
+    pub fn cut_connections(&self, url: &str) {
+        cut_connections(self.0.port, url);
+    }
+}
+
+/// Cuts every client connection to `url`'s database on the server at `port`.
+fn cut_connections(port: u16, url: &str) {
+    let name = url.rsplit('/').next().expect("a database name");
+    let admin = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("admin connection");
+    client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&name],
+        )
+        .expect("terminate");
+}
+
+/// Cuts every client connection to `url`'s database on the shared server.
+pub fn cut_shared_connections(url: &str) {
+    cut_connections(SERVER.get_or_init(start).port, url);
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
@@ -150,16 +230,5 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 /// The URL of a new, empty database on the throwaway server (started at
 /// the first call).
 pub fn fresh_database() -> String {
-    let server = SERVER.get_or_init(start);
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let admin = format!("postgres://postgres@127.0.0.1:{}/postgres", server.port);
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("admin connection");
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("create database");
-    format!("postgres://postgres@127.0.0.1:{}/{name}", server.port)
+    create_database(SERVER.get_or_init(start).port)
 }

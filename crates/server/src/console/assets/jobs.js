@@ -21,6 +21,7 @@ const REASONS = {
   file_too_large: 'The file is too large.',
   quota_exceeded: 'Your storage or job quota is used up; try again later.',
   shutting_down: 'The server is shutting down; try again when it is back.',
+  unavailable: 'The server cannot reach its database; try again in a moment.',
   unreachable: 'The server cannot be reached.',
   internal: 'The server failed; its log has the details.',
 };

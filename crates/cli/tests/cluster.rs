@@ -1,0 +1,287 @@
+//! A cluster on one machine: 2 API nodes (`ocrloom serve --no-worker`) and
+//! 3 workers (`ocrloom worker`) on one throwaway PostgreSQL, sharing one
+//! contents folder (object storage is not in this test). 3 users submit 60
+//! jobs (small images and a few 3-page PDFs, real OCR) through both API
+//! nodes; one worker is killed with SIGKILL in the middle of a job and one
+//! API node too. Every job completes exactly once (one output each, no
+//! duplicate or orphan contents), every upload keeps its SHA-256, and the
+//! jobs of the dead API node are answered by the other.
+//!
+//! Runs with the PostgreSQL suites (`OCRLOOM_TEST_BACKEND=postgres`, as
+//! `scripts/test.sh` does); about a minute, 30 s of it the killed worker's
+//! lease running out.
+
+mod serve_support;
+
+#[path = "../../jobs/tests/common/pg.rs"]
+#[allow(dead_code)]
+mod pg;
+
+use reqwest::blocking::{multipart, Client};
+use serde_json::{json, Value};
+use serve_support::{fixtures, temp_dir};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const USERS: [(&str, &str); 3] = [
+    ("alice", "olk_cluster_alice_0123456789abcdefghij"),
+    ("bob", "olk_cluster_bob_0123456789abcdefghijklm"),
+    ("carol", "olk_cluster_carol_0123456789abcdefghij"),
+];
+const JOBS: usize = 60;
+
+struct Node {
+    child: Child,
+    log: mpsc::Receiver<String>,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `ocrloom <args>` and waits for a log line containing `ready`;
+/// returns the node and that line.
+fn start(args: &[&str], data: &Path, database: &str, ready: &str) -> (Node, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocrloom"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--shutdown-grace", "1"])
+        .env("OCRLOOM_DATABASE", database)
+        .env("OCRLOOM_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("OCRLOOM_API_KEY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ocrloom starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, log) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let node = Node { child, log };
+    let line = loop {
+        let line = node
+            .log
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("{args:?} logs `{ready}` within 60 s"));
+        if line.contains(ready) {
+            break line;
+        }
+    };
+    (node, line)
+}
+
+fn api_node(data: &Path, database: &str, keys: &Path) -> (Node, String) {
+    let keys = keys.to_str().expect("utf-8 path");
+    let args = [
+        "serve",
+        "--no-worker",
+        "--addr",
+        "127.0.0.1:0",
+        "--keys-file",
+        keys,
+    ];
+    let (node, line) = start(&args, data, database, " listening addr=");
+    let addr = line
+        .split(" listening addr=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("address")
+        // Colour codes, if any, end the address.
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .to_owned();
+    (node, format!("http://{addr}"))
+}
+
+fn worker(data: &Path, database: &str) -> Node {
+    start(&["worker", "--jobs", "1"], data, database, "worker ready").0
+}
+
+struct Submitted {
+    key: &'static str,
+    job_id: String,
+    file_id: String,
+    sha256: Vec<u8>,
+}
+
+fn submit(client: &Client, base: &str, key: &'static str, name: &str, bytes: &[u8]) -> Submitted {
+    let form = multipart::Form::new().part(
+        "file",
+        multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+    );
+    let r = client
+        .post(format!("{base}/files"))
+        .bearer_auth(key)
+        .multipart(form)
+        .send()
+        .expect("upload");
+    assert_eq!(r.status(), 200);
+    let file_id = r.json::<Value>().expect("json")["file_id"]
+        .as_str()
+        .expect("file id")
+        .to_owned();
+    let r = client
+        .post(format!("{base}/renderocr/jobs"))
+        .bearer_auth(key)
+        .json(&json!({"engine": "ocrloom/tesseract", "file_id": file_id, "languages": ["eng"], "output_format": "txt"}))
+        .send()
+        .expect("create");
+    assert_eq!(r.status(), 202);
+    let job_id = r.json::<Value>().expect("json")["job_id"]
+        .as_str()
+        .expect("job id")
+        .to_owned();
+    Submitted {
+        key,
+        job_id,
+        file_id,
+        sha256: Sha256::digest(bytes).to_vec(),
+    }
+}
+
+#[test]
+fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once() {
+    if std::env::var("OCRLOOM_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return;
+    }
+    let database = pg::fresh_database();
+    let data = temp_dir("cluster");
+    let keys = data.with_extension("keys");
+    let lines: String = USERS.iter().map(|(u, k)| format!("{u} {k}\n")).collect();
+    std::fs::write(&keys, lines).expect("keys file");
+    let image = std::fs::read(fixtures().join("ocr/phototest.tif")).expect("fixture");
+    let pdf = std::fs::read(fixtures().join("sample/scan.pdf")).expect("fixture");
+
+    let apis = [
+        api_node(&data, &database, &keys),
+        api_node(&data, &database, &keys),
+    ];
+    let mut workers: Vec<Node> = (0..3).map(|_| worker(&data, &database)).collect();
+    let client = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+
+    // 60 jobs, users in turn, through both nodes; every 20th a 3-page PDF.
+    let jobs: Vec<Submitted> = (0..JOBS)
+        .map(|i| {
+            let key = USERS[i % USERS.len()].1;
+            let base = &apis[i % 2].1;
+            if i % 20 == 7 {
+                submit(&client, base, key, &format!("scan-{i}.pdf"), &pdf)
+            } else {
+                submit(&client, base, key, &format!("page-{i}.tif"), &image)
+            }
+        })
+        .collect();
+    assert_eq!(jobs.len(), JOBS);
+
+    // A worker dies in the middle of a job: wait for its first completion
+    // (it then takes the next job at once: 50-odd are queued).
+    let victim = workers.remove(0);
+    let t = Instant::now();
+    loop {
+        let line = victim
+            .log
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the worker completes a job");
+        if line.contains("job completed") {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(120));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop(victim); // SIGKILL
+                  // And an API node.
+    let [(survivor, base), (dead_api, _)] = apis;
+    drop(dead_api);
+
+    // Every job, also those created through the dead node, completes; long
+    // polls on the surviving node answer as jobs finish on the workers.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut outputs = HashSet::new();
+    for job in &jobs {
+        let done = loop {
+            let started = Instant::now();
+            let r = client
+                .get(format!("{base}/renderocr/jobs/{}?wait=10", job.job_id))
+                .bearer_auth(job.key)
+                .send()
+                .expect("poll");
+            assert_eq!(r.status(), 200);
+            let v: Value = r.json().expect("json");
+            if v["status"] == "completed" {
+                break v;
+            }
+            assert_ne!(v["status"], "failed", "{v}");
+            // An unfinished job holds the poll for its whole wait.
+            assert!(started.elapsed() >= Duration::from_secs(9), "{v}");
+            assert!(Instant::now() < deadline, "job {} stuck: {v}", job.job_id);
+        };
+        let output = done["output_file_id"].as_str().expect("output").to_owned();
+        let r = client
+            .get(format!("{base}/files/{output}/content"))
+            .bearer_auth(job.key)
+            .send()
+            .expect("output");
+        assert_eq!(r.status(), 200);
+        let text = r.text().expect("text");
+        assert!(text.contains("text") || text.len() > 100, "{text}");
+        assert!(outputs.insert(output), "one output per job");
+        // The upload is intact.
+        let r = client
+            .get(format!("{base}/files/{}/content", job.file_id))
+            .bearer_auth(job.key)
+            .send()
+            .expect("input");
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().expect("bytes");
+        assert_eq!(Sha256::digest(&bytes).to_vec(), job.sha256);
+    }
+    assert_eq!(outputs.len(), JOBS);
+
+    // Exactly once in the store: one output row per job, a retried attempt
+    // for the job the killed worker held, and as many contents as rows.
+    let mut db = postgres::Client::connect(&database, postgres::NoTls).expect("database");
+    let row = db
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM files WHERE kind = 'output'), \
+                    (SELECT COUNT(*) FROM files), \
+                    (SELECT COUNT(*) FROM jobs WHERE status = 'completed'), \
+                    (SELECT COUNT(*) FROM jobs WHERE attempt > 1)",
+            &[],
+        )
+        .expect("counts");
+    let (out_rows, file_rows, completed, retried): (i64, i64, i64, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
+    assert_eq!((out_rows, completed), (JOBS as i64, JOBS as i64));
+    assert!(retried >= 1, "the killed worker's job ran again");
+    let contents = std::fs::read_dir(data.join("files"))
+        .expect("contents")
+        .count();
+    assert_eq!(contents as i64, file_rows, "orphan or missing contents");
+
+    // The rest stop cleanly.
+    for mut w in workers.into_iter().chain(std::iter::once(survivor)) {
+        let pid = w.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(w.child.wait().expect("exit").success());
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
