@@ -12,8 +12,9 @@ cargo test --workspace --quiet "$@"
 # (SeaweedFS), both started and removed by the tests.
 OCRLOOM_TEST_BACKEND=postgres OCRLOOM_TEST_STORAGE=s3 cargo test --quiet -p ocrloom-jobs "$@"
 # A cluster on this machine: 2 API nodes and 3 workers on one throwaway
-# PostgreSQL, a worker and a node killed midway (real OCR, about a minute).
-OCRLOOM_TEST_BACKEND=postgres cargo test --quiet -p ocrloom-cli --test cluster "$@"
+# PostgreSQL and one S3 server, a worker and a node killed midway (real OCR,
+# about a minute).
+OCRLOOM_TEST_BACKEND=postgres OCRLOOM_TEST_STORAGE=s3 cargo test --quiet -p ocrloom-cli --test cluster "$@"
 # The web console in headless Chromium, on the `ocrloom` binary the tests
 # above built (tests/console/).
 node --test tests/console/console.test.mjs

@@ -1,6 +1,7 @@
 //! A cluster on one machine: 2 API nodes (`ocrloom serve --no-worker`) and
 //! 3 workers (`ocrloom worker`) on one throwaway PostgreSQL, sharing one
-//! contents folder (object storage is not in this test). 3 users submit 60
+//! throwaway S3 server (`OCRLOOM_TEST_STORAGE=s3`, as `scripts/test.sh`
+//! runs it) or else one contents folder. 3 users submit 60
 //! jobs (small images and a few 3-page PDFs, real OCR) through both API
 //! nodes; one worker is killed with SIGKILL in the middle of a job and one
 //! API node too. Every job completes exactly once (one output each, no
@@ -16,6 +17,11 @@ mod serve_support;
 #[path = "../../jobs/tests/common/pg.rs"]
 #[allow(dead_code)]
 mod pg;
+#[path = "../../jobs/tests/common/s3.rs"]
+#[allow(dead_code)]
+mod s3;
+
+use ocrloom::jobs::S3Storage;
 
 use reqwest::blocking::{multipart, Client};
 use serde_json::{json, Value};
@@ -47,15 +53,35 @@ impl Drop for Node {
     }
 }
 
+/// What the nodes share: the database and, with S3, the bucket's prefix.
+struct Shared {
+    database: String,
+    s3: Option<S3Storage>,
+}
+
 /// Starts `ocrloom <args>` and waits for a log line containing `ready`;
 /// returns the node and that line.
-fn start(args: &[&str], data: &Path, database: &str, ready: &str) -> (Node, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ocrloom"))
-        .args(args)
+fn start(args: &[&str], data: &Path, shared: &Shared, ready: &str) -> (Node, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ocrloom"));
+    command.args(args);
+    if let Some(s3) = &shared.s3 {
+        command
+            .arg("--storage")
+            .arg(format!("s3://{}/{}", s3.bucket, s3.prefix))
+            .env(
+                "AWS_ENDPOINT_URL",
+                s3.endpoint.as_deref().expect("endpoint"),
+            )
+            .env("AWS_REGION", &s3.region)
+            .env("AWS_ACCESS_KEY_ID", &s3.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &s3.secret_access_key)
+            .env("AWS_ALLOW_HTTP", "true");
+    }
+    let mut child = command
         .arg("--data-dir")
         .arg(data)
         .args(["--shutdown-grace", "1"])
-        .env("OCRLOOM_DATABASE", database)
+        .env("OCRLOOM_DATABASE", &shared.database)
         .env("OCRLOOM_LOG", "info")
         .env("NO_COLOR", "1")
         .env_remove("OCRLOOM_API_KEY")
@@ -87,7 +113,7 @@ fn start(args: &[&str], data: &Path, database: &str, ready: &str) -> (Node, Stri
     (node, line)
 }
 
-fn api_node(data: &Path, database: &str, keys: &Path) -> (Node, String) {
+fn api_node(data: &Path, shared: &Shared, keys: &Path) -> (Node, String) {
     let keys = keys.to_str().expect("utf-8 path");
     let args = [
         "serve",
@@ -97,7 +123,7 @@ fn api_node(data: &Path, database: &str, keys: &Path) -> (Node, String) {
         "--keys-file",
         keys,
     ];
-    let (node, line) = start(&args, data, database, " listening addr=");
+    let (node, line) = start(&args, data, shared, " listening addr=");
     let addr = line
         .split(" listening addr=")
         .nth(1)
@@ -109,8 +135,38 @@ fn api_node(data: &Path, database: &str, keys: &Path) -> (Node, String) {
     (node, format!("http://{addr}"))
 }
 
-fn worker(data: &Path, database: &str) -> Node {
-    start(&["worker", "--jobs", "1"], data, database, "worker ready").0
+fn worker(data: &Path, shared: &Shared) -> Node {
+    start(&["worker", "--jobs", "1"], data, shared, "worker ready").0
+}
+
+/// How many files have contents: in the bucket (objects under the
+/// prefix, listed with an unsigned request, which the test server allows),
+/// or in the contents folder.
+fn stored_files(shared: &Shared, data: &Path, client: &Client) -> usize {
+    let Some(s3) = &shared.s3 else {
+        return std::fs::read_dir(data.join("files"))
+            .expect("contents")
+            .count();
+    };
+    let listing = client
+        .get(format!(
+            "{}/{}?list-type=2&max-keys=1000&prefix={}/files/",
+            s3.endpoint.as_deref().expect("endpoint"),
+            s3.bucket,
+            s3.prefix
+        ))
+        .send()
+        .expect("list")
+        .text()
+        .expect("xml");
+    assert!(!listing.contains("<IsTruncated>true"), "{listing}");
+    let files: HashSet<&str> = listing
+        .split("<Key>")
+        .skip(1)
+        .filter_map(|k| k.split("</Key>").next())
+        .filter_map(|key| key.split('/').rev().nth(1))
+        .collect();
+    files.len()
 }
 
 struct Submitted {
@@ -160,7 +216,10 @@ fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once
     if std::env::var("OCRLOOM_TEST_BACKEND").as_deref() != Ok("postgres") {
         return;
     }
-    let database = pg::fresh_database();
+    let shared = Shared {
+        database: pg::fresh_database(),
+        s3: (std::env::var("OCRLOOM_TEST_STORAGE").as_deref() == Ok("s3")).then(s3::fresh_storage),
+    };
     let data = temp_dir("cluster");
     let keys = data.with_extension("keys");
     let lines: String = USERS.iter().map(|(u, k)| format!("{u} {k}\n")).collect();
@@ -169,10 +228,10 @@ fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once
     let pdf = std::fs::read(fixtures().join("sample/scan.pdf")).expect("fixture");
 
     let apis = [
-        api_node(&data, &database, &keys),
-        api_node(&data, &database, &keys),
+        api_node(&data, &shared, &keys),
+        api_node(&data, &shared, &keys),
     ];
-    let mut workers: Vec<Node> = (0..3).map(|_| worker(&data, &database)).collect();
+    let mut workers: Vec<Node> = (0..3).map(|_| worker(&data, &shared)).collect();
     let client = Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -258,7 +317,7 @@ fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once
 
     // Exactly once in the store: one output row per job, a retried attempt
     // for the job the killed worker held, and as many contents as rows.
-    let mut db = postgres::Client::connect(&database, postgres::NoTls).expect("database");
+    let mut db = postgres::Client::connect(&shared.database, postgres::NoTls).expect("database");
     let row = db
         .query_one(
             "SELECT (SELECT COUNT(*) FROM files WHERE kind = 'output'), \
@@ -272,9 +331,7 @@ fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once
         (row.get(0), row.get(1), row.get(2), row.get(3));
     assert_eq!((out_rows, completed), (JOBS as i64, JOBS as i64));
     assert!(retried >= 1, "the killed worker's job ran again");
-    let contents = std::fs::read_dir(data.join("files"))
-        .expect("contents")
-        .count();
+    let contents = stored_files(&shared, &data, &client);
     assert_eq!(contents as i64, file_rows, "orphan or missing contents");
 
     // The rest stop cleanly.
