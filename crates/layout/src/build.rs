@@ -90,7 +90,7 @@ impl Frame {
 impl Page {
     /// The layout of one recognized page with its `tables` (found by
     /// [`crate::tables::detect`] on it): their words leave the text flow,
-    /// their boxes get points.
+    /// their boxes get points, and the margins make room for them.
     pub fn build_with_tables(input: &PageInput<'_>, mut tables: Vec<Table>) -> Page {
         let rest = crate::tables::without_tables(input.result, &tables);
         let mut page = Page::build(&PageInput {
@@ -103,6 +103,18 @@ impl Page {
             for c in &mut t.cells {
                 c.bbox = frame.rect(c.source);
             }
+        }
+        if let Some(c) = tables.iter().map(|t| t.bbox).reduce(|a, b| a.union(&b)) {
+            let (w, h) = (page.width, page.height);
+            let m = &mut page.margins;
+            let empty = page.bands.is_empty();
+            let side = |was: f32, now: f32| if empty { now } else { was.min(now) };
+            *m = Margins {
+                left: side(m.left, c.x0.max(0.0)),
+                top: side(m.top, c.y0.max(0.0)),
+                right: side(m.right, (w - c.x1).max(0.0)),
+                bottom: side(m.bottom, (h - c.y1).max(0.0)),
+            };
         }
         page.tables = tables;
         page
