@@ -3,6 +3,12 @@
 
 usage: scripts/table-pages/make.py [OUT [NAME...]]
        (default: fixtures/tables, every page)
+       scripts/table-pages/make.py --held-out [OUT]
+       (default: eval/tables-held-out)
+
+--held-out makes the held-out pages instead: other content, other fonts and
+sizes, another mix of kinds; they are for measuring only (nothing is tuned
+on them) and stay out of the repository (eval/ is ignored).
 
 Each page is written here as HTML (tables with CSS borders: ruled,
 booktabs-style horizontal rules, or none), LibreOffice Writer (headless)
@@ -102,10 +108,15 @@ PARA = [
 ]
 
 PAGES = []
+HELD_OUT = []
 
 
-def page(name, lang, parts, degrade=None):
-    PAGES.append((name, lang, parts, degrade))
+def page(name, lang, parts, degrade=None, font="Liberation Sans", size=11, into=PAGES):
+    into.append((name, lang, parts, degrade, font, size))
+
+
+def held_out(name, lang, parts, degrade=None, font="Liberation Serif", size=11):
+    page(name, lang, parts, degrade, font, size, HELD_OUT)
 
 
 page("ruled-prices", "eng", [heading("Price list"), table([
@@ -222,13 +233,86 @@ page("one-bit", "eng", [heading("Meeting rooms"), table([
 ], style="booktabs", widths=[30, 20, 20, 30])], degrade="bits")
 
 
-def render(name, lang, parts, degrade, out, tmp):
+held_out("ho-ruled-timetable", "eng", [heading("Ferry timetable"), table([
+    ["Route", "First", "Last", "Crossings", "Fare"],
+    ["Harbour to Isle", "06:40", "22:10", ("18", 18), ("$6.50", 6.5)],
+    ["Isle to Point", "07:15", "21:30", ("12", 12), ("$4.75", 4.75)],
+    ["Point to Harbour", "06:55", "23:05", ("20", 20), ("$8.20", 8.2)],
+    ["Night service", "23:30", "02:15", ("4", 4), ("$11.00", 11)],
+], widths=[34, 15, 15, 18, 18])], size=10)
+
+held_out("ho-merged-budget", "eng", [heading("Budget by department"), table([
+    [{"t": "Department", "rs": 2}, {"t": "Planned", "cs": 2}, None, {"t": "Spent", "cs": 2}, None],
+    [None, "Staff", "Other", "Staff", "Other"],
+    ["Library", ("84,000", 84000), ("12,500", 12500), ("81,240", 81240), ("13,900", 13900)],
+    ["Parks", ("120,000", 120000), ("45,000", 45000), ("118,700", 118700), ("41,350", 41350)],
+    ["Roads", ("210,500", 210500), ("96,000", 96000), ("215,020", 215020), ("99,410", 99410)],
+])], font="DejaVu Sans", size=9)
+
+held_out("ho-booktabs-results", "eng", [heading("Race results"), para(
+    "Times were taken by hand at the finish line and checked against the video record "
+    "before the results were posted on the club board."), table([
+    ["Runner", "Club", "Time", "Pace"],
+    ["Jonas Berg", "Harriers", "38:12", ("3.82", 3.82)],
+    ["Lena Ford", "City AC", "39:05", ("3.91", 3.91)],
+    ["Omar Said", "Harriers", "40:47", ("4.08", 4.08)],
+    ["Ines Roth", "Valley RC", "41:30", ("4.15", 4.15)],
+    ["Paul Kerr", "City AC", "43:02", ("4.30", 4.30)],
+], style="booktabs", widths=[34, 26, 20, 20])], size=12)
+
+held_out("ho-borderless-grades", "eng", [heading("Course marks"), table([
+    ["Student", "Essay", "Exam", "Final"],
+    ["Anna Weiss", ("72", 72), ("81", 81), ("77", 77)],
+    ["Ben Ortiz", ("65", 65), ("58", 58), ("61", 61)],
+    ["Cleo Hart", ("88", 88), ("92", 92), ("90", 90)],
+    ["Dev Patel", ("54", 54), ("70", 70), ("63", 63)],
+], style="none", widths=[40, 20, 20, 20])], font="DejaVu Sans", size=10)
+
+held_out("ho-german-invoice", "deu", [heading("Rechnung 2026-118"), para(
+    "Vielen Dank für Ihren Auftrag. Wir berechnen Ihnen die folgenden Leistungen."), table([
+    ["Leistung", "Stunden", "Satz", "Betrag"],
+    ["Beratung", ("6", 6), ("95,00 €", 95), ("570,00 €", 570)],
+    ["Programmierung", ("24", 24), ("85,00 €", 85), ("2.040,00 €", 2040)],
+    ["Schulung", ("4", 4), ("110,00 €", 110), ("440,00 €", 440)],
+    ["Gesamt", "", "", ("3.050,00 €", 3050)],
+], widths=[40, 18, 20, 22]), para("Zahlbar innerhalb von 14 Tagen ohne Abzug.")], size=10)
+
+held_out("ho-two-kinds-noisy", "eng", [heading("Warehouse report"), table([
+    ["Aisle", "Pallets", "Free"],
+    ["A", ("42", 42), ("8", 8)],
+    ["B", ("37", 37), ("13", 13)],
+    ["C", ("50", 50), ("0", 0)],
+], widths=[40, 30, 30], width="60%"), para(
+    "Aisle C is full until the next shipment leaves on Thursday."), table([
+    ["Carrier", "Trucks", "Late"],
+    ["Northline", ("14", 14), ("2", 2)],
+    ["Speedway", ("9", 9), ("0", 0)],
+    ["Bluebird", ("11", 11), ("1", 1)],
+], style="booktabs", widths=[40, 30, 30], width="60%")], degrade="noise")
+
+held_out("ho-turned-multiline", "eng", [heading("Maintenance log"), table([
+    ["Date", "Work done", "Hours"],
+    ["3 March", "Replaced the pump seal and cleaned the intake filter", ("2.5", 2.5)],
+    ["17 March", "Checked the wiring of the control panel after the storm", ("1.5", 1.5)],
+    ["2 April", "Painted the railings on the north side of the tank", ("6", 6)],
+], widths=[20, 65, 15])], degrade="turn", font="Liberation Sans", size=12)
+
+held_out("ho-one-bit-receipt", "eng", [heading("Garden Centre"), para("Sale 88213"), table([
+    ["Compost 40 l", ("6.99", 6.99)],
+    ["Rose bush", ("14.50", 14.5)],
+    ["Seed tray", ("2.25", 2.25)],
+    ["Gloves", ("4.80", 4.8)],
+    ["Total", ("28.54", 28.54)],
+], style="none", width="45%", widths=[70, 30])], degrade="bits", size=12)
+
+
+def render(name, lang, parts, degrade, font, size, out, tmp):
     body = "\n".join(p if isinstance(p, str) else p[0] for p in parts)
     tables = [p[1] for p in parts if not isinstance(p, str)]
     src = tmp / f"{name}.html"
     src.write_text(
         '<html><head><meta charset="utf-8"></head>'
-        f'<body style="font-family:\'Liberation Sans\';font-size:11pt" lang="{lang[:2]}">'
+        f'<body style="font-family:\'{font}\';font-size:{size}pt" lang="{lang[:2]}">'
         f"{body}</body></html>", encoding="utf-8")
     subprocess.run(["soffice", "--headless", "--infilter=HTML (StarWriter)",
                     "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(tmp), str(src)],
@@ -262,13 +346,18 @@ def render(name, lang, parts, degrade, out, tmp):
 
 
 def main():
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "fixtures" / "tables"
+    args = sys.argv[1:]
+    pages, default = PAGES, ROOT / "fixtures" / "tables"
+    if args[:1] == ["--held-out"]:
+        pages, default = HELD_OUT, ROOT / "eval" / "tables-held-out"
+        args = args[1:]
+    out = Path(args[0]) if args else default
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, lang, parts, degrade in PAGES:
-            if sys.argv[2:] and name not in sys.argv[2:]:
+        for name, lang, parts, degrade, font, size in pages:
+            if args[1:] and name not in args[1:]:
                 continue
-            render(name, lang, parts, degrade, out, Path(tmp))
+            render(name, lang, parts, degrade, font, size, out, Path(tmp))
             print(name, file=sys.stderr)
 
 

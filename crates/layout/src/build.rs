@@ -90,7 +90,7 @@ impl Frame {
 impl Page {
     /// The layout of one recognized page with its `tables` (found by
     /// [`crate::tables::detect`] on it): their words leave the text flow,
-    /// their boxes get points.
+    /// their boxes get points, and the margins make room for them.
     pub fn build_with_tables(input: &PageInput<'_>, mut tables: Vec<Table>) -> Page {
         let rest = crate::tables::without_tables(input.result, &tables);
         let mut page = Page::build(&PageInput {
@@ -103,6 +103,18 @@ impl Page {
             for c in &mut t.cells {
                 c.bbox = frame.rect(c.source);
             }
+        }
+        if let Some(c) = tables.iter().map(|t| t.bbox).reduce(|a, b| a.union(&b)) {
+            let (w, h) = (page.width, page.height);
+            let m = &mut page.margins;
+            let empty = page.bands.is_empty();
+            let side = |was: f32, now: f32| if empty { now } else { was.min(now) };
+            *m = Margins {
+                left: side(m.left, c.x0.max(0.0)),
+                top: side(m.top, c.y0.max(0.0)),
+                right: side(m.right, (w - c.x1).max(0.0)),
+                bottom: side(m.bottom, (h - c.y1).max(0.0)),
+            };
         }
         page.tables = tables;
         page
@@ -714,5 +726,50 @@ mod tests {
         let p = build(&r, &[]);
         let para = p.paragraphs().next().expect("a paragraph");
         assert_eq!(para.flowing_text(), "日本語の文章です OK");
+    }
+
+    #[test]
+    fn the_margins_make_room_for_a_table() {
+        // A heading from x 100 to 200; a table from 50 to 550 below it.
+        let r = page(vec![block(vec![line(100, 20, 30, "Title")])]);
+        let table = |x0, x1| Table {
+            bbox: Rect::default(),
+            source: BBox {
+                x0,
+                y0: 100,
+                x1,
+                y1: 200,
+            },
+            rows: 1,
+            columns: 1,
+            ruling: crate::tables::Ruling::Full,
+            cells: Vec::new(),
+        };
+        let input = PageInput {
+            result: &r,
+            size_pt: (600.0, 800.0),
+            figures: &[],
+        };
+        let p = Page::build_with_tables(&input, vec![table(50, 550)]);
+        assert_eq!(p.tables[0].bbox.x1, 550.0);
+        let m = p.margins;
+        assert_eq!(
+            (m.left, m.top, m.right, m.bottom),
+            (50.0, 20.0, 50.0, 600.0)
+        );
+        // A page with only a table has its margins.
+        let empty = page(Vec::new());
+        let p = Page::build_with_tables(
+            &PageInput {
+                result: &empty,
+                ..input
+            },
+            vec![table(50, 550)],
+        );
+        let m = p.margins;
+        assert_eq!(
+            (m.left, m.top, m.right, m.bottom),
+            (50.0, 100.0, 50.0, 600.0)
+        );
     }
 }

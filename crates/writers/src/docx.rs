@@ -9,16 +9,23 @@
 //! them). Paragraphs carry their font
 //! size, alignment, indentation, line pitch and the space above them;
 //! headings use the styles "heading 1" and "heading 2"; figures are
-//! pictures where they stand in the flow. The document language (`w:lang`)
-//! comes from the OCR language.
+//! pictures where they stand in the flow. Tables the layout model found
+//! are Word tables where they stand among the paragraphs (in the column
+//! they are in), their columns and rows as wide and high as on the scan,
+//! their merged cells merged (`w:gridSpan`, `w:vMerge`), a ruled table's
+//! lines drawn as borders (top and bottom rules for a table with
+//! horizontal rules only), numbers aligned right. The document language
+//! (`w:lang`) comes from the OCR language.
 
 use crate::metrics;
+use crate::numbers;
 use crate::ooxml::{
     blip_fill, empty, emu, end, frame, language_tags, part, start, text, Package, Rel, Xml, NS_A,
     NS_R, REL_DOC, REL_IMAGE,
 };
-use crate::structured::{crop_png, lay_out};
+use crate::structured::{crop_png, lay_out, TableGrid, CELL_PADDING, CELL_PITCH};
 use crate::WriteError;
+use ocrloom_layout::tables::{Ruling, Table};
 use ocrloom_layout::{Alignment, Band, Figure, Page, Paragraph, Rect, Region, Role};
 use ocrloom_ocr::PageResult;
 use ocrloom_raster::{Document, PageText};
@@ -50,6 +57,12 @@ const PAGE_FOOT: f32 = 1.0;
 /// Margins of a page that was not recognized (its text layer kept), as a
 /// share of its shorter side.
 const PLAIN_MARGIN: f32 = 0.05;
+/// The height of the empty paragraphs around a table (one before it holds
+/// the space above it, one after it keeps it apart from the next),
+/// points, at least.
+const SPACER: f32 = 1.0;
+/// A table's ruling lines, eighths of a point.
+const RULE_WIDTH: &str = "4";
 
 const NS_W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const NS_WP: &str = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing";
@@ -82,6 +95,18 @@ enum Item<'a> {
         size: (f32, f32),
         /// Left indentation, points.
         indent: f32,
+    },
+    /// A table, set in its grid, with the space above it (an empty
+    /// paragraph, [`SPACER`] high at least) and an empty paragraph after it.
+    Table {
+        /// The table.
+        table: &'a Table,
+        /// Its columns, rows and font size.
+        grid: TableGrid,
+        /// Left indentation, points.
+        indent: f32,
+        /// Numbers written with a decimal comma (the page's language).
+        comma: bool,
     },
     /// A paragraph of a page that was not recognized (its own text).
     Plain(String),
@@ -209,8 +234,63 @@ fn page_figures(page: &Page) -> impl Iterator<Item = &Figure> {
     })
 }
 
-/// The sections of one page: consecutive one-column bands share one, a
-/// band of several columns has its own.
+/// What a page's flow is made of, top to bottom: its bands, each with the
+/// tables inside it by column, and the tables between them.
+enum Unit<'a> {
+    /// A band and, for each of its columns, the tables in it.
+    Band(&'a Band, Vec<Vec<&'a Table>>),
+    /// A table between bands (set as one column).
+    Table(&'a Table),
+}
+
+/// The page's bands and tables in flow order: a table whose middle is in
+/// a band's height goes into the column its middle is nearest (between
+/// that column's paragraphs), any other between the bands above and below
+/// it.
+fn units(page: &Page) -> Vec<Unit<'_>> {
+    let mut inside: Vec<Vec<Vec<&Table>>> = page
+        .bands
+        .iter()
+        .map(|b| vec![Vec::new(); b.columns.len().max(1)])
+        .collect();
+    let mut between: Vec<(usize, &Table)> = Vec::new();
+    for t in &page.tables {
+        let (cx, cy) = ((t.bbox.x0 + t.bbox.x1) / 2.0, (t.bbox.y0 + t.bbox.y1) / 2.0);
+        match page
+            .bands
+            .iter()
+            .position(|b| cy >= b.bbox.y0 && cy <= b.bbox.y1)
+        {
+            Some(i) => {
+                let distance = |r: &Rect| (r.x0 - cx).max(cx - r.x1).max(0.0);
+                let column = page.bands[i]
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| distance(&a.1.bbox).total_cmp(&distance(&b.1.bbox)))
+                    .map_or(0, |(ci, _)| ci);
+                inside[i][column].push(t);
+            }
+            None => {
+                let before = page.bands.iter().filter(|b| b.bbox.y0 < cy).count();
+                between.push((before, t));
+            }
+        }
+    }
+    let mut units = Vec::new();
+    let mut between = between.into_iter().peekable();
+    for (i, (band, tables)) in page.bands.iter().zip(inside).enumerate() {
+        while let Some((_, t)) = between.next_if(|(before, _)| *before <= i) {
+            units.push(Unit::Table(t));
+        }
+        units.push(Unit::Band(band, tables));
+    }
+    units.extend(between.map(|(_, t)| Unit::Table(t)));
+    units
+}
+
+/// The sections of one page: consecutive one-column bands (and tables
+/// between bands) share one, a band of several columns has its own.
 fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a>> {
     let m = &page.margins;
     let margins = [m.top, m.right, BOTTOM_MARGIN, m.left];
@@ -220,14 +300,18 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
     let mut bottom = m.top;
     let mut last_columns = 0;
     let text_width = page.width - m.left - m.right;
-    for band in &page.bands {
-        let columns = band.columns.len().max(1);
+    let comma = numbers::decimal_comma(&page.language);
+    for unit in units(page) {
+        let (columns, widths) = match &unit {
+            Unit::Band(band, _) => (band.columns.len().max(1), column_widths(band, text_width)),
+            Unit::Table(_) => (1, Vec::new()),
+        };
         if sections.is_empty() || columns > 1 || last_columns > 1 {
             sections.push(Section {
                 width: page.width,
                 height: page.height,
                 margins,
-                columns: column_widths(band, text_width),
+                columns: widths,
                 new_page: sections.is_empty(),
                 items: Vec::new(),
             });
@@ -238,38 +322,64 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
         };
         let band_top = bottom;
         let mut band_bottom = bottom;
-        for (ci, col) in band.columns.iter().enumerate() {
+        let whole = Rect {
+            x0: m.left,
+            x1: page.width - m.right,
+            ..Rect::default()
+        };
+        let flows: Vec<(Rect, &[Region], &[&Table])> = match &unit {
+            Unit::Band(band, tables) => band
+                .columns
+                .iter()
+                .zip(tables)
+                .map(|(c, t)| (c.bbox, c.regions.as_slice(), t.as_slice()))
+                .collect(),
+            Unit::Table(t) => vec![(whole, &[][..], std::slice::from_ref(t))],
+        };
+        for (ci, (column, regions, tables)) in flows.into_iter().enumerate() {
             // Where the flow is in this column: the bottom of what Word
             // set last (lines at their pitch, pictures at their height).
             let mut above = band_top;
             let mut first_in_column = ci > 0;
-            for region in &col.regions {
+            let width = section.columns.get(ci).map_or(text_width, |c| c.0);
+            // The column's left edge where Word sets it.
+            let left = if section.columns.is_empty() {
+                m.left
+            } else {
+                column.x0
+            };
+            let mut tables = tables.iter().copied().peekable();
+            let mut place = |(item, top, height): (Item<'a>, f32, f32), above: &mut f32| {
+                section.items.push(Placed {
+                    item,
+                    space_before: top - *above,
+                    column_break: std::mem::take(&mut first_in_column),
+                });
+                *above = top + height;
+            };
+            for region in regions {
                 match region {
                     Region::Text(t) => {
-                        let width = section.columns.get(ci).map_or(text_width, |c| c.0);
                         for p in &t.paragraphs {
-                            let (item, top, height) = set(p, width, above, page.height);
-                            section.items.push(Placed {
-                                item,
-                                space_before: top - above,
-                                column_break: std::mem::take(&mut first_in_column),
-                            });
-                            above = top + height;
+                            while let Some(t) = tables.next_if(|t| t.bbox.y0 <= p.bbox.y0) {
+                                place(table(t, left, width, above, page, comma), &mut above);
+                            }
+                            place(set(p, width, above, page.height), &mut above);
                         }
                     }
                     Region::Figure(f) => {
+                        while let Some(t) = tables.next_if(|t| t.bbox.y0 <= f.bbox.y0) {
+                            place(table(t, left, width, above, page, comma), &mut above);
+                        }
                         let Some(number) = figures.next() else {
                             continue;
                         };
-                        let (item, top, height) = picture(number, f, col.bbox, page, above);
-                        section.items.push(Placed {
-                            item,
-                            space_before: top - above,
-                            column_break: std::mem::take(&mut first_in_column),
-                        });
-                        above = top + height;
+                        place(picture(number, f, column, page, above), &mut above);
                     }
                 }
+            }
+            for t in tables {
+                place(table(t, left, width, above, page, comma), &mut above);
             }
             band_bottom = band_bottom.max(above);
         }
@@ -371,6 +481,35 @@ fn column_widths(band: &Band, text_width: f32) -> Vec<(f32, f32)> {
         .collect()
 }
 
+/// A table in a column `width` points wide whose left edge is at `left`,
+/// below the flow's bottom `above`: its item, its top and its height in
+/// the flow (the empty paragraph after it included). It keeps its place
+/// on the scan, as wide as there and indented as there, both within the
+/// column; nothing runs below the page: the space above gives way first,
+/// then its rows.
+fn table<'a>(
+    t: &'a Table,
+    left: f32,
+    width: f32,
+    above: f32,
+    page: &Page,
+    comma: bool,
+) -> (Item<'a>, f32, f32) {
+    let limit = page.height - PAGE_FOOT;
+    let room = (limit - above - 2.0 * SPACER).max(1.0);
+    let grid = TableGrid::new(t, width.max(1.0), room, page.body_size);
+    let height = grid.height() + SPACER;
+    let top = (above + SPACER).max(t.bbox.y0.min(limit - height));
+    let indent = (t.bbox.x0 - left).clamp(0.0, (width - grid.width()).max(0.0));
+    let item = Item::Table {
+        table: t,
+        grid,
+        indent,
+        comma,
+    };
+    (item, top, height)
+}
+
 /// A figure as a picture below the flow's bottom `above`, no wider than
 /// its column and no taller than the room left on the page, indented as it
 /// stands in its column: its item, its top and its height in the flow.
@@ -435,8 +574,20 @@ fn document_xml(sections: &[Section<'_>]) -> io::Result<Vec<u8>> {
     Ok(x.into_inner())
 }
 
-/// One paragraph of the flow; `ends` is the section it ends, if any.
+/// One paragraph of the flow (a table with the paragraphs around it);
+/// `ends` is the section it ends, if any.
 fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Result<()> {
+    if let Item::Table {
+        table,
+        grid,
+        indent,
+        comma,
+    } = &placed.item
+    {
+        spacer(x, placed.space_before, placed.column_break, None)?;
+        word_table(x, table, grid, *indent, *comma)?;
+        return spacer(x, SPACER, false, ends);
+    }
     start(x, "w:p", &[])?;
     start(x, "w:pPr", &[])?;
     match &placed.item {
@@ -447,7 +598,7 @@ fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Res
             spacing(x, placed.space_before, None)?;
             empty(x, "w:ind", &[("w:left", &twips(*indent))])?;
         }
-        Item::Plain(_) | Item::Empty => {}
+        Item::Plain(_) | Item::Empty | Item::Table { .. } => {}
     }
     if let Some(s) = ends {
         section_properties(x, s)?;
@@ -464,9 +615,177 @@ fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Res
         } => run(x, &paragraph.flowing_text(), Some(*size))?,
         Item::Plain(text) => run(x, text, None)?,
         Item::Picture { number, size, .. } => drawing(x, *number, *size)?,
-        Item::Empty => {}
+        Item::Empty | Item::Table { .. } => {}
     }
     end(x, "w:p")
+}
+
+/// An empty paragraph `height` points high (the space above a table, or
+/// what keeps it apart from what follows), with a column break before it
+/// when `column_break`; `ends` is the section it ends, if any.
+fn spacer(
+    x: &mut Xml,
+    height: f32,
+    column_break: bool,
+    ends: Option<&Section<'_>>,
+) -> io::Result<()> {
+    start(x, "w:p", &[])?;
+    start(x, "w:pPr", &[])?;
+    let line = twips(height.max(SPACER));
+    empty(
+        x,
+        "w:spacing",
+        &[
+            ("w:before", "0"),
+            ("w:after", "0"),
+            ("w:line", &line),
+            ("w:lineRule", "exact"),
+        ],
+    )?;
+    if let Some(s) = ends {
+        section_properties(x, s)?;
+    }
+    end(x, "w:pPr")?;
+    if column_break {
+        start(x, "w:r", &[])?;
+        empty(x, "w:br", &[("w:type", "column")])?;
+        end(x, "w:r")?;
+    }
+    end(x, "w:p")
+}
+
+/// `<name w:w="..." w:type="dxa"/>`: a length of `v` points.
+fn measure(x: &mut Xml, name: &str, v: f32) -> io::Result<()> {
+    empty(x, name, &[("w:w", &twips(v)), ("w:type", "dxa")])
+}
+
+/// A Word table: fixed column widths, rows at least as high as on the
+/// scan (never split across pages), merged cells, borders as ruled.
+fn word_table(
+    x: &mut Xml,
+    t: &Table,
+    grid: &TableGrid,
+    indent: f32,
+    comma: bool,
+) -> io::Result<()> {
+    start(x, "w:tbl", &[])?;
+    start(x, "w:tblPr", &[])?;
+    measure(x, "w:tblW", grid.width())?;
+    measure(x, "w:tblInd", indent)?;
+    let ruled: &[&str] = match t.ruling {
+        Ruling::Full => &[
+            "w:top",
+            "w:left",
+            "w:bottom",
+            "w:right",
+            "w:insideH",
+            "w:insideV",
+        ],
+        Ruling::Horizontal => &["w:top", "w:bottom"],
+        Ruling::None => &[],
+    };
+    if !ruled.is_empty() {
+        start(x, "w:tblBorders", &[])?;
+        for side in ruled {
+            let line = [
+                ("w:val", "single"),
+                ("w:sz", RULE_WIDTH),
+                ("w:space", "0"),
+                ("w:color", "auto"),
+            ];
+            empty(x, side, &line)?;
+        }
+        end(x, "w:tblBorders")?;
+    }
+    empty(x, "w:tblLayout", &[("w:type", "fixed")])?;
+    start(x, "w:tblCellMar", &[])?;
+    for (side, v) in [
+        ("w:top", 0.0),
+        ("w:left", CELL_PADDING),
+        ("w:bottom", 0.0),
+        ("w:right", CELL_PADDING),
+    ] {
+        measure(x, side, v)?;
+    }
+    end(x, "w:tblCellMar")?;
+    end(x, "w:tblPr")?;
+    start(x, "w:tblGrid", &[])?;
+    for w in &grid.columns {
+        empty(x, "w:gridCol", &[("w:w", &twips(*w))])?;
+    }
+    end(x, "w:tblGrid")?;
+    // Which cell covers each place of the grid.
+    let mut cover = vec![vec![None; t.columns]; t.rows];
+    for (k, c) in t.cells.iter().enumerate() {
+        for row in cover.iter_mut().skip(c.row).take(c.row_span) {
+            for slot in row.iter_mut().skip(c.column).take(c.column_span) {
+                *slot = Some(k);
+            }
+        }
+    }
+    let half_points = ((grid.size * 2.0).round() as i64).max(2).to_string();
+    let pitch = twips(grid.size * CELL_PITCH);
+    for (r, row) in cover.iter().enumerate() {
+        start(x, "w:tr", &[])?;
+        start(x, "w:trPr", &[])?;
+        empty(x, "w:cantSplit", &[])?;
+        let height = twips(grid.rows.get(r).copied().unwrap_or_default());
+        empty(
+            x,
+            "w:trHeight",
+            &[("w:val", &height), ("w:hRule", "atLeast")],
+        )?;
+        end(x, "w:trPr")?;
+        let mut col = 0;
+        while col < row.len() {
+            let cell = row[col].map(|k| &t.cells[k]);
+            let span = cell.map_or(1, |c| c.column_span.max(1).min(row.len() - col));
+            let width: f32 = grid.columns.iter().skip(col).take(span).sum();
+            start(x, "w:tc", &[])?;
+            start(x, "w:tcPr", &[])?;
+            measure(x, "w:tcW", width)?;
+            if span > 1 {
+                empty(x, "w:gridSpan", &[("w:val", &span.to_string())])?;
+            }
+            let first_row = cell.is_none_or(|c| c.row == r);
+            if let Some(c) = cell.filter(|c| c.row_span > 1) {
+                let merge = if c.row == r { "restart" } else { "continue" };
+                empty(x, "w:vMerge", &[("w:val", merge)])?;
+            }
+            end(x, "w:tcPr")?;
+            start(x, "w:p", &[])?;
+            start(x, "w:pPr", &[])?;
+            empty(
+                x,
+                "w:spacing",
+                &[
+                    ("w:before", "0"),
+                    ("w:after", "0"),
+                    ("w:line", &pitch),
+                    ("w:lineRule", "exact"),
+                ],
+            )?;
+            let content = cell.filter(|_| first_row).map_or("", |c| c.text.as_str());
+            if numbers::parse(content, comma).is_some() {
+                empty(x, "w:jc", &[("w:val", "right")])?;
+            }
+            end(x, "w:pPr")?;
+            if !content.is_empty() {
+                start(x, "w:r", &[])?;
+                start(x, "w:rPr", &[])?;
+                empty(x, "w:sz", &[("w:val", &half_points)])?;
+                empty(x, "w:szCs", &[("w:val", &half_points)])?;
+                end(x, "w:rPr")?;
+                text(x, "w:t", &[("xml:space", "preserve")], content)?;
+                end(x, "w:r")?;
+            }
+            end(x, "w:p")?;
+            end(x, "w:tc")?;
+            col += span;
+        }
+        end(x, "w:tr")?;
+    }
+    end(x, "w:tbl")
 }
 
 /// Style, spacing, indentation and alignment of a layout paragraph.
@@ -737,7 +1056,162 @@ fn package(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocrloom_layout::Line;
+    use ocrloom_layout::tables::Cell;
+    use ocrloom_layout::{Column, Line, Margins, TextBlock};
+    use ocrloom_ocr::BBox;
+
+    fn rect(x0: f32, y0: f32, x1: f32, y1: f32) -> Rect {
+        Rect { x0, y0, x1, y1 }
+    }
+
+    /// A ruled table of 3 rows and 3 columns (100, 60 and 60 points wide,
+    /// 20 high) from (100, `top`): "Region" spans the first two rows, "2025"
+    /// the last two columns.
+    fn ruled_table(top: f32) -> Table {
+        let cell = |row, column, row_span, column_span, text: &str| {
+            let x = [100.0, 200.0, 260.0, 320.0];
+            let y = |r: usize| top + 20.0 * r as f32;
+            Cell {
+                row,
+                column,
+                row_span,
+                column_span,
+                bbox: rect(
+                    x[column],
+                    y(row),
+                    x[column + column_span],
+                    y(row + row_span),
+                ),
+                source: BBox::default(),
+                text: text.to_owned(),
+            }
+        };
+        Table {
+            bbox: rect(100.0, top, 320.0, top + 60.0),
+            source: BBox::default(),
+            rows: 3,
+            columns: 3,
+            ruling: Ruling::Full,
+            cells: vec![
+                cell(0, 0, 2, 1, "Region"),
+                cell(0, 1, 1, 2, "2025"),
+                cell(1, 1, 1, 1, "Q1"),
+                cell(1, 2, 1, 1, "Q2"),
+                cell(2, 0, 1, 1, "North"),
+                cell(2, 1, 1, 1, "1,250"),
+                cell(2, 2, 1, 1, "1,410"),
+            ],
+        }
+    }
+
+    /// A page of one column with a paragraph above and one below `table`.
+    fn page_with(table: Table) -> Page {
+        let above = paragraph(&["Above the table"], 10.0, 80.0);
+        let below = paragraph(&["Below the table"], 10.0, 300.0);
+        let blocks = [above, below].map(|p| {
+            Region::Text(TextBlock {
+                bbox: p.bbox,
+                paragraphs: vec![p],
+            })
+        });
+        let body = rect(72.0, 72.0, 540.0, 320.0);
+        Page {
+            index: 0,
+            width: 612.0,
+            height: 792.0,
+            margins: Margins {
+                left: 72.0,
+                top: 72.0,
+                right: 72.0,
+                bottom: 72.0,
+            },
+            language: "eng".to_owned(),
+            body_size: 10.0,
+            bands: vec![Band {
+                bbox: body,
+                columns: vec![Column {
+                    bbox: body,
+                    regions: blocks.to_vec(),
+                }],
+            }],
+            tables: vec![table],
+        }
+    }
+
+    #[test]
+    fn a_table_is_a_word_table_between_the_paragraphs_around_it() {
+        let page = page_with(ruled_table(150.0));
+        let sections = page_sections(&page, &[]);
+        let xml = String::from_utf8(document_xml(&sections).expect("xml")).expect("UTF-8");
+        let at = |s: &str| xml.find(s).unwrap_or_else(|| panic!("no {s} in {xml}"));
+        assert!(at("Above the table") < at("<w:tbl>"));
+        assert!(at("</w:tbl>") < at("Below the table"));
+        assert_eq!(xml.matches("<w:tr>").count(), 3);
+        // Column widths from the cells' places (twips), indented from the
+        // margin as on the page.
+        assert!(xml
+            .contains(r#"<w:gridCol w:w="2000"/><w:gridCol w:w="1200"/><w:gridCol w:w="1200"/>"#));
+        assert!(xml.contains(r#"<w:tblInd w:w="560" w:type="dxa"/>"#));
+        // Merged cells: "2025" spans two columns, "Region" two rows.
+        assert!(xml.contains(r#"<w:gridSpan w:val="2"/>"#));
+        assert_eq!(xml.matches(r#"<w:vMerge w:val="restart"/>"#).count(), 1);
+        assert_eq!(xml.matches(r#"<w:vMerge w:val="continue"/>"#).count(), 1);
+        // Each row has cells covering its three columns.
+        for row in xml.split("<w:tr>").skip(1) {
+            let row = row.split("</w:tr>").next().unwrap_or_default();
+            let spans: usize = row
+                .split("<w:tc>")
+                .skip(1)
+                .map(|c| {
+                    if c.contains(r#"<w:gridSpan w:val="2"/>"#) {
+                        2
+                    } else {
+                        1
+                    }
+                })
+                .sum();
+            assert_eq!(spans, 3, "{row}");
+        }
+        // Ruled: every border; numbers right-aligned, in row order.
+        assert!(xml.contains("<w:insideV w:val=\"single\""));
+        assert!(at("Region") < at("2025") && at("2025") < at("Q1") && at("Q2") < at("North"));
+        let north = &xml[at("North")..];
+        assert!(north.contains(r#"<w:jc w:val="right"/>"#));
+    }
+
+    #[test]
+    fn table_borders_follow_the_ruling() {
+        for (ruling, sides) in [(Ruling::Horizontal, 2), (Ruling::None, 0)] {
+            let mut t = ruled_table(150.0);
+            t.ruling = ruling;
+            let page = page_with(t);
+            let xml = String::from_utf8(document_xml(&page_sections(&page, &[])).expect("xml"))
+                .expect("UTF-8");
+            assert_eq!(
+                xml.matches(r#"w:val="single""#).count(),
+                sides,
+                "{ruling:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_table_keeps_its_place_in_the_flow_and_stays_on_the_page() {
+        let page = page_with(ruled_table(150.0));
+        let (item, top, height) = table(&page.tables[0], 72.0, 468.0, 100.0, &page, false);
+        assert_eq!(top, 150.0);
+        assert_eq!(height, 60.0 + SPACER);
+        let Item::Table { grid, indent, .. } = item else {
+            panic!("not a table");
+        };
+        assert_eq!(indent, 28.0);
+        // 10 pt text fits rows 20 pt high.
+        assert_eq!(grid.size, 10.0);
+        // Near the page's foot the space above gives way, then the rows.
+        let (_, top, height) = table(&page.tables[0], 72.0, 468.0, 760.0, &page, false);
+        assert_eq!(top, 760.0 + SPACER);
+        assert!(top + height <= 792.0 - PAGE_FOOT + 1e-3, "{top} + {height}");
+    }
 
     /// A left-aligned paragraph of `lines` at `size` points, 12 points
     /// apart, from `top`.

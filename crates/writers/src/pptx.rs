@@ -4,24 +4,29 @@
 //!
 //! Every text block is a text box where it stands on the page, its lines
 //! kept as the scan breaks them, each paragraph at its font size and line
-//! pitch; every figure is a picture at its place. A presentation has one
+//! pitch; every figure is a picture at its place; every table the layout
+//! model found is a table (`a:tbl`) at its place, its columns and rows as
+//! on the scan, its merged cells merged, a ruled table's lines drawn. A presentation has one
 //! slide size: the first page's (within PowerPoint's limits, 1 to 56
 //! inches a side); a page of another size is scaled to fit its slide and
 //! centred. With [`crate::WriteOptions::page_image`] the page image is
 //! each slide's background, behind the boxes.
 
+use crate::numbers;
 use crate::ooxml::{
     blip_fill, empty, emu, end, frame, language_tags, part, start, text, Package, Rel, Xml, NS_A,
     NS_R, REL_DOC, REL_IMAGE,
 };
-use crate::structured::{crop_png, lay_out, png, LaidOutPage};
+use crate::structured::{crop_png, lay_out, png, LaidOutPage, TableGrid, CELL_PADDING};
 use crate::WriteError;
+use ocrloom_layout::tables::{Ruling, Table};
 use ocrloom_layout::{Alignment, Figure, Page, Paragraph, Rect, Region, TextBlock};
 use ocrloom_ocr::{BBox, PageResult};
 use ocrloom_raster::{Document, PageText, RenderDpi};
 use std::io::{self, Write};
 
 const NS_P: &str = "http://schemas.openxmlformats.org/presentationml/2006/main";
+const NS_TABLE: &str = "http://schemas.openxmlformats.org/drawingml/2006/table";
 const REL_SLIDE: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide";
 const REL_MASTER: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/slideMaster";
@@ -48,6 +53,8 @@ const FONT: &str = "Times New Roman";
 const BOX_SLACK: f32 = 0.1;
 /// The line pitch of a paragraph of one line, times its font size.
 const SINGLE_PITCH: f32 = 1.2;
+/// A ruled table's lines, EMU (half a point).
+const RULE_EMU: &str = "6350";
 /// The resolution a page that was not recognized is rendered at for its
 /// background.
 const BACKGROUND_DPI: f32 = 150.0;
@@ -104,6 +111,16 @@ enum Shape {
         at: (f32, f32),
         size: (f32, f32),
         media: usize,
+    },
+    /// A table: its cells in its grid (slide points), numbers written
+    /// with a decimal comma when `comma`.
+    Table {
+        at: (f32, f32),
+        table: Table,
+        grid: TableGrid,
+        /// The space at a cell's sides, points.
+        padding: f32,
+        comma: bool,
     },
 }
 
@@ -184,7 +201,18 @@ fn recognized_slide(
         background = Some(media.len());
     }
     let mut shapes = Vec::new();
+    let comma = numbers::decimal_comma(&page.layout.language);
+    // Tables among the blocks in reading order: each before the first
+    // block below its top.
+    let mut tables = page.layout.tables.iter().peekable();
     for region in page.layout.regions() {
+        let top = match region {
+            Region::Text(block) => block.bbox.y0,
+            Region::Figure(f) => f.bbox.y0,
+        };
+        while let Some(t) = tables.next_if(|t| t.bbox.y0 <= top) {
+            shapes.push(table_shape(t, &page.layout, fit, comma));
+        }
         match region {
             Region::Text(block) => shapes.push(text_box(block, &page.layout, fit)),
             Region::Figure(f) => {
@@ -199,7 +227,32 @@ fn recognized_slide(
             }
         }
     }
+    for t in tables {
+        shapes.push(table_shape(t, &page.layout, fit, comma));
+    }
     Ok(Slide { background, shapes })
+}
+
+/// A table as a table shape where it stands on the page, in its grid
+/// (scaled as the page is on its slide).
+fn table_shape(t: &Table, page: &Page, fit: Fit, comma: bool) -> Shape {
+    let room = (
+        (page.width - t.bbox.x0).max(1.0),
+        (page.height - t.bbox.y0).max(1.0),
+    );
+    let mut grid = TableGrid::new(t, room.0, room.1, page.body_size);
+    for v in grid.columns.iter_mut().chain(grid.rows.iter_mut()) {
+        *v *= fit.scale;
+    }
+    grid.size *= fit.scale;
+    let (at, _) = fit.rect(t.bbox);
+    Shape::Table {
+        at,
+        table: t.clone(),
+        grid,
+        padding: CELL_PADDING * fit.scale,
+        comma,
+    }
 }
 
 /// A text block as a text box: its paragraphs with their lines.
@@ -414,7 +467,7 @@ fn slide_media(slide: &Slide) -> impl Iterator<Item = usize> + '_ {
         .into_iter()
         .chain(slide.shapes.iter().filter_map(|s| match s {
             Shape::Picture { media, .. } => Some(*media),
-            Shape::Text { .. } => None,
+            Shape::Text { .. } | Shape::Table { .. } => None,
         }))
 }
 
@@ -653,6 +706,13 @@ fn slide_xml(slide: &Slide, lang: Option<&str>) -> io::Result<Vec<u8>> {
                 paragraphs,
             } => text_shape(&mut x, &id, *at, *size, paragraphs, lang)?,
             Shape::Picture { at, size, media } => picture(&mut x, &id, *at, *size, *media)?,
+            Shape::Table {
+                at,
+                table,
+                grid,
+                padding,
+                comma,
+            } => table_frame(&mut x, &id, *at, (table, grid, *padding), *comma, lang)?,
         }
     }
     end(&mut x, "p:spTree")?;
@@ -760,6 +820,141 @@ fn run_properties(x: &mut Xml, name: &str, props: &[(&str, &str)]) -> io::Result
     start(x, name, props)?;
     empty(x, "a:latin", &[("typeface", FONT)])?;
     end(x, name)
+}
+
+/// A table in a graphic frame at `at`: its grid, each place of it a cell
+/// (a merged cell's first place spans the others, which are marked
+/// merged), insets of `padding` points at the sides, lines as ruled.
+fn table_frame(
+    x: &mut Xml,
+    id: &str,
+    at: (f32, f32),
+    (t, grid, padding): (&Table, &TableGrid, f32),
+    comma: bool,
+    lang: Option<&str>,
+) -> io::Result<()> {
+    start(x, "p:graphicFrame", &[])?;
+    start(x, "p:nvGraphicFramePr", &[])?;
+    empty(
+        x,
+        "p:cNvPr",
+        &[("id", id), ("name", &format!("Table {id}"))],
+    )?;
+    start(x, "p:cNvGraphicFramePr", &[])?;
+    empty(x, "a:graphicFrameLocks", &[("noGrp", "1")])?;
+    end(x, "p:cNvGraphicFramePr")?;
+    empty(x, "p:nvPr", &[])?;
+    end(x, "p:nvGraphicFramePr")?;
+    start(x, "p:xfrm", &[])?;
+    empty(x, "a:off", &[("x", &emu(at.0)), ("y", &emu(at.1))])?;
+    let (w, h) = (emu(grid.width()), emu(grid.height()));
+    empty(x, "a:ext", &[("cx", &w), ("cy", &h)])?;
+    end(x, "p:xfrm")?;
+    start(x, "a:graphic", &[])?;
+    start(x, "a:graphicData", &[("uri", NS_TABLE)])?;
+    start(x, "a:tbl", &[])?;
+    empty(x, "a:tblPr", &[])?;
+    start(x, "a:tblGrid", &[])?;
+    for w in &grid.columns {
+        empty(x, "a:gridCol", &[("w", &emu(*w))])?;
+    }
+    end(x, "a:tblGrid")?;
+    // Which cell covers each place of the grid.
+    let mut cover = vec![vec![None; t.columns]; t.rows];
+    for (k, c) in t.cells.iter().enumerate() {
+        for row in cover.iter_mut().skip(c.row).take(c.row_span) {
+            for slot in row.iter_mut().skip(c.column).take(c.column_span) {
+                *slot = Some(k);
+            }
+        }
+    }
+    let size = centipoints(grid.size.clamp(1.0, 4000.0));
+    let mut props = vec![("sz", size.as_str())];
+    if let Some(lang) = lang {
+        props.push(("lang", lang));
+    }
+    let pad = emu(padding);
+    for (r, row) in cover.iter().enumerate() {
+        let height = emu(grid.rows.get(r).copied().unwrap_or_default());
+        start(x, "a:tr", &[("h", &height)])?;
+        for (col, k) in row.iter().enumerate() {
+            let cell = k.map(|k| &t.cells[k]);
+            let mut attrs: Vec<(&str, String)> = Vec::new();
+            let mut content = "";
+            match cell {
+                Some(c) if c.row == r && c.column == col => {
+                    if c.column_span > 1 {
+                        attrs.push(("gridSpan", c.column_span.to_string()));
+                    }
+                    if c.row_span > 1 {
+                        attrs.push(("rowSpan", c.row_span.to_string()));
+                    }
+                    content = &c.text;
+                }
+                Some(c) => {
+                    if c.column < col {
+                        attrs.push(("hMerge", "1".to_owned()));
+                    }
+                    if c.row < r {
+                        attrs.push(("vMerge", "1".to_owned()));
+                    }
+                }
+                None => {}
+            }
+            let attrs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            start(x, "a:tc", &attrs)?;
+            start(x, "a:txBody", &[])?;
+            empty(x, "a:bodyPr", &[])?;
+            empty(x, "a:lstStyle", &[])?;
+            start(x, "a:p", &[])?;
+            if numbers::parse(content, comma).is_some() {
+                empty(x, "a:pPr", &[("algn", "r")])?;
+            }
+            if !content.is_empty() {
+                start(x, "a:r", &[])?;
+                run_properties(x, "a:rPr", &props)?;
+                text(x, "a:t", &[], content)?;
+                end(x, "a:r")?;
+            }
+            run_properties(x, "a:endParaRPr", &props)?;
+            end(x, "a:p")?;
+            end(x, "a:txBody")?;
+            let insets = [
+                ("marL", pad.as_str()),
+                ("marR", pad.as_str()),
+                ("marT", "0"),
+                ("marB", "0"),
+            ];
+            start(x, "a:tcPr", &insets)?;
+            let last_row = r + 1 == t.rows;
+            for (side, drawn) in [
+                ("a:lnL", t.ruling == Ruling::Full),
+                ("a:lnR", t.ruling == Ruling::Full),
+                ("a:lnT", t.ruling == Ruling::Full || r == 0),
+                ("a:lnB", t.ruling == Ruling::Full || last_row),
+            ] {
+                if drawn && t.ruling != Ruling::None {
+                    start(x, side, &[("w", RULE_EMU)])?;
+                    start(x, "a:solidFill", &[])?;
+                    empty(x, "a:srgbClr", &[("val", "000000")])?;
+                    end(x, "a:solidFill")?;
+                    end(x, side)?;
+                } else {
+                    start(x, side, &[("w", "0")])?;
+                    empty(x, "a:noFill", &[])?;
+                    end(x, side)?;
+                }
+            }
+            empty(x, "a:noFill", &[])?;
+            end(x, "a:tcPr")?;
+            end(x, "a:tc")?;
+        }
+        end(x, "a:tr")?;
+    }
+    end(x, "a:tbl")?;
+    end(x, "a:graphicData")?;
+    end(x, "a:graphic")?;
+    end(x, "p:graphicFrame")
 }
 
 /// A picture of media `n`.
