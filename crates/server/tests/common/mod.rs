@@ -108,6 +108,17 @@ impl TestServer {
 
     /// Uploads `bytes` as `filename` (sent raw in UTF-8, as curl and browsers do).
     pub fn upload(&self, key: &str, filename: &str, bytes: Vec<u8>) -> Response {
+        self.try_upload(key, filename, bytes).expect("upload")
+    }
+
+    /// An upload whose sending may fail: a server that refuses it before
+    /// reading the body may close the connection while the body is sent.
+    pub fn try_upload(
+        &self,
+        key: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Result<Response> {
         let part = multipart::Part::bytes(bytes).file_name(filename.to_owned());
         let form = multipart::Form::new()
             .percent_encode_noop()
@@ -117,7 +128,6 @@ impl TestServer {
             .bearer_auth(key)
             .multipart(form)
             .send()
-            .expect("upload")
     }
 
     pub fn upload_ok(&self, key: &str, filename: &str, bytes: Vec<u8>) -> Value {
