@@ -209,7 +209,13 @@ impl Recognition {
         let mut written: Vec<(PathBuf, &Path)> = Vec::with_capacity(outputs.len());
         let result = outputs.iter().try_for_each(|(path, format)| {
             let mut bytes = Vec::new();
+            let start = std::time::Instant::now();
             self.write(*format, options, &mut bytes)?;
+            tracing::debug!(
+                format = format.name(),
+                seconds = start.elapsed().as_secs_f64(),
+                "output made"
+            );
             let tmp = write_temporary(path, &bytes).map_err(|source| Error::Output {
                 path: path.clone(),
                 source,

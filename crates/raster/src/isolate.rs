@@ -133,6 +133,12 @@ pub fn serve() -> std::io::Result<()> {
         Request::Render { pages, dpi } => {
             let mut result = Ok(());
             pdf::render_each(bytes, &header.options, &pages, dpi, &mut |page| {
+                // The limit is PDFium's: handing the page over waits for
+                // the parent, which takes it when a worker is free (an
+                // OCR'd page can take longer than the limit on a busy
+                // machine).
+                // SAFETY: as in `arm`; 0 cancels the pending alarm.
+                unsafe { libc::alarm(0) };
                 let sent = match page {
                     Ok(p) => {
                         let frame = Frame::Page {

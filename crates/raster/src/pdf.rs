@@ -380,15 +380,21 @@ fn bitmap_to_page_image(bitmap: &PdfBitmap) -> Result<PageImage, Error> {
     let rows = || raw.chunks_exact(stride).map(|row| &row[..w * bpp]);
     let gray =
         bpp == 1 || rows().all(|row| row.chunks_exact(bpp).all(|p| p[0] == p[1] && p[1] == p[2]));
+    // Filled row by row into a buffer of the final size (collecting a
+    // flat_map grows it step by step and copies it each time).
     if gray {
-        let data: Vec<u8> = rows()
-            .flat_map(|row| row.chunks_exact(bpp).map(|p| p[0]))
-            .collect();
+        let mut data = Vec::with_capacity(w * h);
+        for row in rows() {
+            data.extend(row.chunks_exact(bpp).map(|p| p[0]));
+        }
         image::GrayImage::from_raw(w as u32, h as u32, data).map(PageImage::Gray)
     } else {
-        let data: Vec<u8> = rows()
-            .flat_map(|row| row.chunks_exact(bpp).flat_map(|p| [p[2], p[1], p[0]]))
-            .collect();
+        let mut data = vec![0u8; w * h * 3];
+        for (out, row) in data.chunks_exact_mut(w * 3).zip(rows()) {
+            for (o, p) in out.chunks_exact_mut(3).zip(row.chunks_exact(bpp)) {
+                o.copy_from_slice(&[p[2], p[1], p[0]]);
+            }
+        }
         image::RgbImage::from_raw(w as u32, h as u32, data).map(PageImage::Rgb)
     }
     .ok_or_else(|| Error::Corrupt("bitmap size mismatch".into()))

@@ -146,11 +146,11 @@ pub(crate) fn write(
     // borrow from them.
     let mut plain: Vec<Option<Vec<String>>> = Vec::with_capacity(pages.len());
     let mut figure_numbers: Vec<Vec<usize>> = Vec::with_capacity(pages.len());
-    for (index, result) in pages.iter().enumerate() {
+    for (index, (result, laid)) in pages.iter().zip(lay_out(doc, pages)).enumerate() {
         let info = &doc.pages()[index];
+        let laid = laid?;
         match result {
             Some(r) => {
-                let laid = lay_out(doc, index, Some(r), true, false)?;
                 let mut numbers = Vec::new();
                 if let Some(image) = &laid.image {
                     for f in page_figures(&laid.layout) {

@@ -146,10 +146,7 @@ pub(crate) fn write(
     page_image: bool,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
-    let mut laid = Vec::with_capacity(pages.len());
-    for (index, result) in pages.iter().enumerate() {
-        laid.push(lay_out(doc, index, *result, true, page_image)?);
-    }
+    let laid = lay_out(doc, pages).collect::<Result<Vec<_>, _>>()?;
     let slide_size = laid.first().map_or((612.0, 792.0), |p| {
         (
             p.layout.width.clamp(SLIDE_MIN, SLIDE_MAX),

@@ -8,11 +8,19 @@ use image::GrayImage;
 use ocrloom_layout::tables::{self, Table};
 use ocrloom_layout::{figures, Figure, Page, PageInput};
 use ocrloom_ocr::{BBox, PageResult};
-use ocrloom_raster::{Document, RenderDpi};
+use ocrloom_raster::{Document, PageStream, RenderDpi};
 
 /// The resolution PDF pages are rendered at to find and crop figures and
-/// to find tables (image inputs keep their own pixels).
-const FIGURE_DPI: f32 = 150.0;
+/// to find tables: a
+/// scan's own, at most 150 DPI (pages without a scan at 150; image inputs
+/// keep their own pixels). A 72-dpi scan is never enlarged: that made
+/// 4 times its pixels (a 144 MB bitmap for a 2442x3409-point page) and
+/// nothing a figure could show.
+const FIGURE_DPI: RenderDpi = RenderDpi::Native {
+    default: 150.0,
+    min: 50.0,
+    max: 150.0,
+};
 /// The line pitch of a table cell's text, times its font size.
 pub(crate) const CELL_PITCH: f32 = 1.2;
 /// The space between a table cell's edge and its text, left and right,
@@ -34,67 +42,75 @@ pub(crate) struct LaidOutPage {
     pub image: Option<image::DynamicImage>,
 }
 
-/// The layout of page `index` (`result` when it was recognized): figures
-/// and tables are found when `structure` is set (a figure that is mostly a
-/// table's ruling is dropped); the page image is kept when `structure` or
-/// `keep_image` is set.
-pub(crate) fn lay_out(
-    doc: &Document,
-    index: usize,
-    result: Option<&PageResult>,
-    structure: bool,
-    keep_image: bool,
-) -> Result<LaidOutPage, WriteError> {
-    let info = &doc.pages()[index];
-    let size_pt = crate::page_size_pt(info);
-    let Some(r) = result else {
-        let mut empty = PageResult::empty(index, 1, 1, 72.0);
-        empty.width = size_pt.0.max(1.0) as u32;
-        empty.height = size_pt.1.max(1.0) as u32;
-        let layout = Page::build(&PageInput {
-            result: &empty,
-            size_pt,
-            figures: &[],
-        });
-        return Ok(LaidOutPage {
-            layout,
-            image: None,
-        });
-    };
-    if !structure && !keep_image {
-        let layout = Page::build(&PageInput {
-            result: r,
-            size_pt,
-            figures: &[],
-        });
-        return Ok(LaidOutPage {
-            layout,
-            image: None,
-        });
-    }
-    let page = doc.render(index, RenderDpi::Fixed(FIGURE_DPI))?;
-    let gray: GrayImage = page.image.to_gray();
+/// The layout of every page of `doc` in order (`pages[i]` the result of
+/// page `i`, when it was recognized), with the figures and tables of the
+/// recognized pages found on their images (a figure that is mostly a
+/// table's ruling is dropped). Those pages are rendered ahead on a
+/// background thread, all from one opening of the document (in one PDFium
+/// child process when PDFium is isolated), while the pages before them are
+/// laid out.
+pub(crate) fn lay_out<'a>(
+    doc: &'a Document,
+    pages: &'a [Option<&'a PageResult>],
+) -> impl Iterator<Item = Result<LaidOutPage, WriteError>> + 'a {
+    let recognized = (0..pages.len()).filter(|&i| pages[i].is_some()).collect();
+    let mut images: PageStream = doc.stream_pages(recognized, FIGURE_DPI);
+    pages.iter().enumerate().map(move |(index, result)| {
+        let size_pt = crate::page_size_pt(&doc.pages()[index]);
+        match result {
+            Some(r) => {
+                let page = images.next().unwrap_or_else(|| {
+                    Err(ocrloom_raster::Error::Internal(
+                        "the page renderer stopped early".into(),
+                    ))
+                })?;
+                Ok(with_structure(r, size_pt, page.image))
+            }
+            None => Ok(LaidOutPage {
+                layout: unrecognized(index, size_pt),
+                image: None,
+            }),
+        }
+    })
+}
+
+/// The layout of a page that was not recognized: its size, no text.
+fn unrecognized(index: usize, size_pt: (f64, f64)) -> Page {
+    let mut empty = PageResult::empty(index, 1, 1, 72.0);
+    empty.width = size_pt.0.max(1.0) as u32;
+    empty.height = size_pt.1.max(1.0) as u32;
+    Page::build(&PageInput {
+        result: &empty,
+        size_pt,
+        figures: &[],
+    })
+}
+
+/// The layout of the recognized page `r`, its figures and tables found on
+/// `image` (the page rendered for them).
+fn with_structure(
+    r: &PageResult,
+    size_pt: (f64, f64),
+    image: ocrloom_raster::PageImage,
+) -> LaidOutPage {
+    let gray: GrayImage = image.to_gray();
     let (iw, ih) = gray.dimensions();
     let fx = iw as f32 / r.width as f32;
     let fy = ih as f32 / r.height as f32;
-    let mut found = Vec::new();
-    let mut tables = Vec::new();
-    if structure {
-        let words: Vec<figures::TextBox> = r
-            .words()
-            .map(|w| figures::TextBox {
-                bbox: scale(w.bbox, fx, fy),
-                confidence: w.confidence,
-            })
-            .collect();
-        let dpi = r.dpi * fx;
-        found = figures::find(&gray, dpi, &words)
-            .into_iter()
-            .map(|b| scale(b, 1.0 / fx, 1.0 / fy))
-            .collect();
-        tables = tables::detect(r, &gray);
-        found.retain(|f| !tables.iter().any(|t| mostly_inside(*f, t.source)));
-    }
+    let words: Vec<figures::TextBox> = r
+        .words()
+        .map(|w| figures::TextBox {
+            bbox: scale(w.bbox, fx, fy),
+            confidence: w.confidence,
+        })
+        .collect();
+    let dpi = r.dpi * fx;
+    let mut found: Vec<BBox> = figures::find(&gray, dpi, &words)
+        .into_iter()
+        .map(|b| scale(b, 1.0 / fx, 1.0 / fy))
+        .collect();
+    let tables = tables::detect(r, &gray);
+    found.retain(|f| !tables.iter().any(|t| mostly_inside(*f, t.source)));
     let layout = Page::build_with_tables(
         &PageInput {
             result: r,
@@ -103,14 +119,14 @@ pub(crate) fn lay_out(
         },
         tables,
     );
-    let image = match page.image {
+    let image = match image {
         ocrloom_raster::PageImage::Gray(_) => image::DynamicImage::ImageLuma8(gray),
         ocrloom_raster::PageImage::Rgb(rgb) => image::DynamicImage::ImageRgb8(rgb),
     };
-    Ok(LaidOutPage {
+    LaidOutPage {
         layout,
         image: Some(image),
-    })
+    }
 }
 
 /// Whether most of `a`'s area is inside `b`.
