@@ -150,21 +150,39 @@ fn sync_keys(manager: &Manager, keys_file: Option<&std::path::Path>) -> Result<(
     Ok(())
 }
 
+/// `--data-dir`, else the default data folder.
+pub(crate) fn data_dir(arg: Option<&PathBuf>) -> Result<PathBuf, Failure> {
+    match arg {
+        Some(d) => Ok(d.clone()),
+        None => default_data_dir()
+            .ok_or_else(|| Failure::usage("no HOME or XDG_DATA_HOME: give --data-dir".to_owned())),
+    }
+}
+
+/// `--storage`'s bucket with its settings from the environment.
+pub(crate) fn storage(arg: Option<&str>) -> Result<Option<S3Storage>, Failure> {
+    arg.map(S3Storage::from_env)
+        .transpose()
+        .map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// The converter of a node that runs jobs: the default pipeline on `jobs`
+/// threads, pages limited to `page_timeout`.
+pub(crate) fn converter(
+    jobs: Option<usize>,
+    page_timeout: crate::PageTimeout,
+) -> Result<OcrConverter, Failure> {
+    let pipeline = Pipeline::tesseract(jobs).map_err(crate::pipeline_failure)?;
+    let mut options = Options::default();
+    options.settings.page_timeout = page_timeout.0;
+    Ok(OcrConverter::new(pipeline, options))
+}
+
 pub fn run(args: Args) -> Result<(), Failure> {
     // Refuse a bad keys file before the slow start.
     configured_keys(args.keys_file.as_deref())?;
-    let data_dir = match &args.data_dir {
-        Some(d) => d.clone(),
-        None => default_data_dir().ok_or_else(|| {
-            Failure::usage("no HOME or XDG_DATA_HOME: give --data-dir".to_owned())
-        })?,
-    };
-    let s3 = args
-        .storage
-        .as_deref()
-        .map(S3Storage::from_env)
-        .transpose()
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let data_dir = data_dir(args.data_dir.as_ref())?;
+    let s3 = storage(args.storage.as_deref())?;
     let hours = |h: u64| Duration::from_secs(h.saturating_mul(3600));
     let config = Config {
         workers: if args.no_worker {
@@ -181,10 +199,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         s3,
         ..Config::in_dir(&data_dir)
     };
-    let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
-    let mut options = Options::default();
-    options.settings.page_timeout = args.page_timeout.0;
-    let converter = OcrConverter::new(pipeline, options);
+    let converter = converter(args.jobs, args.page_timeout)?;
     let manager =
         Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).with_context(|| {
             let shared = match (&args.database, &args.storage) {

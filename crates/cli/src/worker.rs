@@ -2,8 +2,7 @@
 
 use crate::Failure;
 use anyhow::Context;
-use ocrloom::jobs::{Config, Manager, S3Storage, SystemClock};
-use ocrloom::{OcrConverter, Options, Pipeline};
+use ocrloom::jobs::{Config, Manager, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,18 +56,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let data_dir = match &args.data_dir {
-        Some(d) => d.clone(),
-        None => crate::serve::default_data_dir().ok_or_else(|| {
-            Failure::usage("no HOME or XDG_DATA_HOME: give --data-dir".to_owned())
-        })?,
-    };
-    let s3 = args
-        .storage
-        .as_deref()
-        .map(S3Storage::from_env)
-        .transpose()
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let data_dir = crate::serve::data_dir(args.data_dir.as_ref())?;
+    let s3 = crate::serve::storage(args.storage.as_deref())?;
     let config = Config {
         workers: args
             .jobs
@@ -79,10 +68,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         s3,
         ..Config::in_dir(&data_dir)
     };
-    let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
-    let mut options = Options::default();
-    options.settings.page_timeout = args.page_timeout.0;
-    let converter = OcrConverter::new(pipeline, options);
+    let converter = crate::serve::converter(args.jobs, args.page_timeout)?;
     let manager =
         Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).with_context(|| {
             let shared = if args.storage.is_some() {
