@@ -5,6 +5,7 @@ mod common;
 
 use common::{check_schema, json, TestServer};
 use ocrloom::jobs::Config;
+use ocrloom::ocr::joins_unspaced;
 use ocrloom::{OcrConverter, Options, Pipeline};
 use serde_json::json;
 use std::path::PathBuf;
@@ -185,12 +186,6 @@ fn phototest_tif_to_xlsx_over_http() {
     assert!(xlsx.starts_with(b"PK\x03\x04"), "a zip package");
 }
 
-/// Whether `c` is written without spaces around it (Han, kana, CJK
-/// punctuation and full-width forms).
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF)
-}
-
 #[test]
 fn japanese_through_both_engines_over_http() {
     let converter = OcrConverter::new(
@@ -259,7 +254,7 @@ fn japanese_through_both_engines_over_http() {
         let chars: Vec<char> = text.chars().collect();
         let invented = chars
             .windows(3)
-            .filter(|w| is_cjk(w[0]) && w[1] == ' ' && is_cjk(w[2]))
+            .filter(|w| joins_unspaced(w[0]) && w[1] == ' ' && joins_unspaced(w[2]))
             .count();
         assert_eq!(
             invented, 0,
