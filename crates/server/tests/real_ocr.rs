@@ -17,13 +17,18 @@ fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-#[test]
-fn phototest_tif_to_searchable_pdf_over_http() {
+/// A server with the real pipeline (Tesseract, PP-OCRv5) on an in-memory store.
+fn real_server() -> TestServer {
     let converter = OcrConverter::new(
         Pipeline::tesseract(None).expect("tesseract"),
         Options::default(),
     );
-    let s = TestServer::start(Arc::new(converter), Config::in_memory());
+    TestServer::start(Arc::new(converter), Config::in_memory())
+}
+
+#[test]
+fn phototest_tif_to_searchable_pdf_over_http() {
+    let s = real_server();
     let engines = json(
         s.client
             .get(s.url("/renderocr/engines"))
@@ -91,11 +96,7 @@ fn phototest_tif_to_searchable_pdf_over_http() {
 
 #[test]
 fn phototest_tif_to_docx_over_http() {
-    let converter = OcrConverter::new(
-        Pipeline::tesseract(None).expect("tesseract"),
-        Options::default(),
-    );
-    let s = TestServer::start(Arc::new(converter), Config::in_memory());
+    let s = real_server();
     let engines = json(
         s.client
             .get(s.url("/renderocr/engines"))
@@ -143,11 +144,7 @@ fn phototest_tif_to_docx_over_http() {
 
 #[test]
 fn phototest_tif_to_xlsx_over_http() {
-    let converter = OcrConverter::new(
-        Pipeline::tesseract(None).expect("tesseract"),
-        Options::default(),
-    );
-    let s = TestServer::start(Arc::new(converter), Config::in_memory());
+    let s = real_server();
     let engines = json(
         s.client
             .get(s.url("/renderocr/engines"))
@@ -188,11 +185,7 @@ fn phototest_tif_to_xlsx_over_http() {
 
 #[test]
 fn japanese_through_both_engines_over_http() {
-    let converter = OcrConverter::new(
-        Pipeline::tesseract(None).expect("tesseract"),
-        Options::default(),
-    );
-    let s = TestServer::start(Arc::new(converter), Config::in_memory());
+    let s = real_server();
     let engines = json(
         s.client
             .get(s.url("/renderocr/engines"))
