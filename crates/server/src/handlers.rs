@@ -66,6 +66,43 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Adds the 503 `unavailable` answer to every operation that needs a key:
+/// each reads the job store (the key first of all), which on a shared
+/// database can be out of reach. Operations that list a 503 of their own
+/// keep it (its description names both causes).
+pub(crate) fn document_unavailable(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let response = ResponseBuilder::new()
+        .description(
+            "The database or the object storage cannot be reached (`unavailable`, with `Retry-After`)",
+        )
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorResponse")))
+                .build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                operation
+                    .responses
+                    .responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| response.clone().into());
+            }
+        }
+    }
+}
+
 /// Every route, each registered with its OpenAPI operation; body limits are
 /// per route (layers on a sub-router apply to its routes only).
 pub(crate) fn routes(state: &AppState) -> OpenApiRouter<AppState> {
@@ -542,7 +579,7 @@ async fn engines(State(state): State<AppState>) -> Json<List<Engine>> {
         (status = 413, description = "Body above 64 KiB (`body_too_large`)", body = schema::ErrorResponse),
         (status = 422, description = "`unsupported_format`, `unsupported_conversion` or `unsupported_language`", body = schema::ErrorResponse),
         (status = 429, description = "The user's queued jobs or storage quota is reached (`quota_exceeded`, with `Retry-After`)", body = schema::ErrorResponse),
-        (status = 503, description = "The server is shutting down (`shutting_down`)", body = schema::ErrorResponse),
+        (status = 503, description = "The server is shutting down (`shutting_down`), or its database or object storage cannot be reached (`unavailable`, with `Retry-After`)", body = schema::ErrorResponse),
     ),
     security(("bearer" = []))
 )]

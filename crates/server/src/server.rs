@@ -74,7 +74,8 @@ impl Server {
             openapi: Arc::new(String::new()),
             poll_reads: PollReads::default(),
         };
-        let (router, doc) = routes(&state).split_for_parts();
+        let (router, mut doc) = routes(&state).split_for_parts();
+        crate::handlers::document_unavailable(&mut doc);
         // Serializing a document built from literals cannot fail; an empty
         // object would still be a valid answer if it did.
         let openapi = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));

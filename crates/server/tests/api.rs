@@ -1028,3 +1028,29 @@ fn if_range_serves_the_range_only_for_the_current_etag() {
         );
     }
 }
+
+#[test]
+fn openapi_lists_503_unavailable_wherever_a_key_is_needed() {
+    let s = fake_server();
+    let mut keyed = 0;
+    for (path, item) in s.openapi["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            if operation["security"]
+                .as_array()
+                .is_none_or(|s| s.is_empty())
+            {
+                continue;
+            }
+            keyed += 1;
+            let answer = operation["responses"]["503"]["description"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                answer.contains("`unavailable`"),
+                "{method} {path} does not document 503 unavailable: {answer:?}"
+            );
+        }
+    }
+    // Uploads, files, contents, chunks, jobs, the models list.
+    assert!(keyed >= 10, "{keyed} operations need a key");
+}
