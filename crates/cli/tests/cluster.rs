@@ -14,15 +14,7 @@
 
 mod serve_support;
 
-#[path = "../../jobs/tests/common/pg.rs"]
-#[allow(dead_code)]
-mod pg;
-#[path = "../../jobs/tests/common/s3.rs"]
-#[allow(dead_code)]
-mod s3;
-
-use ocrloom::jobs::S3Storage;
-
+use ocrloom_test_support::s3;
 use reqwest::blocking::{multipart, Client};
 use serde_json::{json, Value};
 use serve_support::{fixtures, temp_dir};
@@ -56,7 +48,7 @@ impl Drop for Node {
 /// What the nodes share: the database and, with S3, the bucket's prefix.
 struct Shared {
     database: String,
-    s3: Option<S3Storage>,
+    s3: Option<s3::Storage>,
 }
 
 /// Starts `ocrloom <args>` and waits for a log line containing `ready`;
@@ -68,10 +60,7 @@ fn start(args: &[&str], data: &Path, shared: &Shared, ready: &str) -> (Node, Str
         command
             .arg("--storage")
             .arg(format!("s3://{}/{}", s3.bucket, s3.prefix))
-            .env(
-                "AWS_ENDPOINT_URL",
-                s3.endpoint.as_deref().expect("endpoint"),
-            )
+            .env("AWS_ENDPOINT_URL", &s3.endpoint)
             .env("AWS_REGION", &s3.region)
             .env("AWS_ACCESS_KEY_ID", &s3.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &s3.secret_access_key)
@@ -151,9 +140,7 @@ fn stored_files(shared: &Shared, data: &Path, client: &Client) -> usize {
     let listing = client
         .get(format!(
             "{}/{}?list-type=2&max-keys=1000&prefix={}/files/",
-            s3.endpoint.as_deref().expect("endpoint"),
-            s3.bucket,
-            s3.prefix
+            s3.endpoint, s3.bucket, s3.prefix
         ))
         .send()
         .expect("list")
@@ -213,12 +200,12 @@ fn submit(client: &Client, base: &str, key: &'static str, name: &str, bytes: &[u
 
 #[test]
 fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once() {
-    if std::env::var("OCRLOOM_TEST_BACKEND").as_deref() != Ok("postgres") {
+    let Some(database) = ocrloom_test_support::database() else {
         return;
-    }
+    };
     let shared = Shared {
-        database: pg::fresh_database(),
-        s3: (std::env::var("OCRLOOM_TEST_STORAGE").as_deref() == Ok("s3")).then(s3::fresh_storage),
+        database,
+        s3: ocrloom_test_support::storage(),
     };
     let data = temp_dir("cluster");
     let keys = data.with_extension("keys");

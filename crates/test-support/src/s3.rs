@@ -9,7 +9,6 @@
 //! unsigned requests through (so the bucket is made with a plain `PUT`);
 //! a signed request with other credentials is refused.
 
-use super::S3Storage;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -154,20 +153,36 @@ pub fn endpoint() -> String {
     format!("http://127.0.0.1:{}", server.port)
 }
 
-/// Storage settings for a new, empty prefix of the test bucket.
-pub fn fresh_storage() -> S3Storage {
-    let endpoint = endpoint();
-    S3Storage {
+/// Where a test keeps its objects on the throwaway server, and the
+/// credentials it accepts (plain HTTP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Storage {
+    /// The server's URL (`http://127.0.0.1:<port>`).
+    pub endpoint: String,
+    /// The bucket ([`BUCKET`]).
+    pub bucket: String,
+    /// A prefix of the test's own, empty at first.
+    pub prefix: String,
+    /// The region (`us-east-1`).
+    pub region: String,
+    /// [`ACCESS_KEY`].
+    pub access_key_id: String,
+    /// [`SECRET_KEY`].
+    pub secret_access_key: String,
+}
+
+/// A new, empty prefix of the test bucket.
+pub fn fresh_storage() -> Storage {
+    Storage {
+        endpoint: endpoint(),
         bucket: BUCKET.to_owned(),
         prefix: format!(
             "t{}-{}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ),
-        endpoint: Some(endpoint),
         region: "us-east-1".to_owned(),
         access_key_id: ACCESS_KEY.to_owned(),
         secret_access_key: SECRET_KEY.to_owned(),
-        allow_http: true,
     }
 }
