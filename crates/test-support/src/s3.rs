@@ -171,6 +171,37 @@ pub struct Storage {
     pub secret_access_key: String,
 }
 
+impl Storage {
+    /// The keys of every object under the prefix (an unsigned listing,
+    /// which the server allows; at most 1000, more is a failure).
+    pub fn keys(&self) -> Vec<String> {
+        let port = self.endpoint.rsplit(':').next().expect("a port");
+        let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        // HTTP/1.0: the body ends with the connection, never chunked.
+        write!(
+            s,
+            "GET /{}?list-type=2&max-keys=1000&prefix={}/ HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n",
+            self.bucket, self.prefix
+        )
+        .expect("request");
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).expect("listing");
+        assert!(
+            answer.starts_with("HTTP/1.") && answer[9..].starts_with("200"),
+            "{answer}"
+        );
+        assert!(!answer.contains("<IsTruncated>true"), "{answer}");
+        answer
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|k| k.split("</Key>").next())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 /// A new, empty prefix of the test bucket.
 pub fn fresh_storage() -> Storage {
     Storage {
