@@ -16,7 +16,7 @@
 mod serve_support;
 
 use ocrloom::jobs::{Config, FakeConverter, Manager, ManualClock, S3Storage, Timestamp};
-use ocrloom_test_support::s3;
+use ocrloom_test_support::{pg, s3};
 use reqwest::blocking::{multipart, Client};
 use serde_json::{json, Value};
 use serve_support::{fixtures, temp_dir};
@@ -371,6 +371,60 @@ fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once
     match &shared.s3 {
         Some(s3) => assert_eq!(s3.keys(), Vec::<String>::new(), "objects left"),
         None => assert_eq!(stored_files(&shared, &data), 0, "contents left"),
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Bad settings fail at start, within seconds, naming the cause and not
+/// the secret: a wrong database password (a server that asks for one over
+/// TCP) and, when the suite runs against S3, a wrong secret key.
+#[test]
+fn a_wrong_database_password_or_s3_secret_fails_at_start_naming_the_cause() {
+    if std::env::var("OCRLOOM_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return;
+    }
+    let server = pg::OwnServer::with_password("right-password");
+    let url = server.fresh_database();
+    postgres::Client::connect(&url, postgres::NoTls).expect("the right password is taken");
+    let data = temp_dir("bad-settings");
+    let refused = |database: &str, s3: Option<&s3::Storage>, secret: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ocrloom"));
+        command.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"]);
+        command.arg(&data);
+        if let Some(s3) = s3 {
+            command
+                .arg("--storage")
+                .arg(format!("s3://{}/{}", s3.bucket, s3.prefix))
+                .env("AWS_ENDPOINT_URL", &s3.endpoint)
+                .env("AWS_ACCESS_KEY_ID", &s3.access_key_id)
+                .env("AWS_SECRET_ACCESS_KEY", secret)
+                .env("AWS_ALLOW_HTTP", "true");
+        }
+        let t = Instant::now();
+        let out = command
+            .env("OCRLOOM_DATABASE", database)
+            .env("NO_COLOR", "1")
+            .env_remove("OCRLOOM_API_KEY")
+            .stdin(Stdio::null())
+            .output()
+            .expect("ocrloom runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(t.elapsed() < Duration::from_secs(20), "{stderr}");
+        assert!(!out.status.success(), "{stderr}");
+        assert_ne!(out.status.code(), Some(101), "a panic: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!stderr.contains(secret), "the secret is printed: {stderr}");
+        stderr
+    };
+    let wrong = url.replace(":right-password@", ":wrong-password@");
+    let stderr = refused(&wrong, None, "wrong-password");
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    if let Some(s3) = ocrloom_test_support::storage() {
+        let stderr = refused(&url, Some(&s3), "not-the-secret");
+        assert!(stderr.contains("the credentials were refused"), "{stderr}");
     }
     let _ = std::fs::remove_dir_all(&data);
 }
