@@ -11,6 +11,8 @@ cargo test --workspace --quiet "$@"
 # throwaway PostgreSQL server (Debian's postgresql) and a throwaway S3 server
 # (SeaweedFS), both started and removed by the tests.
 OCRLOOM_TEST_BACKEND=postgres OCRLOOM_TEST_STORAGE=s3 cargo test --quiet -p ocrloom-jobs "$@"
+# The server's tests too, on the same two stores (about 40 s).
+OCRLOOM_TEST_BACKEND=postgres OCRLOOM_TEST_STORAGE=s3 cargo test --quiet -p ocrloom-server "$@"
 # A cluster on this machine: 2 API nodes and 3 workers on one throwaway
 # PostgreSQL and one S3 server, a worker and a node killed midway (real OCR,
 # about a minute).

@@ -6,7 +6,8 @@
 //! nodes; one worker is killed with SIGKILL in the middle of a job and one
 //! API node too. Every job completes exactly once (one output each, no
 //! duplicate or orphan contents), every upload keeps its SHA-256, and the
-//! jobs of the dead API node are answered by the other.
+//! jobs of the dead API node are answered by the other. Once everything
+//! has expired, a sweep leaves no row and no object behind.
 //!
 //! Runs with the PostgreSQL suites (`OCRLOOM_TEST_BACKEND=postgres`, as
 //! `scripts/test.sh` does); about a minute, 30 s of it the killed worker's
@@ -14,15 +15,8 @@
 
 mod serve_support;
 
-#[path = "../../jobs/tests/common/pg.rs"]
-#[allow(dead_code)]
-mod pg;
-#[path = "../../jobs/tests/common/s3.rs"]
-#[allow(dead_code)]
-mod s3;
-
-use ocrloom::jobs::S3Storage;
-
+use ocrloom::jobs::{Config, FakeConverter, Manager, ManualClock, S3Storage, Timestamp};
+use ocrloom_test_support::{pg, s3};
 use reqwest::blocking::{multipart, Client};
 use serde_json::{json, Value};
 use serve_support::{fixtures, temp_dir};
@@ -32,7 +26,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 const USERS: [(&str, &str); 3] = [
     ("alice", "olk_cluster_alice_0123456789abcdefghij"),
@@ -56,7 +51,7 @@ impl Drop for Node {
 /// What the nodes share: the database and, with S3, the bucket's prefix.
 struct Shared {
     database: String,
-    s3: Option<S3Storage>,
+    s3: Option<s3::Storage>,
 }
 
 /// Starts `ocrloom <args>` and waits for a log line containing `ready`;
@@ -68,10 +63,7 @@ fn start(args: &[&str], data: &Path, shared: &Shared, ready: &str) -> (Node, Str
         command
             .arg("--storage")
             .arg(format!("s3://{}/{}", s3.bucket, s3.prefix))
-            .env(
-                "AWS_ENDPOINT_URL",
-                s3.endpoint.as_deref().expect("endpoint"),
-            )
+            .env("AWS_ENDPOINT_URL", &s3.endpoint)
             .env("AWS_REGION", &s3.region)
             .env("AWS_ACCESS_KEY_ID", &s3.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &s3.secret_access_key)
@@ -140,33 +132,37 @@ fn worker(data: &Path, shared: &Shared) -> Node {
 }
 
 /// How many files have contents: in the bucket (objects under the
-/// prefix, listed with an unsigned request, which the test server allows),
-/// or in the contents folder.
-fn stored_files(shared: &Shared, data: &Path, client: &Client) -> usize {
+/// prefix, every one a file's), or in the contents folder.
+fn stored_files(shared: &Shared, data: &Path) -> usize {
     let Some(s3) = &shared.s3 else {
         return std::fs::read_dir(data.join("files"))
             .expect("contents")
             .count();
     };
-    let listing = client
-        .get(format!(
-            "{}/{}?list-type=2&max-keys=1000&prefix={}/files/",
-            s3.endpoint.as_deref().expect("endpoint"),
-            s3.bucket,
-            s3.prefix
-        ))
-        .send()
-        .expect("list")
-        .text()
-        .expect("xml");
-    assert!(!listing.contains("<IsTruncated>true"), "{listing}");
-    let files: HashSet<&str> = listing
-        .split("<Key>")
-        .skip(1)
-        .filter_map(|k| k.split("</Key>").next())
+    let keys = s3.keys();
+    let files_prefix = format!("{}/files/", s3.prefix);
+    assert!(
+        keys.iter().all(|k| k.starts_with(&files_prefix)),
+        "objects besides the files' contents: {keys:?}"
+    );
+    let files: HashSet<&str> = keys
+        .iter()
         .filter_map(|key| key.split('/').rev().nth(1))
         .collect();
     files.len()
+}
+
+/// The manager's settings for the shared prefix.
+fn s3_storage(s3: &s3::Storage) -> S3Storage {
+    S3Storage {
+        bucket: s3.bucket.clone(),
+        prefix: s3.prefix.clone(),
+        endpoint: Some(s3.endpoint.clone()),
+        region: s3.region.clone(),
+        access_key_id: s3.access_key_id.clone(),
+        secret_access_key: s3.secret_access_key.clone(),
+        allow_http: true,
+    }
 }
 
 struct Submitted {
@@ -213,12 +209,12 @@ fn submit(client: &Client, base: &str, key: &'static str, name: &str, bytes: &[u
 
 #[test]
 fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once() {
-    if std::env::var("OCRLOOM_TEST_BACKEND").as_deref() != Ok("postgres") {
+    let Some(database) = ocrloom_test_support::database() else {
         return;
-    }
+    };
     let shared = Shared {
-        database: pg::fresh_database(),
-        s3: (std::env::var("OCRLOOM_TEST_STORAGE").as_deref() == Ok("s3")).then(s3::fresh_storage),
+        database,
+        s3: ocrloom_test_support::storage(),
     };
     let data = temp_dir("cluster");
     let keys = data.with_extension("keys");
@@ -331,7 +327,7 @@ fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once
         (row.get(0), row.get(1), row.get(2), row.get(3));
     assert_eq!((out_rows, completed), (JOBS as i64, JOBS as i64));
     assert!(retried >= 1, "the killed worker's job ran again");
-    let contents = stored_files(&shared, &data, &client);
+    let contents = stored_files(&shared, &data);
     assert_eq!(contents as i64, file_rows, "orphan or missing contents");
 
     // The rest stop cleanly.
@@ -339,6 +335,96 @@ fn two_api_nodes_three_workers_a_worker_and_a_node_killed_every_job_exactly_once
         let pid = w.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         assert!(w.child.wait().expect("exit").success());
+    }
+
+    // Two days later (retention is 24 h) a node's sweeper removes every
+    // job and file, and their contents: nothing is left behind.
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let later = Timestamp::from_unix(i64::try_from(now).expect("a date") + 2 * 86_400);
+    let sweeper = Manager::new(
+        Config {
+            workers: 0,
+            database: Some(shared.database.clone()),
+            s3: shared.s3.as_ref().map(s3_storage),
+            ..Config::in_dir(&data)
+        },
+        Arc::new(FakeConverter::new()),
+        Arc::new(ManualClock::new(later)),
+    )
+    .expect("a node starts");
+    let swept = sweeper.sweep_expired().expect("sweep");
+    assert_eq!(
+        (swept.jobs as i64, swept.files as i64),
+        (JOBS as i64, file_rows)
+    );
+    drop(sweeper);
+    let row = db
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM files), (SELECT COUNT(*) FROM jobs)",
+            &[],
+        )
+        .expect("counts");
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (0, 0));
+    match &shared.s3 {
+        Some(s3) => assert_eq!(s3.keys(), Vec::<String>::new(), "objects left"),
+        None => assert_eq!(stored_files(&shared, &data), 0, "contents left"),
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Bad settings fail at start, within seconds, naming the cause and not
+/// the secret: a wrong database password (a server that asks for one over
+/// TCP) and, when the suite runs against S3, a wrong secret key.
+#[test]
+fn a_wrong_database_password_or_s3_secret_fails_at_start_naming_the_cause() {
+    if std::env::var("OCRLOOM_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return;
+    }
+    let server = pg::OwnServer::with_password("right-password");
+    let url = server.fresh_database();
+    postgres::Client::connect(&url, postgres::NoTls).expect("the right password is taken");
+    let data = temp_dir("bad-settings");
+    let refused = |database: &str, s3: Option<&s3::Storage>, secret: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ocrloom"));
+        command.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"]);
+        command.arg(&data);
+        if let Some(s3) = s3 {
+            command
+                .arg("--storage")
+                .arg(format!("s3://{}/{}", s3.bucket, s3.prefix))
+                .env("AWS_ENDPOINT_URL", &s3.endpoint)
+                .env("AWS_ACCESS_KEY_ID", &s3.access_key_id)
+                .env("AWS_SECRET_ACCESS_KEY", secret)
+                .env("AWS_ALLOW_HTTP", "true");
+        }
+        let t = Instant::now();
+        let out = command
+            .env("OCRLOOM_DATABASE", database)
+            .env("NO_COLOR", "1")
+            .env_remove("OCRLOOM_API_KEY")
+            .stdin(Stdio::null())
+            .output()
+            .expect("ocrloom runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(t.elapsed() < Duration::from_secs(20), "{stderr}");
+        assert!(!out.status.success(), "{stderr}");
+        assert_ne!(out.status.code(), Some(101), "a panic: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!stderr.contains(secret), "the secret is printed: {stderr}");
+        stderr
+    };
+    let wrong = url.replace(":right-password@", ":wrong-password@");
+    let stderr = refused(&wrong, None, "wrong-password");
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    if let Some(s3) = ocrloom_test_support::storage() {
+        let stderr = refused(&url, Some(&s3), "not-the-secret");
+        assert!(stderr.contains("the credentials were refused"), "{stderr}");
     }
     let _ = std::fs::remove_dir_all(&data);
 }

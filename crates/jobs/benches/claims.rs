@@ -7,16 +7,13 @@
 //! the queue is not the limit for hundreds of workers.
 //!
 //! Runs on a throwaway PostgreSQL server started here (as the tests do,
-//! `tests/common/pg.rs`).
+//! `ocrloom-test-support`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ocrloom_jobs::{Config, CreateJobRequest, Durability, FakeConverter, Manager, SystemClock};
+use ocrloom_test_support::pg;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-#[path = "../tests/common/pg.rs"]
-#[allow(dead_code)]
-mod pg;
 
 const JOBS: usize = 320;
 const CLAIMERS: usize = 16;

@@ -7,10 +7,11 @@
 
 mod common;
 
-use common::{pg, request, PDF};
+use common::{request, PDF};
 use ocrloom_jobs::{
     Config, Durability, ErrorCode, FakeConverter, JobStatus, Manager, SystemClock, UserId,
 };
+use ocrloom_test_support::pg;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{check_schema, error, fake_pdf, fake_server, json, TestServer};
+use common::{base_config, check_schema, error, fake_pdf, fake_server, json, TestServer};
 use ocrloom_jobs::{Config, FakeConverter};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -224,7 +224,7 @@ fn every_error_code_the_server_produces() {
     let config = Config {
         max_file_size: 64 * 1024,
         max_chunk_size: 1024,
-        ..Config::in_memory()
+        ..base_config()
     };
     let s = TestServer::start(Arc::new(FakeConverter::new()), config);
     let k = s.alice.clone();
@@ -750,10 +750,13 @@ fn openapi_lists_exactly_the_routes_served() {
 fn graceful_shutdown_answers_long_polls_and_requeues_running_jobs() {
     let dir = std::env::temp_dir().join(format!("ocrloom-server-shutdown-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let config = || Config {
+    // The restart finds the same database and bucket prefix, if any.
+    let base = Config {
         durability: ocrloom_jobs::Durability::NoSync,
-        ..Config::in_dir(&dir)
+        storage: ocrloom_jobs::Storage::Dir(dir.clone()),
+        ..base_config()
     };
+    let config = || base.clone();
     let s = TestServer::start(Arc::new(FakeConverter::new()), config());
     let f = s.upload_ok(
         &s.alice,
@@ -826,7 +829,7 @@ fn a_long_poll_whose_key_is_revoked_answers_401_at_its_next_wake_up() {
         Arc::new(FakeConverter::new()),
         Config {
             workers: 1,
-            ..Config::in_memory()
+            ..base_config()
         },
     );
     let first = s.upload_ok(&s.alice, "a.pdf", fake_pdf("FAKE:delay_ms=1500"));
@@ -877,7 +880,7 @@ fn quotas_answer_429_with_retry_after_and_inputs_of_jobs_are_immutable() {
             workers: 0,
             max_queued_jobs_per_user: 2,
             max_stored_bytes_per_user: 1000,
-            ..Config::in_memory()
+            ..base_config()
         },
     );
     let mut first = fake_pdf("");

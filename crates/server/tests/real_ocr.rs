@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::{check_schema, json, TestServer};
-use ocrloom::jobs::Config;
+use common::{base_config, check_schema, json, TestServer};
 use ocrloom::ocr::joins_unspaced;
 use ocrloom::{OcrConverter, Options, Pipeline};
 use serde_json::json;
@@ -17,13 +16,14 @@ fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// A server with the real pipeline (Tesseract, PP-OCRv5) on an in-memory store.
+/// A server with the real pipeline (Tesseract, PP-OCRv5) on the stores the
+/// suite runs against.
 fn real_server() -> TestServer {
     let converter = OcrConverter::new(
         Pipeline::tesseract(None).expect("tesseract"),
         Options::default(),
     );
-    TestServer::start(Arc::new(converter), Config::in_memory())
+    TestServer::start(Arc::new(converter), base_config())
 }
 
 #[test]

@@ -353,14 +353,25 @@ pub(crate) fn format_of(s: &str) -> Option<Format> {
     Format::ALL.into_iter().find(|f| f.name() == s)
 }
 
-#[cfg(test)]
-use crate::config::S3Storage;
-
 /// The tests' throwaway S3 server.
 #[cfg(test)]
-#[path = "../../tests/common/s3.rs"]
-#[allow(dead_code)]
-mod s3_server;
+mod s3_server {
+    use crate::config::S3Storage;
+
+    /// Settings for a new, empty prefix of its bucket.
+    pub(crate) fn fresh_storage() -> S3Storage {
+        let s = ocrloom_test_support::s3::fresh_storage();
+        S3Storage {
+            bucket: s.bucket,
+            prefix: s.prefix,
+            endpoint: Some(s.endpoint),
+            region: s.region,
+            access_key_id: s.access_key_id,
+            secret_access_key: s.secret_access_key,
+            allow_http: true,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

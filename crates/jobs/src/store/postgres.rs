@@ -928,12 +928,6 @@ fn attempt_of(claim: &Claim) -> i32 {
     i32::try_from(claim.attempt).unwrap_or(i32::MAX)
 }
 
-/// The tests' throwaway PostgreSQL server.
-#[cfg(test)]
-#[path = "../../tests/common/pg.rs"]
-#[allow(dead_code)]
-mod pg;
-
 #[cfg(test)]
 mod tests {
     //! Leases, attempts and start-up errors, on a throwaway PostgreSQL
@@ -945,7 +939,7 @@ mod tests {
     use ocrloom_detect::Format;
     use std::time::Instant;
 
-    use super::pg;
+    use ocrloom_test_support::pg;
 
     const T: Timestamp = Timestamp::from_unix(1_776_058_324);
 

@@ -1,14 +1,11 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use ocrloom_jobs::S3Storage;
 use ocrloom_jobs::{
     Config, Converter, CreateJobRequest, FakeConverter, Manager, ManualClock, Timestamp, UserId,
 };
 use std::sync::Arc;
-
-pub mod pg;
-pub mod s3;
-pub use ocrloom_jobs::S3Storage;
 
 /// The configuration every test starts from: in memory, with the stores
 /// the suite runs against. `OCRLOOM_TEST_BACKEND=postgres` runs the same
@@ -17,20 +14,23 @@ pub use ocrloom_jobs::S3Storage;
 /// keeps the contents in S3 (a throwaway server, a fresh prefix per
 /// manager), otherwise in the data folder.
 pub fn base_config() -> Config {
-    let database = match std::env::var("OCRLOOM_TEST_BACKEND").as_deref() {
-        Ok("postgres") => Some(pg::fresh_database()),
-        Ok("sqlite") | Err(_) => None,
-        Ok(other) => panic!("OCRLOOM_TEST_BACKEND={other}: use sqlite or postgres"),
-    };
-    let s3 = match std::env::var("OCRLOOM_TEST_STORAGE").as_deref() {
-        Ok("s3") => Some(s3::fresh_storage()),
-        Ok("folder") | Err(_) => None,
-        Ok(other) => panic!("OCRLOOM_TEST_STORAGE={other}: use folder or s3"),
-    };
     Config {
-        database,
-        s3,
+        database: ocrloom_test_support::database(),
+        s3: ocrloom_test_support::storage().map(s3_storage),
         ..Config::in_memory()
+    }
+}
+
+/// The manager's settings for a prefix of the throwaway S3 server.
+fn s3_storage(s: ocrloom_test_support::s3::Storage) -> S3Storage {
+    S3Storage {
+        bucket: s.bucket,
+        prefix: s.prefix,
+        endpoint: Some(s.endpoint),
+        region: s.region,
+        access_key_id: s.access_key_id,
+        secret_access_key: s.secret_access_key,
+        allow_http: true,
     }
 }
 

@@ -1,7 +1,7 @@
 //! A server on 127.0.0.1:0 in a background runtime, and a blocking client.
 #![allow(dead_code)]
 
-use ocrloom_jobs::{Config, Converter, FakeConverter, Manager, SystemClock};
+use ocrloom_jobs::{Config, Converter, FakeConverter, Manager, S3Storage, SystemClock};
 use ocrloom_server::{Server, ServerOptions};
 use reqwest::blocking::{multipart, Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -26,7 +26,29 @@ pub fn fake_pdf(directives: &str) -> Vec<u8> {
 }
 
 pub fn fake_server() -> TestServer {
-    TestServer::start(Arc::new(FakeConverter::new()), Config::in_memory())
+    TestServer::start(Arc::new(FakeConverter::new()), base_config())
+}
+
+/// The configuration every test starts from: in memory, with the stores
+/// the suite runs against. `OCRLOOM_TEST_BACKEND=postgres` runs the same
+/// tests against PostgreSQL (a throwaway server, a fresh database per
+/// server), otherwise the embedded SQLite store; `OCRLOOM_TEST_STORAGE=s3`
+/// keeps the contents in S3 (a throwaway server, a fresh prefix per
+/// server), otherwise in the data folder.
+pub fn base_config() -> Config {
+    Config {
+        database: ocrloom_test_support::database(),
+        s3: ocrloom_test_support::storage().map(|s| S3Storage {
+            bucket: s.bucket,
+            prefix: s.prefix,
+            endpoint: Some(s.endpoint),
+            region: s.region,
+            access_key_id: s.access_key_id,
+            secret_access_key: s.secret_access_key,
+            allow_http: true,
+        }),
+        ..Config::in_memory()
+    }
 }
 
 impl TestServer {

@@ -9,7 +9,6 @@
 //! unsigned requests through (so the bucket is made with a plain `PUT`);
 //! a signed request with other credentials is refused.
 
-use super::S3Storage;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -154,20 +153,67 @@ pub fn endpoint() -> String {
     format!("http://127.0.0.1:{}", server.port)
 }
 
-/// Storage settings for a new, empty prefix of the test bucket.
-pub fn fresh_storage() -> S3Storage {
-    let endpoint = endpoint();
-    S3Storage {
+/// Where a test keeps its objects on the throwaway server, and the
+/// credentials it accepts (plain HTTP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Storage {
+    /// The server's URL (`http://127.0.0.1:<port>`).
+    pub endpoint: String,
+    /// The bucket ([`BUCKET`]).
+    pub bucket: String,
+    /// A prefix of the test's own, empty at first.
+    pub prefix: String,
+    /// The region (`us-east-1`).
+    pub region: String,
+    /// [`ACCESS_KEY`].
+    pub access_key_id: String,
+    /// [`SECRET_KEY`].
+    pub secret_access_key: String,
+}
+
+impl Storage {
+    /// The keys of every object under the prefix (an unsigned listing,
+    /// which the server allows; at most 1000, more is a failure).
+    pub fn keys(&self) -> Vec<String> {
+        let port = self.endpoint.rsplit(':').next().expect("a port");
+        let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        // HTTP/1.0: the body ends with the connection, never chunked.
+        write!(
+            s,
+            "GET /{}?list-type=2&max-keys=1000&prefix={}/ HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n",
+            self.bucket, self.prefix
+        )
+        .expect("request");
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).expect("listing");
+        assert!(
+            answer.starts_with("HTTP/1.") && answer[9..].starts_with("200"),
+            "{answer}"
+        );
+        assert!(!answer.contains("<IsTruncated>true"), "{answer}");
+        answer
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|k| k.split("</Key>").next())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// A new, empty prefix of the test bucket.
+pub fn fresh_storage() -> Storage {
+    Storage {
+        endpoint: endpoint(),
         bucket: BUCKET.to_owned(),
         prefix: format!(
             "t{}-{}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ),
-        endpoint: Some(endpoint),
         region: "us-east-1".to_owned(),
         access_key_id: ACCESS_KEY.to_owned(),
         secret_access_key: SECRET_KEY.to_owned(),
-        allow_http: true,
     }
 }

@@ -57,15 +57,45 @@ fn free_port() -> u16 {
 struct Server {
     port: u16,
     dir: PathBuf,
+    /// The `postgres` user's password over TCP; `None`: no password asked.
+    password: Option<String>,
 }
 
-fn start() -> Server {
+impl Server {
+    /// The URL of database `name`, as the `postgres` user.
+    fn url(&self, name: &str) -> String {
+        let password = self
+            .password
+            .as_deref()
+            .map(|p| format!(":{p}"))
+            .unwrap_or_default();
+        format!(
+            "postgres://postgres{password}@127.0.0.1:{}/{name}",
+            self.port
+        )
+    }
+}
+
+fn start(password: Option<&str>) -> Server {
     let dir = tempfile::Builder::new()
         .prefix("ocrloom-pg-")
         .tempdir()
         .expect("temporary folder")
         .keep();
     let data = dir.join("data");
+    let auth = match password {
+        // Over TCP only with the password; the local socket stays open.
+        Some(password) => {
+            let file = dir.join("password");
+            std::fs::write(&file, password).expect("password file");
+            vec![
+                "--auth-local=trust".to_owned(),
+                "--auth-host=scram-sha-256".to_owned(),
+                format!("--pwfile={}", file.display()),
+            ]
+        }
+        None => vec!["-A".to_owned(), "trust".to_owned()],
+    };
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         let ok = Command::new("chown")
@@ -76,16 +106,8 @@ fn start() -> Server {
         assert!(ok.success(), "chown of {}", dir.display());
     }
     let out = as_postgres(&bin("initdb"))
-        .args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "--no-sync",
-            "-E",
-            "UTF8",
-            "-D",
-        ])
+        .args(&auth)
+        .args(["-U", "postgres", "--no-sync", "-E", "UTF8", "-D"])
         .arg(&data)
         .output()
         .expect("initdb runs (is the postgresql package installed? scripts/setup.sh)");
@@ -124,7 +146,11 @@ fn start() -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("watcher starts");
-    Server { port, dir }
+    Server {
+        port,
+        dir,
+        password: password.map(str::to_owned),
+    }
 }
 
 /// Starts the server of `dir` (its data in `dir/data`) on `port`.
@@ -150,18 +176,18 @@ fn pg_ctl_start(dir: &Path, port: u16) {
     );
 }
 
-fn create_database(port: u16) -> String {
+fn create_database(server: &Server) -> String {
     let name = format!(
         "t{}_{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
-    let admin = format!("postgres://postgres@127.0.0.1:{port}/postgres");
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("admin connection");
+    let mut client = postgres::Client::connect(&server.url("postgres"), postgres::NoTls)
+        .expect("admin connection");
     client
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("create database");
-    format!("postgres://postgres@127.0.0.1:{port}/{name}")
+    server.url(&name)
 }
 
 /// A throwaway server of a test's own, which it may stop and start again
@@ -171,12 +197,19 @@ pub struct OwnServer(Server);
 impl OwnServer {
     /// Starts a new server.
     pub fn start() -> Self {
-        OwnServer(start())
+        OwnServer(start(None))
+    }
+
+    /// Starts a new server that asks for `password` over TCP (SCRAM), as
+    /// a production server does; the URLs of [`OwnServer::fresh_database`]
+    /// carry it.
+    pub fn with_password(password: &str) -> Self {
+        OwnServer(start(Some(password)))
     }
 
     /// The URL of a new, empty database on it.
     pub fn fresh_database(&self) -> String {
-        create_database(self.0.port)
+        create_database(&self.0)
     }
 
     /// Stops the server (`pg_ctl stop -m fast`: connections are cut).
@@ -202,15 +235,15 @@ impl OwnServer {
     /// Cuts every client connection to `url`'s database, as a network
     /// failure or a server restart would.
     pub fn cut_connections(&self, url: &str) {
-        cut_connections(self.0.port, url);
+        cut_connections(&self.0, url);
     }
 }
 
-/// Cuts every client connection to `url`'s database on the server at `port`.
-fn cut_connections(port: u16, url: &str) {
+/// Cuts every client connection to `url`'s database on `server`.
+fn cut_connections(server: &Server, url: &str) {
     let name = url.rsplit('/').next().expect("a database name");
-    let admin = format!("postgres://postgres@127.0.0.1:{port}/postgres");
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("admin connection");
+    let mut client = postgres::Client::connect(&server.url("postgres"), postgres::NoTls)
+        .expect("admin connection");
     client
         .execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
@@ -221,7 +254,7 @@ fn cut_connections(port: u16, url: &str) {
 
 /// Cuts every client connection to `url`'s database on the shared server.
 pub fn cut_shared_connections(url: &str) {
-    cut_connections(SERVER.get_or_init(start).port, url);
+    cut_connections(shared(), url);
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
@@ -230,5 +263,10 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 /// The URL of a new, empty database on the throwaway server (started at
 /// the first call).
 pub fn fresh_database() -> String {
-    create_database(SERVER.get_or_init(start).port)
+    create_database(shared())
+}
+
+/// The shared server, started at the first call.
+fn shared() -> &'static Server {
+    SERVER.get_or_init(|| start(None))
 }
