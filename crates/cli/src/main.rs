@@ -92,6 +92,23 @@ impl Failure {
         }
     }
 
+    /// The job manager could not start (`what` failed): the code is the
+    /// manager's (`unavailable` for a database or a bucket that cannot be
+    /// reached or refuses the credentials), the message has every cause.
+    pub fn starting(what: String, e: ocrloom::jobs::Error) -> Self {
+        let mut message = format!("{what}: {e}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        Failure {
+            code: e.code().as_str(),
+            message,
+            exit: ocrloom::jobs::EXIT_FAILURE,
+        }
+    }
+
     /// A file that could not be read or written (`io_error`, exit code 1).
     pub fn io(message: String) -> Self {
         Failure {

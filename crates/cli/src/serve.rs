@@ -150,6 +150,17 @@ fn sync_keys(manager: &Manager, keys_file: Option<&std::path::Path>) -> Result<(
     Ok(())
 }
 
+/// What a node opens at start, for its error message.
+pub(crate) fn opening(database: bool, storage: bool, data_dir: &std::path::Path) -> String {
+    let shared = match (database, storage) {
+        (false, false) => "",
+        (true, false) => "the database and ",
+        (false, true) => "the object storage and ",
+        (true, true) => "the database, the object storage and ",
+    };
+    format!("opening {shared}the data folder {}", data_dir.display())
+}
+
 /// `--data-dir`, else the default data folder.
 pub(crate) fn data_dir(arg: Option<&PathBuf>) -> Result<PathBuf, Failure> {
     match arg {
@@ -201,14 +212,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let converter = converter(args.jobs, args.page_timeout)?;
     let manager =
-        Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).with_context(|| {
-            let shared = match (&args.database, &args.storage) {
-                (None, None) => "",
-                (Some(_), None) => "the database and ",
-                (None, Some(_)) => "the object storage and ",
-                (Some(_), Some(_)) => "the database, the object storage and ",
-            };
-            format!("opening {shared}the data folder {}", data_dir.display())
+        Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).map_err(|e| {
+            Failure::starting(
+                opening(args.database.is_some(), args.storage.is_some(), &data_dir),
+                e,
+            )
         })?;
     sync_keys(&manager, args.keys_file.as_deref())?;
     tracing::info!("ready");

@@ -70,15 +70,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let converter = crate::serve::converter(args.jobs, args.page_timeout)?;
     let manager =
-        Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).with_context(|| {
-            let shared = if args.storage.is_some() {
-                "the database, the object storage"
-            } else {
-                "the database"
-            };
-            format!(
-                "opening {shared} and the data folder {}",
-                data_dir.display()
+        Manager::new(config, Arc::new(converter), Arc::new(SystemClock)).map_err(|e| {
+            Failure::starting(
+                crate::serve::opening(true, args.storage.is_some(), &data_dir),
+                e,
             )
         })?;
     tracing::info!(workers = manager.config().workers, "worker ready");

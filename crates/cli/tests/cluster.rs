@@ -419,11 +419,16 @@ fn a_wrong_database_password_or_s3_secret_fails_at_start_naming_the_cause() {
     let wrong = url.replace(":right-password@", ":wrong-password@");
     let stderr = refused(&wrong, None, "wrong-password");
     assert!(
+        stderr.contains("error: unavailable: opening the database"),
+        "{stderr}"
+    );
+    assert!(
         stderr.contains("password authentication failed"),
         "{stderr}"
     );
     if let Some(s3) = ocrloom_test_support::storage() {
         let stderr = refused(&url, Some(&s3), "not-the-secret");
+        assert!(stderr.contains("error: unavailable: opening"), "{stderr}");
         assert!(stderr.contains("the credentials were refused"), "{stderr}");
     }
     let _ = std::fs::remove_dir_all(&data);

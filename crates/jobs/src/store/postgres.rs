@@ -58,22 +58,25 @@ pub(crate) const JOB_CHANNEL: &str = "ocrloom_job";
 /// idle workers on every node look at once.
 pub(crate) const QUEUE_CHANNEL: &str = "ocrloom_queue";
 
-/// Whether a driver error means the database cannot be reached now: no
-/// connection, a lost one, a timeout, or a server shutting down (SQLSTATE
-/// class 08 and 57P01..57P03). Other errors are the database's answers.
+/// Whether a driver error means the database cannot be used now: no
+/// connection, a lost one, a timeout, a server shutting down, or one that
+/// refuses the credentials (SQLSTATE classes 08 and 28, 57P01..57P03).
+/// Other errors are the database's answers.
 pub(crate) fn is_unreachable(e: &postgres::Error) -> bool {
     if e.is_closed() {
         return true;
     }
     if let Some(state) = e.code() {
         let code = state.code();
-        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03");
+        return code.starts_with("08")
+            || code.starts_with("28")
+            || matches!(code, "57P01" | "57P02" | "57P03");
     }
     std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
 /// Maps a driver error: [`Error::Unavailable`] when the database cannot be
-/// reached (see [`is_unreachable`]), else [`Error::Database`].
+/// used (see [`is_unreachable`]), else [`Error::Database`].
 fn pg(context: &'static str) -> impl FnOnce(postgres::Error) -> Error {
     move |e| {
         if is_unreachable(&e) {
