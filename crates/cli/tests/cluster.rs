@@ -60,14 +60,7 @@ fn start(args: &[&str], data: &Path, shared: &Shared, ready: &str) -> (Node, Str
     let mut command = Command::new(env!("CARGO_BIN_EXE_ocrloom"));
     command.args(args);
     if let Some(s3) = &shared.s3 {
-        command
-            .arg("--storage")
-            .arg(format!("s3://{}/{}", s3.bucket, s3.prefix))
-            .env("AWS_ENDPOINT_URL", &s3.endpoint)
-            .env("AWS_REGION", &s3.region)
-            .env("AWS_ACCESS_KEY_ID", &s3.access_key_id)
-            .env("AWS_SECRET_ACCESS_KEY", &s3.secret_access_key)
-            .env("AWS_ALLOW_HTTP", "true");
+        command.arg("--storage").arg(s3.url()).envs(s3.vars());
     }
     let mut child = command
         .arg("--data-dir")
@@ -394,11 +387,9 @@ fn a_wrong_database_password_or_s3_secret_fails_at_start_naming_the_cause() {
         if let Some(s3) = s3 {
             command
                 .arg("--storage")
-                .arg(format!("s3://{}/{}", s3.bucket, s3.prefix))
-                .env("AWS_ENDPOINT_URL", &s3.endpoint)
-                .env("AWS_ACCESS_KEY_ID", &s3.access_key_id)
-                .env("AWS_SECRET_ACCESS_KEY", secret)
-                .env("AWS_ALLOW_HTTP", "true");
+                .arg(s3.url())
+                .envs(s3.vars())
+                .env("AWS_SECRET_ACCESS_KEY", secret);
         }
         let t = Instant::now();
         let out = command

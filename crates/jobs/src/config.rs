@@ -45,7 +45,14 @@ impl S3Storage {
     /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL` and
     /// `AWS_ALLOW_HTTP` (`true` for a plain-HTTP endpoint).
     pub fn from_env(url: &str) -> Result<S3Storage, Error> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self::from_vars(url, |k| std::env::var(k).ok())
+    }
+
+    /// [`S3Storage::from_env`] with the variables read by `var` (an empty
+    /// value counts as unset): for settings that do not come from this
+    /// process's environment, such as the tests' throwaway server's.
+    pub fn from_vars(url: &str, var: impl Fn(&str) -> Option<String>) -> Result<S3Storage, Error> {
+        let var = |k: &str| var(k).filter(|v| !v.is_empty());
         let (bucket, prefix) = url
             .strip_prefix("s3://")
             .map(|rest| rest.split_once('/').unwrap_or((rest, "")))

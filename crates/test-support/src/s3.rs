@@ -172,6 +172,32 @@ pub struct Storage {
 }
 
 impl Storage {
+    /// Its location as `--storage` takes it: `s3://bucket/prefix`.
+    pub fn url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+
+    /// The standard variables that reach it (`AWS_ENDPOINT_URL`, the
+    /// region, the key pair, `AWS_ALLOW_HTTP=true`), as a node's
+    /// environment takes them.
+    pub fn vars(&self) -> [(&'static str, String); 5] {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_REGION", self.region.clone()),
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key.clone()),
+            ("AWS_ALLOW_HTTP", "true".to_owned()),
+        ]
+    }
+
+    /// The value of `name` among [`Storage::vars`].
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.vars()
+            .into_iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+
     /// The keys of every object under the prefix (an unsigned listing,
     /// which the server allows; at most 1000, more is a failure).
     pub fn keys(&self) -> Vec<String> {

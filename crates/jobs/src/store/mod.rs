@@ -361,15 +361,7 @@ mod s3_server {
     /// Settings for a new, empty prefix of its bucket.
     pub(crate) fn fresh_storage() -> S3Storage {
         let s = ocrloom_test_support::s3::fresh_storage();
-        S3Storage {
-            bucket: s.bucket,
-            prefix: s.prefix,
-            endpoint: Some(s.endpoint),
-            region: s.region,
-            access_key_id: s.access_key_id,
-            secret_access_key: s.secret_access_key,
-            allow_http: true,
-        }
+        S3Storage::from_vars(&s.url(), |k| s.var(k)).expect("the test server's settings")
     }
 }
 

@@ -23,15 +23,7 @@ pub fn base_config() -> Config {
 
 /// The manager's settings for a prefix of the throwaway S3 server.
 fn s3_storage(s: ocrloom_test_support::s3::Storage) -> S3Storage {
-    S3Storage {
-        bucket: s.bucket,
-        prefix: s.prefix,
-        endpoint: Some(s.endpoint),
-        region: s.region,
-        access_key_id: s.access_key_id,
-        secret_access_key: s.secret_access_key,
-        allow_http: true,
-    }
+    S3Storage::from_vars(&s.url(), |k| s.var(k)).expect("the test server's settings")
 }
 
 /// 2026-04-13T05:32:04Z, the API document's example instant.

@@ -38,14 +38,8 @@ pub fn fake_server() -> TestServer {
 pub fn base_config() -> Config {
     Config {
         database: ocrloom_test_support::database(),
-        s3: ocrloom_test_support::storage().map(|s| S3Storage {
-            bucket: s.bucket,
-            prefix: s.prefix,
-            endpoint: Some(s.endpoint),
-            region: s.region,
-            access_key_id: s.access_key_id,
-            secret_access_key: s.secret_access_key,
-            allow_http: true,
+        s3: ocrloom_test_support::storage().map(|s| {
+            S3Storage::from_vars(&s.url(), |k| s.var(k)).expect("the test server's settings")
         }),
         ..Config::in_memory()
     }
