@@ -128,6 +128,12 @@ pub struct Config {
     pub job_timeout: Option<Duration>,
     /// How often the background sweeper removes expired data (real time).
     pub sweep_interval: Duration,
+    /// Contents that no file names and that were last written longer ago
+    /// than this are orphans (a node stopped between storing a content and
+    /// recording it): the sweeper looks for them this often (real time)
+    /// and removes them. Uploads and outputs are recorded as soon as they
+    /// are stored, so an hour leaves a wide margin.
+    pub orphan_grace: Duration,
     /// Jobs one user may have queued (not yet running); past it job
     /// creation answers `quota_exceeded`.
     pub max_queued_jobs_per_user: usize,
@@ -152,6 +158,7 @@ impl Default for Config {
             max_chunk_size: 5 * 1024 * 1024,
             job_timeout: None,
             sweep_interval: Duration::from_secs(60),
+            orphan_grace: Duration::from_secs(3600),
             max_queued_jobs_per_user: 100,
             max_stored_bytes_per_user: 2 << 30,
         }

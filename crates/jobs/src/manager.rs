@@ -442,12 +442,13 @@ impl Manager {
 
     // ---- operations ------------------------------------------------------
 
-    /// Removes expired jobs, files and contents now (the background sweeper
-    /// does this every `sweep_interval`). Inputs of jobs still queued or
-    /// running are kept until those jobs finish, though hidden from their
-    /// user once expired.
+    /// Removes expired jobs, files and contents, and orphan contents, now
+    /// (the background sweeper does the first every `sweep_interval`, the
+    /// second every `orphan_grace`). Inputs of jobs still queued or running
+    /// are kept until those jobs finish, though hidden from their user once
+    /// expired.
     pub fn sweep_expired(&self) -> Result<SweepReport, Error> {
-        sweep(&self.inner)
+        sweep(&self.inner, true)
     }
 
     /// Runs the next queued job (users in turn) on the calling thread and returns its id;
@@ -503,7 +504,7 @@ impl Manager {
             .contents
             .list()?
             .into_iter()
-            .map(|(id, _)| id)
+            .map(|s| s.id)
             .collect();
         ids.sort();
         Ok(ids)

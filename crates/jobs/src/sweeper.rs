@@ -2,10 +2,11 @@
 //! job timeout.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::converter::CancelReason;
 use crate::error::Error;
+use crate::ids::FileId;
 use crate::manager::{lock, Inner};
 
 /// What one sweep removed.
@@ -15,9 +16,13 @@ pub struct SweepReport {
     pub jobs: usize,
     /// Expired files deleted, with their contents.
     pub files: usize,
+    /// Orphan contents (no file names them, older than
+    /// [`Config::orphan_grace`](crate::Config::orphan_grace)) deleted.
+    pub orphans: usize,
 }
 
-pub(crate) fn sweep(inner: &Inner) -> Result<SweepReport, Error> {
+/// Removes expired data and, with `orphans`, orphan contents.
+pub(crate) fn sweep(inner: &Inner, orphans: bool) -> Result<SweepReport, Error> {
     let (jobs, files) = inner.jobs.sweep(inner.clock.now())?;
     // Contents go after the rows are committed: a crash in between leaves
     // orphan contents, which the next start removes.
@@ -30,7 +35,31 @@ pub(crate) fn sweep(inner: &Inner) -> Result<SweepReport, Error> {
     Ok(SweepReport {
         jobs,
         files: files.len(),
+        orphans: if orphans { sweep_orphans(inner)? } else { 0 },
     })
+}
+
+/// Deletes the contents older than the grace period that no file names.
+/// Safe with several nodes sweeping: a content is only ever deleted once
+/// nothing can refer to it any more.
+fn sweep_orphans(inner: &Inner) -> Result<usize, Error> {
+    let now = SystemTime::now();
+    let old: Vec<String> = inner
+        .contents
+        .list()?
+        .into_iter()
+        .filter(|s| {
+            now.duration_since(s.modified)
+                .is_ok_and(|age| age >= inner.config.orphan_grace)
+        })
+        .map(|s| s.id)
+        .collect();
+    let orphans = inner.jobs.unknown_files(&old)?;
+    for id in &orphans {
+        tracing::info!(file_id = %id, "removing a content no file names");
+        inner.contents.delete(&FileId::from_trusted(id.clone()));
+    }
+    Ok(orphans.len())
 }
 
 /// Sweeps every `sweep_interval`, enforces the job timeout, and renews the
@@ -44,6 +73,7 @@ pub(crate) fn monitor_loop(inner: &Arc<Inner>) {
     }
     .min(beat);
     let mut next_sweep = Instant::now() + inner.config.sweep_interval;
+    let mut next_orphans = Instant::now() + inner.config.orphan_grace;
     let mut next_beat = Instant::now() + beat;
     let mut q = lock(&inner.queue);
     loop {
@@ -74,7 +104,11 @@ pub(crate) fn monitor_loop(inner: &Arc<Inner>) {
         }
         if Instant::now() >= next_sweep {
             drop(q);
-            if let Err(e) = sweep(inner) {
+            let orphans = Instant::now() >= next_orphans;
+            if orphans {
+                next_orphans = Instant::now() + inner.config.orphan_grace;
+            }
+            if let Err(e) = sweep(inner, orphans) {
                 tracing::error!(error = %e, "sweep failed");
             }
             next_sweep = Instant::now() + inner.config.sweep_interval;

@@ -344,3 +344,36 @@ fn create_returns_at_once_even_when_all_workers_are_busy() {
     );
     assert_eq!(j.status, JobStatus::Queued);
 }
+
+/// A content that no file names (a node stopped between storing it and
+/// recording it) is removed by the sweep once older than the grace period,
+/// and not before; recorded contents stay.
+#[test]
+fn the_sweep_removes_contents_no_file_names_after_the_grace_period() {
+    for (grace, removed) in [(HOUR, 0), (Duration::ZERO, 1)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config {
+            workers: 0,
+            orphan_grace: grace,
+            database: ocrloom_test_support::database(),
+            ..Config::in_dir(dir.path())
+        };
+        let m = Manager::new(config, Arc::new(FakeConverter::new()), Arc::new(clock()))
+            .expect("manager starts");
+        let u = user(&m, "alice");
+        let f = m.upload_file(&u, "a.pdf", PDF).expect("upload");
+        std::fs::write(dir.path().join("files").join("orphan"), PDF).expect("orphan written");
+        let stored = || m.stored_contents().expect("contents");
+        assert_eq!(stored().len(), 2);
+        let report = m.sweep_expired().expect("sweep");
+        assert_eq!(
+            (report.orphans, report.files),
+            (removed, 0),
+            "grace {grace:?}"
+        );
+        assert_eq!(stored().len(), 2 - removed);
+        assert!(stored().contains(&f.file_id.to_string()));
+        m.file_content(&u, f.file_id.as_str(), None)
+            .expect("the recorded file is still served");
+    }
+}

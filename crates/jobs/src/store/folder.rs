@@ -11,11 +11,12 @@ use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::durability::Durability;
 use crate::error::Error;
 use crate::ids::{random_chars, FileId};
-use crate::store::{ContentStore, LocalFile};
+use crate::store::{ContentStore, LocalFile, Stored};
 
 /// Contents in `<root>/files`, written through `<root>/tmp`.
 pub(crate) struct FolderContent {
@@ -128,12 +129,19 @@ impl ContentStore for FolderContent {
         }
     }
 
-    fn list(&self) -> Result<Vec<(String, u64)>, Error> {
+    fn list(&self) -> Result<Vec<Stored>, Error> {
         let mut out = Vec::new();
         for path in read_dir(&self.root.join("files"))? {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            out.push((name.to_owned(), len));
+            // A content removed while listing is not listed.
+            let Ok(meta) = fs::metadata(&path) else {
+                continue;
+            };
+            out.push(Stored {
+                id: name.to_owned(),
+                size: meta.len(),
+                modified: meta.modified().unwrap_or_else(|_| SystemTime::now()),
+            });
         }
         Ok(out)
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+use std::time::SystemTime;
 
 use crate::error::{Error, ErrorBody};
 use crate::ids::{random_chars, FileId, JobId, UserId};
@@ -13,7 +14,7 @@ use crate::queue::FairQueue;
 use crate::store::folder::create_private;
 use crate::store::{
     Claim, ContentStore, Failure, FileKind, FileRow, JobStore, KeySync, LocalFile, NewJob,
-    Recovery, RunnableJob, StoredKey,
+    Recovery, RunnableJob, Stored, StoredKey,
 };
 use crate::time::Timestamp;
 
@@ -21,9 +22,11 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Contents in a map; converter files in a scratch folder.
+/// Contents in a map (with the time each was last written); converter
+/// files in a scratch folder.
 pub(crate) struct MemoryContent {
     contents: Mutex<HashMap<String, Vec<u8>>>,
+    modified: Mutex<HashMap<String, SystemTime>>,
     scratch: tempfile::TempDir,
 }
 
@@ -31,8 +34,15 @@ impl MemoryContent {
     pub(crate) fn new() -> Result<Self, Error> {
         Ok(MemoryContent {
             contents: Mutex::default(),
+            modified: Mutex::default(),
             scratch: tempfile::tempdir().map_err(|e| Error::io("creating a scratch folder", e))?,
         })
+    }
+}
+
+impl MemoryContent {
+    fn touch(&self, id: &FileId) {
+        guard(&self.modified).insert(id.to_string(), SystemTime::now());
     }
 }
 
@@ -48,6 +58,7 @@ impl ContentStore for MemoryContent {
             return Err(Error::FileTooLarge { max });
         }
         guard(&self.contents).insert(id.to_string(), bytes);
+        self.touch(id);
         Ok(size)
     }
 
@@ -56,6 +67,7 @@ impl ContentStore for MemoryContent {
         let _ = std::fs::remove_file(path);
         let size = bytes.len() as u64;
         guard(&self.contents).insert(id.to_string(), bytes);
+        self.touch(id);
         Ok(size)
     }
 
@@ -66,6 +78,8 @@ impl ContentStore for MemoryContent {
             .ok_or_else(|| Error::io("appending", std::io::ErrorKind::NotFound.into()))?;
         bytes.truncate(usize::try_from(offset).unwrap_or(usize::MAX));
         bytes.extend_from_slice(chunk);
+        drop(c);
+        self.touch(id);
         Ok(())
     }
 
@@ -109,12 +123,18 @@ impl ContentStore for MemoryContent {
 
     fn delete(&self, id: &FileId) {
         guard(&self.contents).remove(id.as_str());
+        guard(&self.modified).remove(id.as_str());
     }
 
-    fn list(&self) -> Result<Vec<(String, u64)>, Error> {
+    fn list(&self) -> Result<Vec<Stored>, Error> {
+        let modified = guard(&self.modified);
         Ok(guard(&self.contents)
             .iter()
-            .map(|(k, v)| (k.clone(), v.len() as u64))
+            .map(|(k, v)| Stored {
+                id: k.clone(),
+                size: v.len() as u64,
+                modified: modified.get(k).copied().unwrap_or_else(SystemTime::now),
+            })
             .collect())
     }
 
@@ -527,6 +547,15 @@ impl JobStore for MemoryJobStore {
             j.job.expires_at = Some(expires_at);
         }
         Ok(true)
+    }
+
+    fn unknown_files(&self, ids: &[String]) -> Result<Vec<String>, Error> {
+        let s = self.state();
+        Ok(ids
+            .iter()
+            .filter(|id| !s.files.iter().any(|(_, f)| f.id.as_str() == id.as_str()))
+            .cloned()
+            .collect())
     }
 
     fn sweep(&self, now: Timestamp) -> Result<(usize, Vec<FileId>), Error> {

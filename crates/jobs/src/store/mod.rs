@@ -143,6 +143,17 @@ pub(crate) struct Failure {
     pub pages: Option<u32>,
 }
 
+/// A stored content, as [`ContentStore::list`] finds it.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    /// The file id it is stored under.
+    pub id: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last written.
+    pub modified: std::time::SystemTime,
+}
+
 /// What start-up recovery did.
 #[derive(Debug, Default)]
 pub(crate) struct Recovery {
@@ -271,6 +282,9 @@ pub(crate) trait JobStore: Send + Sync {
     /// Deletes expired jobs and files (except inputs of jobs still to run)
     /// and returns the files whose contents are to be removed.
     fn sweep(&self, now: Timestamp) -> Result<(usize, Vec<FileId>), Error>;
+    /// Those of `ids` that no file's metadata names (contents left behind
+    /// by a node that stopped between storing a content and recording it).
+    fn unknown_files(&self, ids: &[String]) -> Result<Vec<String>, Error>;
     /// Number of files and jobs, whatever their state (for tests).
     fn counts(&self) -> Result<(u64, u64), Error>;
     /// At start: makes metadata and `contents` agree and queues the jobs
@@ -324,8 +338,9 @@ pub(crate) trait ContentStore: Send + Sync {
     fn scratch(&self, hint: &str) -> Result<PathBuf, Error>;
     /// Removes a content; a missing one is fine (already gone).
     fn delete(&self, id: &FileId);
-    /// Every stored content's id and size (for recovery).
-    fn list(&self) -> Result<Vec<(String, u64)>, Error>;
+    /// Every stored content: its id, size and last change (for recovery
+    /// and the sweep of orphans).
+    fn list(&self) -> Result<Vec<Stored>, Error>;
     /// Shortens a content to `size` bytes (for recovery).
     fn truncate(&self, id: &FileId, size: u64) -> Result<(), Error>;
     /// Deletes what the scratch folder holds (at start).
@@ -387,7 +402,12 @@ mod tests {
     }
 
     fn sizes(c: &dyn ContentStore) -> Vec<(String, u64)> {
-        let mut l = c.list().expect("list");
+        let mut l: Vec<_> = c
+            .list()
+            .expect("list")
+            .into_iter()
+            .map(|s| (s.id, s.size))
+            .collect();
         l.sort();
         l
     }

@@ -855,6 +855,17 @@ impl JobStore for PostgresJobStore {
             .map_err(pg("failing a job"))
     }
 
+    fn unknown_files(&self, ids: &[String]) -> Result<Vec<String>, Error> {
+        self.conn()?
+            .query(
+                "SELECT id FROM unnest($1::text[]) AS id \
+                 WHERE NOT EXISTS (SELECT 1 FROM files WHERE file_id = id)",
+                &[&ids],
+            )
+            .and_then(|rows| rows.iter().map(|r| r.try_get::<_, String>(0)).collect())
+            .map_err(pg("looking up files"))
+    }
+
     fn sweep(&self, now: Timestamp) -> Result<(usize, Vec<FileId>), Error> {
         let mut c = self.conn()?;
         self.requeue_expired(&mut c, now)?;

@@ -39,7 +39,7 @@ use crate::config::S3Storage;
 use crate::error::Error;
 use crate::ids::{random_chars, FileId};
 use crate::store::folder::{create_private, private_dir};
-use crate::store::{ContentStore, LocalFile};
+use crate::store::{ContentStore, LocalFile, Stored};
 
 /// Bytes buffered per part of a multipart upload (S3 wants at least 5 MiB
 /// per part but the last); also the largest content sent in one request.
@@ -524,13 +524,15 @@ impl ContentStore for S3Content {
         }
     }
 
-    fn list(&self) -> Result<Vec<(String, u64)>, Error> {
+    fn list(&self) -> Result<Vec<Stored>, Error> {
         let metas: Vec<_> = self
             .bridge
             .run(self.store.list(Some(&self.root)).try_collect())
             .map_err(storage("listing the contents".to_owned()))?;
         let depth = self.root.parts().count();
-        let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+        // A content is its parts: its size is where the last part ends, its
+        // time the newest part's.
+        let mut contents: BTreeMap<String, Stored> = BTreeMap::new();
         for m in metas {
             let segments: Vec<_> = m.location.parts().skip(depth).collect();
             let [id, offset] = segments.as_slice() else {
@@ -539,10 +541,18 @@ impl ContentStore for S3Content {
             let Ok(offset) = offset.as_ref().parse::<u64>() else {
                 continue;
             };
-            let end = sizes.entry(id.as_ref().to_owned()).or_insert(0);
-            *end = (*end).max(offset.saturating_add(m.size));
+            let modified = std::time::SystemTime::from(m.last_modified);
+            let c = contents
+                .entry(id.as_ref().to_owned())
+                .or_insert_with(|| Stored {
+                    id: id.as_ref().to_owned(),
+                    size: 0,
+                    modified,
+                });
+            c.size = c.size.max(offset.saturating_add(m.size));
+            c.modified = c.modified.max(modified);
         }
-        Ok(sizes.into_iter().collect())
+        Ok(contents.into_values().collect())
     }
 
     fn truncate(&self, id: &FileId, size: u64) -> Result<(), Error> {

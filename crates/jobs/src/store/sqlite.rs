@@ -278,15 +278,15 @@ impl JobStore for SqliteJobStore {
             .map_err(Error::db("listing files"))?;
         let known: HashSet<&str> = rows.iter().map(|(id, _, _)| id.as_str()).collect();
         let stored = contents.list()?;
-        for (name, _) in &stored {
-            if !known.contains(name.as_str()) {
-                tracing::info!(file_id = %name, "removing content without a row");
-                contents.delete(&FileId::from_trusted(name.clone()));
+        for s in &stored {
+            if !known.contains(s.id.as_str()) {
+                tracing::info!(file_id = %s.id, "removing content without a row");
+                contents.delete(&FileId::from_trusted(s.id.clone()));
                 rec.orphan_contents += 1;
             }
         }
         let lengths: std::collections::HashMap<&str, u64> =
-            stored.iter().map(|(n, l)| (n.as_str(), *l)).collect();
+            stored.iter().map(|s| (s.id.as_str(), s.size)).collect();
         for (id, size, kind) in &rows {
             let file = FileId::from_trusted(id.clone());
             let size = u64::try_from(*size).unwrap_or(0);
@@ -828,6 +828,20 @@ impl JobStore for SqliteJobStore {
 
     /// Deletes expired jobs and files (except inputs of jobs still to run)
     /// and returns the files whose contents are to be removed.
+    fn unknown_files(&self, ids: &[String]) -> Result<Vec<String>, Error> {
+        let conn = self.conn();
+        let mut known = conn
+            .prepare_cached("SELECT 1 FROM files WHERE file_id = ?1")
+            .map_err(Error::db("looking up files"))?;
+        let mut out = Vec::new();
+        for id in ids {
+            if !known.exists([id]).map_err(Error::db("looking up files"))? {
+                out.push(id.clone());
+            }
+        }
+        Ok(out)
+    }
+
     fn sweep(&self, now: Timestamp) -> Result<(usize, Vec<FileId>), Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(Error::db("sweeping"))?;
