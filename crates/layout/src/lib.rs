@@ -31,6 +31,7 @@ mod order;
 pub mod tables;
 
 pub use build::PageInput;
+pub use tables::Unit;
 
 use ocrloom_ocr::BBox;
 
@@ -265,6 +266,52 @@ impl Page {
                 Region::Figure(_) => None,
             })
             .flat_map(|t| t.paragraphs.iter())
+    }
+
+    /// The page's bands and tables in flow order: a table whose middle is
+    /// in a band's height goes into the column its middle is nearest
+    /// (between that column's paragraphs), any other between the bands
+    /// above and below it.
+    pub fn units(&self) -> Vec<Unit<'_>> {
+        let mut inside: Vec<Vec<Vec<&tables::Table>>> = self
+            .bands
+            .iter()
+            .map(|b| vec![Vec::new(); b.columns.len().max(1)])
+            .collect();
+        let mut between: Vec<(usize, &tables::Table)> = Vec::new();
+        for t in &self.tables {
+            let (cx, cy) = ((t.bbox.x0 + t.bbox.x1) / 2.0, (t.bbox.y0 + t.bbox.y1) / 2.0);
+            match self
+                .bands
+                .iter()
+                .position(|b| cy >= b.bbox.y0 && cy <= b.bbox.y1)
+            {
+                Some(i) => {
+                    let distance = |r: &Rect| (r.x0 - cx).max(cx - r.x1).max(0.0);
+                    let column = self.bands[i]
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .min_by(|a, b| distance(&a.1.bbox).total_cmp(&distance(&b.1.bbox)))
+                        .map_or(0, |(ci, _)| ci);
+                    inside[i][column].push(t);
+                }
+                None => {
+                    let before = self.bands.iter().filter(|b| b.bbox.y0 < cy).count();
+                    between.push((before, t));
+                }
+            }
+        }
+        let mut units = Vec::new();
+        let mut between = between.into_iter().peekable();
+        for (i, (band, tables)) in self.bands.iter().zip(inside).enumerate() {
+            while let Some((_, t)) = between.next_if(|(before, _)| *before <= i) {
+                units.push(Unit::Table(t));
+            }
+            units.push(Unit::Band(band, tables));
+        }
+        units.extend(between.map(|(_, t)| Unit::Table(t)));
+        units
     }
 
     /// The text in reading order: lines joined by a newline, a blank line

@@ -910,6 +910,15 @@ pub fn without_tables(result: &PageResult, tables: &[Table]) -> PageResult {
     out
 }
 
+/// A piece of a page's flow, top to bottom ([`crate::Page::units`]).
+#[derive(Debug, Clone)]
+pub enum Unit<'a> {
+    /// A band and, for each of its columns, the tables in it.
+    Band(&'a crate::Band, Vec<Vec<&'a Table>>),
+    /// A table between bands (set as one column).
+    Table(&'a Table),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
