@@ -9,8 +9,8 @@
 //! them). Paragraphs carry their font
 //! size, alignment, indentation, line pitch and the space above them;
 //! headings use the styles "heading 1" and "heading 2"; figures are
-//! pictures where they stand in the flow. Tables the layout model found
-//! are Word tables where they stand among the paragraphs (in the column
+//! pictures where they stand in the flow. Tables found during recognition
+//! (`PageResult::structure`, placed by the layout model) are Word tables where they stand among the paragraphs (in the column
 //! they are in), their columns and rows as wide and high as on the scan,
 //! their merged cells merged (`w:gridSpan`, `w:vMerge`), a ruled table's
 //! lines drawn as borders (top and bottom rules for a table with
@@ -146,7 +146,7 @@ pub(crate) fn write(
     // borrow from them.
     let mut plain: Vec<Option<Vec<String>>> = Vec::with_capacity(pages.len());
     let mut figure_numbers: Vec<Vec<usize>> = Vec::with_capacity(pages.len());
-    for (index, (result, laid)) in pages.iter().zip(lay_out(doc, pages)).enumerate() {
+    for (index, (result, laid)) in pages.iter().zip(lay_out(doc, pages, false)).enumerate() {
         let info = &doc.pages()[index];
         let laid = laid?;
         match result {
