@@ -28,7 +28,7 @@
 //! result's pixels; the layout model (`ocrloom-layout`) places them on the
 //! page in points.
 
-use crate::{BBox, DisjointSets, PageResult, Word};
+use crate::{BBox, DisjointSets, Line, PageResult, Paragraph, Word};
 use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
@@ -882,22 +882,35 @@ pub fn without_tables(result: &PageResult, tables: &[Table]) -> PageResult {
         y1: a.y1.max(b.y1),
     };
     for block in &mut out.blocks {
-        for para in &mut block.paragraphs {
-            for line in &mut para.lines {
+        let mut paragraphs = Vec::new();
+        for para in std::mem::take(&mut block.paragraphs) {
+            // A paragraph whose middle lines were a table's is two
+            // paragraphs, one above the table and one below, so that the
+            // table is read between them.
+            let mut part: Vec<Line> = Vec::new();
+            let mut parts = Vec::new();
+            for mut line in para.lines {
                 let before = line.words.len();
                 line.words.retain(|w| !inside(&w.bbox));
+                if line.words.is_empty() {
+                    parts.push(std::mem::take(&mut part));
+                    continue;
+                }
                 if line.words.len() != before {
                     if let Some(b) = line.words.iter().map(|w| w.bbox).reduce(union) {
                         line.bbox = b;
                     }
                 }
+                part.push(line);
             }
-            para.lines.retain(|l| !l.words.is_empty());
-            if let Some(b) = para.lines.iter().map(|l| l.bbox).reduce(union) {
-                para.bbox = b;
+            parts.push(part);
+            for lines in parts.into_iter().filter(|l| !l.is_empty()) {
+                if let Some(bbox) = lines.iter().map(|l| l.bbox).reduce(union) {
+                    paragraphs.push(Paragraph { bbox, lines });
+                }
             }
         }
-        block.paragraphs.retain(|p| !p.lines.is_empty());
+        block.paragraphs = paragraphs;
         if let Some(b) = block.paragraphs.iter().map(|p| p.bbox).reduce(union) {
             block.bbox = b;
         }
