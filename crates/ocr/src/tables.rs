@@ -1141,6 +1141,47 @@ mod tests {
     }
 
     #[test]
+    fn a_paragraph_around_a_table_splits_in_two() {
+        // One paragraph of three lines; the middle one is a table's.
+        let mut r = result(
+            1000,
+            800,
+            &[("above", 100, 100), ("cell", 100, 300), ("below", 100, 500)],
+        );
+        let block = &mut r.blocks[0];
+        let lines: Vec<Line> = block.paragraphs.drain(..).flat_map(|p| p.lines).collect();
+        block.paragraphs.push(Paragraph {
+            bbox: BBox {
+                x0: 100,
+                y0: 100,
+                x1: 200,
+                y1: 530,
+            },
+            lines,
+        });
+        let table = Table {
+            source: BBox {
+                x0: 50,
+                y0: 250,
+                x1: 900,
+                y1: 400,
+            },
+            rows: 1,
+            columns: 1,
+            ruling: Ruling::Full,
+            cells: Vec::new(),
+        };
+        let rest = without_tables(&r, &[table]);
+        let paragraphs: Vec<Vec<String>> = rest.blocks[0]
+            .paragraphs
+            .iter()
+            .map(|p| p.lines.iter().map(Line::text).collect())
+            .collect();
+        assert_eq!(paragraphs, [["above"], ["below"]]);
+        assert_eq!(rest.blocks[0].paragraphs[1].bbox.y0, 500);
+    }
+
+    #[test]
     fn blank_and_tiny_pages_have_none() {
         let r = result(100, 100, &[]);
         assert!(detect(&r, &GrayImage::from_pixel(100, 100, Luma([255]))).is_empty());
