@@ -28,7 +28,7 @@
 //! result's pixels; the layout model (`ocrloom-layout`) places them on the
 //! page in points.
 
-use crate::{BBox, DisjointSets, Line, PageResult, Paragraph, Word};
+use crate::{BBox, Block, DisjointSets, Line, PageResult, Paragraph, Word};
 use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
@@ -881,19 +881,36 @@ pub fn without_tables(result: &PageResult, tables: &[Table]) -> PageResult {
         x1: a.x1.max(b.x1),
         y1: a.y1.max(b.y1),
     };
-    for block in &mut out.blocks {
-        let mut paragraphs = Vec::new();
-        for para in std::mem::take(&mut block.paragraphs) {
-            // A paragraph whose middle lines were a table's is two
-            // paragraphs, one above the table and one below, so that the
-            // table is read between them.
-            let mut part: Vec<Line> = Vec::new();
-            let mut parts = Vec::new();
+    // A paragraph or a block whose middle lines were a table's is cut
+    // there, one part above the table and one below, so that the table is
+    // read (and placed) between them.
+    let mut blocks = Vec::new();
+    for block in std::mem::take(&mut out.blocks) {
+        let mut paragraphs: Vec<Paragraph> = Vec::new();
+        let mut lines: Vec<Line> = Vec::new();
+        let end_paragraph = |lines: &mut Vec<Line>, paragraphs: &mut Vec<Paragraph>| {
+            if let Some(bbox) = lines.iter().map(|l| l.bbox).reduce(union) {
+                paragraphs.push(Paragraph {
+                    bbox,
+                    lines: std::mem::take(lines),
+                });
+            }
+        };
+        let end_block = |paragraphs: &mut Vec<Paragraph>, blocks: &mut Vec<Block>| {
+            if let Some(bbox) = paragraphs.iter().map(|p| p.bbox).reduce(union) {
+                blocks.push(Block {
+                    bbox,
+                    paragraphs: std::mem::take(paragraphs),
+                });
+            }
+        };
+        for para in block.paragraphs {
             for mut line in para.lines {
                 let before = line.words.len();
                 line.words.retain(|w| !inside(&w.bbox));
                 if line.words.is_empty() {
-                    parts.push(std::mem::take(&mut part));
+                    end_paragraph(&mut lines, &mut paragraphs);
+                    end_block(&mut paragraphs, &mut blocks);
                     continue;
                 }
                 if line.words.len() != before {
@@ -901,21 +918,13 @@ pub fn without_tables(result: &PageResult, tables: &[Table]) -> PageResult {
                         line.bbox = b;
                     }
                 }
-                part.push(line);
+                lines.push(line);
             }
-            parts.push(part);
-            for lines in parts.into_iter().filter(|l| !l.is_empty()) {
-                if let Some(bbox) = lines.iter().map(|l| l.bbox).reduce(union) {
-                    paragraphs.push(Paragraph { bbox, lines });
-                }
-            }
+            end_paragraph(&mut lines, &mut paragraphs);
         }
-        block.paragraphs = paragraphs;
-        if let Some(b) = block.paragraphs.iter().map(|p| p.bbox).reduce(union) {
-            block.bbox = b;
-        }
+        end_block(&mut paragraphs, &mut blocks);
     }
-    out.blocks.retain(|b| !b.paragraphs.is_empty());
+    out.blocks = blocks;
     out
 }
 
@@ -1141,7 +1150,7 @@ mod tests {
     }
 
     #[test]
-    fn a_paragraph_around_a_table_splits_in_two() {
+    fn a_paragraph_around_a_table_splits_in_two_blocks() {
         // One paragraph of three lines; the middle one is a table's.
         let mut r = result(
             1000,
@@ -1172,13 +1181,18 @@ mod tests {
             cells: Vec::new(),
         };
         let rest = without_tables(&r, &[table]);
-        let paragraphs: Vec<Vec<String>> = rest.blocks[0]
-            .paragraphs
+        let blocks: Vec<Vec<Vec<String>>> = rest
+            .blocks
             .iter()
-            .map(|p| p.lines.iter().map(Line::text).collect())
+            .map(|b| {
+                b.paragraphs
+                    .iter()
+                    .map(|p| p.lines.iter().map(Line::text).collect())
+                    .collect()
+            })
             .collect();
-        assert_eq!(paragraphs, [["above"], ["below"]]);
-        assert_eq!(rest.blocks[0].paragraphs[1].bbox.y0, 500);
+        assert_eq!(blocks, [[["above"]], [["below"]]]);
+        assert_eq!(rest.blocks[1].bbox.y0, 500);
     }
 
     #[test]
