@@ -154,7 +154,11 @@ impl Ocr {
     ) -> Result<usize, Error> {
         let (input, output) = (input.as_ref(), output.as_ref());
         let format = format_of(output).ok_or_else(|| Error::OutputFormat(output.to_owned()))?;
-        let recognition = self.recognize_file(input)?;
+        let asked = self.options.settings.structure;
+        self.options.settings.structure |= crate::writers::needs_structure(format);
+        let recognition = self.recognize_file(input);
+        self.options.settings.structure = asked;
+        let recognition = recognition?;
         let mut write = self.options.write_options();
         if write.source_name.is_none() {
             write.source_name = input.file_name().map(|n| n.to_string_lossy().into_owned());

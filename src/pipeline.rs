@@ -92,7 +92,10 @@ pub struct Recognition {
 }
 
 impl Recognition {
-    /// Writes the document in `format` (searchable PDF, text, hOCR, ALTO, JSON).
+    /// Writes the document in `format` (searchable PDF, text, hOCR, ALTO,
+    /// JSON, DOCX, XLSX, PPTX). The text, DOCX, PPTX, XLSX and JSON show the
+    /// tables and figures found during recognition: recognize with
+    /// `Settings::structure` for them ([`writers::needs_structure`]).
     pub fn write(
         &self,
         format: OutputFormat,
@@ -233,8 +236,9 @@ impl Pipeline {
         Ok(Recognition { document, result })
     }
 
-    /// Recognizes `bytes` and writes the result in `format` to `out`;
-    /// returns the number of input pages.
+    /// Recognizes `bytes` (finding the pages' tables and figures when
+    /// `format` shows them, [`writers::needs_structure`]) and writes the
+    /// result in `format` to `out`; returns the number of input pages.
     pub fn convert(
         &self,
         bytes: impl Into<Arc<[u8]>>,
@@ -244,7 +248,9 @@ impl Pipeline {
         progress: impl FnMut(Progress),
         out: &mut dyn std::io::Write,
     ) -> Result<usize, Error> {
-        let done = self.recognize(bytes, options, cancel, progress)?;
+        let mut options = options.clone();
+        options.settings.structure |= writers::needs_structure(format);
+        let done = self.recognize(bytes, &options, cancel, progress)?;
         done.write(format, &options.write_options(), out)?;
         Ok(done.document.pages().len())
     }

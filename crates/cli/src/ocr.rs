@@ -108,6 +108,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     options.write.page_image = args.page_image;
     options.settings.page_timeout = args.page_timeout.0;
     options.settings.keep_noise = args.keep_noise;
+    // Tables and figures are found during recognition, once, when an
+    // output shows them.
+    options.settings.structure = outputs
+        .iter()
+        .any(|(_, format)| ocrloom::writers::needs_structure(*format));
     options.pages = args.pages;
     if args.force_ocr {
         options.text_pages = TextPages::Force;

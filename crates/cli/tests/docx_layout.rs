@@ -2,7 +2,9 @@
 //! (`fixtures/layout/two-columns.png`, rendered by LibreOffice from
 //! `two-columns.fodt`): the text output reads column by column, and the
 //! DOCX has the headings as heading styles at their sizes, the body at its
-//! size, two columns, and the picture where it stands.
+//! size, two columns, and the picture where it stands. On a table page
+//! (`fixtures/tables/between-paragraphs.png`) the text output has the
+//! table's rows where the DOCX sets its Word table: both read in one order.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -165,4 +167,67 @@ fn two_columns_headings_sizes_and_a_figure() {
     assert!(document.contains("<w:cols w:num=\"2\""), "no two columns");
     assert!(paras[find("The right column begins")].column_break);
     assert!(find("The left column ends") < find("The right column begins"));
+}
+
+/// `text` with the five XML escapes undone.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn on_a_table_page_the_text_reads_in_the_order_of_the_docx() {
+    // A table between two paragraphs (`fixtures/tables/`), read once into
+    // both outputs.
+    let page = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/tables/between-paragraphs.png");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (txt, docx) = (dir.path().join("p.txt"), dir.path().join("p.docx"));
+    let out = Command::new(env!("CARGO_BIN_EXE_ocrloom"))
+        .arg("ocr")
+        .arg(&page)
+        .arg("-o")
+        .arg(&txt)
+        .arg("-o")
+        .arg(&docx)
+        .env("OMP_THREAD_LIMIT", "1")
+        .output()
+        .expect("run ocrloom");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&txt).expect("txt");
+    // The table's rows, cells by tabs, between the paragraphs around it.
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("`{s}` not in\n{text}"))
+    };
+    assert!(
+        at("against the ledger") < at("Account\tOpening\tClosing")
+            && at("Account\tOpening\tClosing") < at("rounded to the nearest cent"),
+        "{text}"
+    );
+
+    let unzip = Command::new("unzip")
+        .arg("-p")
+        .arg(&docx)
+        .arg("word/document.xml")
+        .output()
+        .expect("unzip (scripts/setup.sh)");
+    assert!(unzip.status.success());
+    let document = String::from_utf8(unzip.stdout).expect("UTF-8");
+    assert!(document.contains("<w:tbl>"), "no table in the DOCX");
+    // Every paragraph of the DOCX (a table cell's too) in document order:
+    // the same words in the same order as the text output.
+    let docx_text: Vec<String> = paragraphs(&document)
+        .into_iter()
+        .map(|p| unescape(&p.text))
+        .collect();
+    let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(fold(&docx_text.join(" ")), fold(&text));
 }

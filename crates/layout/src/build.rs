@@ -15,9 +15,6 @@ pub struct PageInput<'a> {
     /// The page's displayed size in points, as the input shows it (before
     /// the turn the OCR applied, if any).
     pub size_pt: (f64, f64),
-    /// Figures found on the page image ([`crate::figures::find`]), in the
-    /// result's pixels; none when the output needs no pictures.
-    pub figures: &'a [BBox],
 }
 
 /// A heading is at least this much bigger than the body text...
@@ -88,22 +85,28 @@ impl Frame {
 }
 
 impl Page {
-    /// The layout of one recognized page with its `tables` (found by
-    /// [`crate::tables::detect`] on it): their words leave the text flow,
-    /// their boxes get points, and the margins make room for them.
-    pub fn build_with_tables(input: &PageInput<'_>, mut tables: Vec<Table>) -> Page {
-        let rest = crate::tables::without_tables(input.result, &tables);
-        let mut page = Page::build(&PageInput {
-            result: &rest,
-            ..*input
+    /// The layout of one recognized page, with the tables and figures
+    /// recognition found on it ([`ocrloom_ocr::PageResult::structure`]):
+    /// a table's words leave the text flow, its boxes get points, and the
+    /// margins make room for it.
+    pub fn build(input: &PageInput<'_>) -> Page {
+        let found = input.result.structure.as_ref();
+        let (found_tables, figures) = found.map_or((&[][..], &[][..]), |s| {
+            (s.tables.as_slice(), s.figures.as_slice())
         });
+        let rest;
+        let result = if found_tables.is_empty() {
+            input.result
+        } else {
+            rest = ocrloom_ocr::tables::without_tables(input.result, found_tables);
+            &rest
+        };
+        let mut page = Page::without_tables(result, input.size_pt, figures);
         let frame = Frame::new(input.result, input.size_pt);
-        for t in &mut tables {
-            t.bbox = frame.rect(t.source);
-            for c in &mut t.cells {
-                c.bbox = frame.rect(c.source);
-            }
-        }
+        let tables: Vec<Table> = found_tables
+            .iter()
+            .map(|t| Table::place(t, |b| frame.rect(b)))
+            .collect();
         if let Some(c) = tables.iter().map(|t| t.bbox).reduce(|a, b| a.union(&b)) {
             let (w, h) = (page.width, page.height);
             let m = &mut page.margins;
@@ -120,10 +123,10 @@ impl Page {
         page
     }
 
-    /// The layout of one recognized page.
-    pub fn build(input: &PageInput<'_>) -> Page {
-        let r = input.result;
-        let frame = Frame::new(r, input.size_pt);
+    /// The layout of the text of `r` (shown at `size_pt`) and its
+    /// `figures` (in the result's pixels), without tables.
+    fn without_tables(r: &PageResult, size_pt: (f64, f64), figures: &[BBox]) -> Page {
+        let frame = Frame::new(r, size_pt);
         // The engine's sizes are in points at the resolution it was told;
         // the page may be shown at another size.
         let down = if r.orientation == 90 || r.orientation == 270 {
@@ -174,8 +177,7 @@ impl Page {
             p.role = role(p, body_size);
         }
         let (width, height) = frame.size();
-        let figures: Vec<Figure> = input
-            .figures
+        let figures: Vec<Figure> = figures
             .iter()
             .map(|&source| Figure {
                 bbox: frame.rect(source),
@@ -495,7 +497,7 @@ fn align(p: &mut Paragraph, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ocrloom_ocr::{Block, Line as OcrLine, Paragraph as OcrParagraph, Word};
+    use ocrloom_ocr::{Block, Line as OcrLine, Paragraph as OcrParagraph, Structure, Word};
 
     /// A line of `words` at (x0, y0), 10 px per character, `px` high; the
     /// engine's size `px` points (a 72 DPI page: one pixel, one point).
@@ -551,10 +553,14 @@ mod tests {
     }
 
     fn build(r: &PageResult, figures: &[BBox]) -> Page {
+        let mut r = r.clone();
+        r.structure
+            .get_or_insert_with(Structure::default)
+            .figures
+            .extend_from_slice(figures);
         Page::build(&PageInput {
-            result: r,
+            result: &r,
             size_pt: (600.0, 800.0),
-            figures,
         })
     }
 
@@ -698,7 +704,6 @@ mod tests {
         let p = Page::build(&PageInput {
             result: &r,
             size_pt: (300.0, 400.0),
-            figures: &[],
         });
         assert_eq!(p.paragraphs().next().expect("a paragraph").font_size, 10.0);
     }
@@ -729,28 +734,74 @@ mod tests {
     }
 
     #[test]
-    fn the_margins_make_room_for_a_table() {
-        // A heading from x 100 to 200; a table from 50 to 550 below it.
-        let r = page(vec![block(vec![line(100, 20, 30, "Title")])]);
-        let table = |x0, x1| Table {
-            bbox: Rect::default(),
+    fn a_tables_text_stands_where_it_is_in_the_flow() {
+        let mut r = page(vec![
+            block(vec![line(50, 20, 20, "Title")]),
+            block(vec![line(50, 300, 10, "After the table")]),
+        ]);
+        let cell = |row, column, x0, text: &str| ocrloom_ocr::tables::Cell {
+            row,
+            column,
+            row_span: 1,
+            column_span: 1,
             source: BBox {
                 x0,
-                y0: 100,
-                x1,
-                y1: 200,
+                y0: 100 + 50 * row as u32,
+                x1: x0 + 100,
+                y1: 150 + 50 * row as u32,
             },
-            rows: 1,
-            columns: 1,
-            ruling: crate::tables::Ruling::Full,
-            cells: Vec::new(),
+            text: text.into(),
         };
-        let input = PageInput {
+        r.structure = Some(Structure {
+            tables: vec![ocrloom_ocr::tables::Table {
+                source: BBox {
+                    x0: 50,
+                    y0: 100,
+                    x1: 250,
+                    y1: 200,
+                },
+                rows: 2,
+                columns: 2,
+                ruling: crate::tables::Ruling::Full,
+                cells: vec![
+                    cell(0, 0, 50, "Item"),
+                    cell(0, 1, 150, "Price"),
+                    cell(1, 0, 50, ""),
+                    cell(1, 1, 150, "3.50"),
+                ],
+            }],
+            figures: Vec::new(),
+        });
+        let p = build(&r, &[]);
+        assert_eq!(p.text(), "Title\n\nItem\tPrice\n3.50\n\nAfter the table");
+    }
+
+    #[test]
+    fn the_margins_make_room_for_a_table() {
+        // A heading from x 100 to 200; a table from 50 to 550 below it.
+        let with_table = |mut r: PageResult| {
+            r.structure = Some(Structure {
+                tables: vec![ocrloom_ocr::tables::Table {
+                    source: BBox {
+                        x0: 50,
+                        y0: 100,
+                        x1: 550,
+                        y1: 200,
+                    },
+                    rows: 1,
+                    columns: 1,
+                    ruling: crate::tables::Ruling::Full,
+                    cells: Vec::new(),
+                }],
+                figures: Vec::new(),
+            });
+            r
+        };
+        let r = with_table(page(vec![block(vec![line(100, 20, 30, "Title")])]));
+        let p = Page::build(&PageInput {
             result: &r,
             size_pt: (600.0, 800.0),
-            figures: &[],
-        };
-        let p = Page::build_with_tables(&input, vec![table(50, 550)]);
+        });
         assert_eq!(p.tables[0].bbox.x1, 550.0);
         let m = p.margins;
         assert_eq!(
@@ -758,14 +809,11 @@ mod tests {
             (50.0, 20.0, 50.0, 600.0)
         );
         // A page with only a table has its margins.
-        let empty = page(Vec::new());
-        let p = Page::build_with_tables(
-            &PageInput {
-                result: &empty,
-                ..input
-            },
-            vec![table(50, 550)],
-        );
+        let empty = with_table(page(Vec::new()));
+        let p = Page::build(&PageInput {
+            result: &empty,
+            size_pt: (600.0, 800.0),
+        });
         let m = p.margins;
         assert_eq!(
             (m.left, m.top, m.right, m.bottom),

@@ -1,11 +1,13 @@
-//! The page layout model: what the structured writers (DOCX, PPTX) and the
-//! text output share, computed from a page's OCR result (and, for figures,
-//! from the page image).
+//! The page layout model: what the structured writers (DOCX, PPTX, XLSX)
+//! and the text output share, computed from a page's OCR result with the
+//! tables and figures recognition found on the page image
+//! ([`ocrloom_ocr::PageResult::structure`]).
 //!
 //! A [`Page`] is in points, upright (a page the OCR turned is turned here
 //! too), origin at the top-left. Its content is a list of [`Band`]s from top
 //! to bottom; a band is one or more [`Column`]s read left to right; a column
-//! holds [`Region`]s (text blocks and figures) from top to bottom. That is
+//! holds [`Region`]s (text blocks and figures) from top to bottom; the
+//! page's [`tables::Table`]s stand among them ([`Page::units`]). That is
 //! the one reading order of every output: [`Page::text`] is what the text
 //! writer writes.
 //!
@@ -20,17 +22,17 @@
 //!     bbox, baseline: None, font_size: 16.0,
 //!     words: vec![Word { text: "Hello".into(), bbox, confidence: 96.0, noise: false }],
 //! }] }] });
-//! let page = Page::build(&PageInput { result: &result, size_pt: (432.0, 216.0), figures: &[] });
+//! let page = Page::build(&PageInput { result: &result, size_pt: (432.0, 216.0) });
 //! assert_eq!(page.text(), "Hello");
 //! assert_eq!(page.margins.left, 72.0);
 //! ```
 
 mod build;
-pub mod figures;
 mod order;
 pub mod tables;
 
 pub use build::PageInput;
+pub use tables::Unit;
 
 use ocrloom_ocr::BBox;
 
@@ -100,8 +102,8 @@ pub struct Page {
     pub body_size: f32,
     /// The content, top to bottom.
     pub bands: Vec<Band>,
-    /// The tables ([`tables::detect`]), top to bottom; their words are not
-    /// in `bands`. Empty unless built by [`Page::build_with_tables`].
+    /// The tables ([`ocrloom_ocr::tables::detect`]), top to bottom; their
+    /// words are not in `bands`.
     pub tables: Vec<tables::Table>,
 }
 
@@ -267,14 +269,83 @@ impl Page {
             .flat_map(|t| t.paragraphs.iter())
     }
 
-    /// The text in reading order: lines joined by a newline, a blank line
-    /// between paragraphs. No trailing newline.
-    pub fn text(&self) -> String {
-        let paras: Vec<String> = self
-            .paragraphs()
-            .map(Paragraph::text)
-            .filter(|t| !t.is_empty())
+    /// The page's bands and tables in flow order: a table whose middle is
+    /// in a band's height goes into the column its middle is nearest
+    /// (between that column's paragraphs), any other between the bands
+    /// above and below it.
+    pub fn units(&self) -> Vec<Unit<'_>> {
+        let mut inside: Vec<Vec<Vec<&tables::Table>>> = self
+            .bands
+            .iter()
+            .map(|b| vec![Vec::new(); b.columns.len().max(1)])
             .collect();
-        paras.join("\n\n")
+        let mut between: Vec<(usize, &tables::Table)> = Vec::new();
+        for t in &self.tables {
+            let (cx, cy) = ((t.bbox.x0 + t.bbox.x1) / 2.0, (t.bbox.y0 + t.bbox.y1) / 2.0);
+            match self
+                .bands
+                .iter()
+                .position(|b| cy >= b.bbox.y0 && cy <= b.bbox.y1)
+            {
+                Some(i) => {
+                    let distance = |r: &Rect| (r.x0 - cx).max(cx - r.x1).max(0.0);
+                    let column = self.bands[i]
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .min_by(|a, b| distance(&a.1.bbox).total_cmp(&distance(&b.1.bbox)))
+                        .map_or(0, |(ci, _)| ci);
+                    inside[i][column].push(t);
+                }
+                None => {
+                    let before = self.bands.iter().filter(|b| b.bbox.y0 < cy).count();
+                    between.push((before, t));
+                }
+            }
+        }
+        let mut units = Vec::new();
+        let mut between = between.into_iter().peekable();
+        for (i, (band, tables)) in self.bands.iter().zip(inside).enumerate() {
+            while let Some((_, t)) = between.next_if(|(before, _)| *before <= i) {
+                units.push(Unit::Table(t));
+            }
+            units.push(Unit::Band(band, tables));
+        }
+        units.extend(between.map(|(_, t)| Unit::Table(t)));
+        units
+    }
+
+    /// The text in reading order ([`Page::units`]): a paragraph's lines
+    /// joined by a newline, a table's rows too ([`tables::Table::text`]),
+    /// a blank line between paragraphs and tables. No trailing newline.
+    pub fn text(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for unit in self.units() {
+            match unit {
+                Unit::Table(t) => parts.push(t.text()),
+                Unit::Band(band, tables) => {
+                    for (column, tables) in band.columns.iter().zip(tables) {
+                        let mut tables = tables.into_iter().peekable();
+                        for region in &column.regions {
+                            let tops: Vec<(f32, Option<&Paragraph>)> = match region {
+                                Region::Text(t) => {
+                                    t.paragraphs.iter().map(|p| (p.bbox.y0, Some(p))).collect()
+                                }
+                                Region::Figure(f) => vec![(f.bbox.y0, None)],
+                            };
+                            for (top, paragraph) in tops {
+                                while let Some(t) = tables.next_if(|t| t.bbox.y0 <= top) {
+                                    parts.push(t.text());
+                                }
+                                parts.extend(paragraph.map(Paragraph::text));
+                            }
+                        }
+                        parts.extend(tables.map(tables::Table::text));
+                    }
+                }
+            }
+        }
+        parts.retain(|t| !t.is_empty());
+        parts.join("\n\n")
     }
 }

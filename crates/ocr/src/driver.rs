@@ -260,8 +260,9 @@ impl Recognizer {
     }
 }
 
-/// Runs the engine with panics turned into errors, and flags the words
-/// that are not text unless [`Settings::keep_noise`].
+/// Runs the engine with panics turned into errors, flags the words that
+/// are not text unless [`Settings::keep_noise`], and finds the page's
+/// tables and figures when [`Settings::structure`] asks.
 fn guarded(
     engine: &dyn Engine,
     page: &Page,
@@ -273,6 +274,9 @@ fn guarded(
         if !settings.keep_noise {
             let flagged = crate::noise::mark(&mut result);
             tracing::debug!(page = page.info.index, flagged, "noise");
+        }
+        if settings.structure {
+            result.structure = Some(crate::structure::find(page, &result)?);
         }
         Ok(result)
     })) {

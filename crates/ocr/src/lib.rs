@@ -13,6 +13,9 @@
 //! - [`PageResult`] / [`DocumentResult`]: blocks, paragraphs, lines (with
 //!   baseline and font size) and words (with box and confidence), in the
 //!   pixels of the input page image, serde-serializable, with `text()`;
+//! - [`structure`]: a page's tables ([`tables`]) and figures
+//!   ([`figures`]) found on its image during recognition, for the outputs
+//!   that show them;
 //! - [`noise`]: flags the words read from marks that are not text
 //!   (stamps, handwriting, signatures), which the text outputs leave out;
 //! - [`score`]: CER/WER/bag-of-words scoring and a ground-truth evaluation.
@@ -46,6 +49,7 @@ mod driver;
 mod engine;
 mod error;
 mod fake;
+pub mod figures;
 mod geometry;
 pub mod lang;
 pub mod noise;
@@ -56,6 +60,8 @@ mod result;
 pub mod score;
 mod sets;
 mod settings;
+pub mod structure;
+pub mod tables;
 mod tess;
 mod tesseract;
 
@@ -74,4 +80,5 @@ pub use result::{
 };
 pub use sets::DisjointSets;
 pub use settings::{Preprocess, Settings, DEFAULT_PAGE_TIMEOUT};
+pub use structure::Structure;
 pub use tesseract::TesseractEngine;

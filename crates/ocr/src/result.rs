@@ -220,6 +220,12 @@ pub struct PageResult {
     pub mean_confidence: f32,
     /// Layout blocks in reading order.
     pub blocks: Vec<Block>,
+    /// The page's tables and figures, found on the page image during
+    /// recognition when [`crate::Settings::structure`] asked for them
+    /// (`None`: not looked for). Absent from serialized results when
+    /// `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structure: Option<crate::Structure>,
 }
 
 impl PageResult {
@@ -235,6 +241,7 @@ impl PageResult {
             language: String::new(),
             mean_confidence: 0.0,
             blocks: Vec::new(),
+            structure: None,
         }
     }
 

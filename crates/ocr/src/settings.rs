@@ -32,6 +32,11 @@ pub struct Settings {
     /// which are otherwise flagged as [`crate::Word::noise`] and left out
     /// of the text outputs (see [`crate::noise`]). Default `false`.
     pub keep_noise: bool,
+    /// Also find each page's tables and figures on the page image, in the
+    /// worker that recognized it ([`crate::structure`], into
+    /// [`crate::PageResult::structure`]): the outputs that show them (text,
+    /// DOCX, PPTX, XLSX, JSON) need them. Default `false`.
+    pub structure: bool,
 }
 
 impl Default for Settings {
@@ -41,6 +46,7 @@ impl Default for Settings {
             preprocess: Preprocess::default(),
             page_timeout: Some(DEFAULT_PAGE_TIMEOUT),
             keep_noise: false,
+            structure: false,
         }
     }
 }

@@ -211,3 +211,32 @@ fn a_render_error_fails_the_document() {
         .expect_err("page 2 missing");
     assert_eq!(e.page(), Some(2));
 }
+
+#[test]
+fn tables_and_figures_are_found_only_when_asked() {
+    let rec = Recognizer::new(Arc::new(FakeEngine::new(["a"])), Some(2)).expect("pool");
+    let recognize = |structure: bool| {
+        let settings = Settings {
+            structure,
+            ..Settings::default()
+        };
+        // Black pages of an inch (the fake engine takes 300 DPI).
+        let pages = (0..3).map(|i| {
+            page(i).map(|mut p| {
+                p.image = PageImage::Gray(image::GrayImage::new(300, 300));
+                p
+            })
+        });
+        rec.recognize_pages(pages, &settings, &CancelToken::new(), None, |_| {})
+            .expect("all pages")
+    };
+    for p in recognize(false).pages {
+        assert_eq!(p.structure, None);
+    }
+    // Each page is one figure around the word read on it.
+    for p in recognize(true).pages {
+        let s = p.structure.expect("looked for");
+        assert!(s.tables.is_empty());
+        assert_eq!(s.figures.len(), 1, "{s:?}");
+    }
+}

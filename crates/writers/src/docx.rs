@@ -9,8 +9,8 @@
 //! them). Paragraphs carry their font
 //! size, alignment, indentation, line pitch and the space above them;
 //! headings use the styles "heading 1" and "heading 2"; figures are
-//! pictures where they stand in the flow. Tables the layout model found
-//! are Word tables where they stand among the paragraphs (in the column
+//! pictures where they stand in the flow. Tables found during recognition
+//! (`PageResult::structure`, placed by the layout model) are Word tables where they stand among the paragraphs (in the column
 //! they are in), their columns and rows as wide and high as on the scan,
 //! their merged cells merged (`w:gridSpan`, `w:vMerge`), a ruled table's
 //! lines drawn as borders (top and bottom rules for a table with
@@ -26,7 +26,7 @@ use crate::ooxml::{
 use crate::structured::{crop_png, lay_out, TableGrid, CELL_PADDING, CELL_PITCH};
 use crate::WriteError;
 use ocrloom_layout::tables::{Ruling, Table};
-use ocrloom_layout::{Alignment, Band, Figure, Page, Paragraph, Rect, Region, Role};
+use ocrloom_layout::{Alignment, Band, Figure, Page, Paragraph, Rect, Region, Role, Unit};
 use ocrloom_ocr::PageResult;
 use ocrloom_raster::{Document, PageText};
 use std::io::{self, Write};
@@ -146,7 +146,7 @@ pub(crate) fn write(
     // borrow from them.
     let mut plain: Vec<Option<Vec<String>>> = Vec::with_capacity(pages.len());
     let mut figure_numbers: Vec<Vec<usize>> = Vec::with_capacity(pages.len());
-    for (index, (result, laid)) in pages.iter().zip(lay_out(doc, pages)).enumerate() {
+    for (index, (result, laid)) in pages.iter().zip(lay_out(doc, pages, false)).enumerate() {
         let info = &doc.pages()[index];
         let laid = laid?;
         match result {
@@ -234,61 +234,6 @@ fn page_figures(page: &Page) -> impl Iterator<Item = &Figure> {
     })
 }
 
-/// What a page's flow is made of, top to bottom: its bands, each with the
-/// tables inside it by column, and the tables between them.
-enum Unit<'a> {
-    /// A band and, for each of its columns, the tables in it.
-    Band(&'a Band, Vec<Vec<&'a Table>>),
-    /// A table between bands (set as one column).
-    Table(&'a Table),
-}
-
-/// The page's bands and tables in flow order: a table whose middle is in
-/// a band's height goes into the column its middle is nearest (between
-/// that column's paragraphs), any other between the bands above and below
-/// it.
-fn units(page: &Page) -> Vec<Unit<'_>> {
-    let mut inside: Vec<Vec<Vec<&Table>>> = page
-        .bands
-        .iter()
-        .map(|b| vec![Vec::new(); b.columns.len().max(1)])
-        .collect();
-    let mut between: Vec<(usize, &Table)> = Vec::new();
-    for t in &page.tables {
-        let (cx, cy) = ((t.bbox.x0 + t.bbox.x1) / 2.0, (t.bbox.y0 + t.bbox.y1) / 2.0);
-        match page
-            .bands
-            .iter()
-            .position(|b| cy >= b.bbox.y0 && cy <= b.bbox.y1)
-        {
-            Some(i) => {
-                let distance = |r: &Rect| (r.x0 - cx).max(cx - r.x1).max(0.0);
-                let column = page.bands[i]
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .min_by(|a, b| distance(&a.1.bbox).total_cmp(&distance(&b.1.bbox)))
-                    .map_or(0, |(ci, _)| ci);
-                inside[i][column].push(t);
-            }
-            None => {
-                let before = page.bands.iter().filter(|b| b.bbox.y0 < cy).count();
-                between.push((before, t));
-            }
-        }
-    }
-    let mut units = Vec::new();
-    let mut between = between.into_iter().peekable();
-    for (i, (band, tables)) in page.bands.iter().zip(inside).enumerate() {
-        while let Some((_, t)) = between.next_if(|(before, _)| *before <= i) {
-            units.push(Unit::Table(t));
-        }
-        units.push(Unit::Band(band, tables));
-    }
-    units.extend(between.map(|(_, t)| Unit::Table(t)));
-    units
-}
-
 /// The sections of one page: consecutive one-column bands (and tables
 /// between bands) share one, a band of several columns has its own.
 fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a>> {
@@ -301,7 +246,7 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
     let mut last_columns = 0;
     let text_width = page.width - m.left - m.right;
     let comma = numbers::decimal_comma(&page.language);
-    for unit in units(page) {
+    for unit in page.units() {
         let (columns, widths) = match &unit {
             Unit::Band(band, _) => (band.columns.len().max(1), column_widths(band, text_width)),
             Unit::Table(_) => (1, Vec::new()),

@@ -1,7 +1,7 @@
 //! JSON: pages -> blocks -> lines -> words with boxes in pixels and in
 //! points, and confidences. The schema is documented in `JSON.md`.
 
-use ocrloom_layout::tables::Ruling;
+use ocrloom_ocr::tables::Ruling;
 use ocrloom_ocr::{BBox, PageResult};
 use ocrloom_raster::Document;
 use serde::Serialize;
@@ -193,8 +193,10 @@ pub(crate) fn write(
                     lines,
                 });
             }
-            p.tables = crate::tables::find(doc, index, page)?
+            p.tables = page
+                .structure
                 .iter()
+                .flat_map(|s| &s.tables)
                 .map(|t| Table {
                     ruling: match t.ruling {
                         Ruling::Full => "full",

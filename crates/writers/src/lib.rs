@@ -18,8 +18,8 @@
 //! Every writer is deterministic: the same input gives the same bytes
 //! (unless [`WriteOptions::timestamp`] asks for the time of writing).
 //!
-//! The PDF text layer holds the words in the engine's reading order (the
-//! order of the `.txt` output), one line after another: extract it in
+//! The PDF text layer holds the words in the engine's reading order
+//! ([`PageResult::text`]), one line after another: extract it in
 //! content-stream order (`pdftotext -raw`) to get that order back; poppler's
 //! default mode re-orders by physical layout (columns). `scripts/` holds the
 //! corpus check (`check-outputs.py`) that measures this and the other
@@ -67,7 +67,6 @@ mod pptx;
 mod serialize;
 mod strip;
 mod structured;
-mod tables;
 mod text;
 mod xlsx;
 
@@ -197,6 +196,23 @@ pub fn write(
         OutputFormat::Pptx => pptx::write(doc, &pages, options.page_image, out)?,
     }
     Ok(())
+}
+
+/// Whether the writer of `format` shows the tables and figures recognition
+/// finds on the page images ([`PageResult::structure`], asked for by
+/// `ocrloom_ocr::Settings::structure`): the text (its reading order has the
+/// tables where the DOCX sets them), DOCX, PPTX, XLSX and JSON. A result
+/// recognized without them is written as a page without tables and
+/// figures.
+pub fn needs_structure(format: OutputFormat) -> bool {
+    match format {
+        OutputFormat::Txt
+        | OutputFormat::Docx
+        | OutputFormat::Pptx
+        | OutputFormat::Xlsx
+        | OutputFormat::Json => true,
+        OutputFormat::Pdf | OutputFormat::Hocr | OutputFormat::Alto => false,
+    }
 }
 
 /// One entry per page of `doc`: its result, if it was recognised.

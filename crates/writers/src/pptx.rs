@@ -146,7 +146,7 @@ pub(crate) fn write(
     page_image: bool,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
-    let laid = lay_out(doc, pages).collect::<Result<Vec<_>, _>>()?;
+    let laid = lay_out(doc, pages, page_image).collect::<Result<Vec<_>, _>>()?;
     let slide_size = laid.first().map_or((612.0, 792.0), |p| {
         (
             p.layout.width.clamp(SLIDE_MIN, SLIDE_MAX),

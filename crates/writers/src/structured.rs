@@ -1,21 +1,21 @@
-//! What the structured writers (DOCX, PPTX) share: each page's layout, with
-//! its figures and tables found on the page image and its figures cropped
-//! from it, and a table's grid as these writers set it.
+//! What the structured writers (DOCX, PPTX) share: each page's layout
+//! (with the tables and figures recognition found on it) and, for the pages
+//! that show a figure or the page image, the page rendered again to crop
+//! them from; and a table's grid as these writers set it.
 
 use crate::metrics;
 use crate::WriteError;
-use image::GrayImage;
 use ocrloom_layout::tables::{self, Table};
-use ocrloom_layout::{figures, Figure, Page, PageInput};
-use ocrloom_ocr::{BBox, PageResult};
+use ocrloom_layout::{Figure, Page, PageInput};
+use ocrloom_ocr::structure::scale;
+use ocrloom_ocr::PageResult;
 use ocrloom_raster::{Document, PageStream, RenderDpi};
 
-/// The resolution PDF pages are rendered at to find and crop figures and
-/// to find tables: a
-/// scan's own, at most 150 DPI (pages without a scan at 150; image inputs
-/// keep their own pixels). A 72-dpi scan is never enlarged: that made
-/// 4 times its pixels (a 144 MB bitmap for a 2442x3409-point page) and
-/// nothing a figure could show.
+/// The resolution PDF pages are rendered at to crop figures and for a
+/// page background: a scan's own, at most 150 DPI (pages without a scan at
+/// 150; image inputs keep their own pixels). A 72-dpi scan is never
+/// enlarged: that made 4 times its pixels (a 144 MB bitmap for a
+/// 2442x3409-point page) and nothing a figure could show.
 const FIGURE_DPI: RenderDpi = RenderDpi::Native {
     default: 150.0,
     min: 50.0,
@@ -37,34 +37,51 @@ const MIN_TRACK: f32 = 4.0;
 pub(crate) struct LaidOutPage {
     /// The layout.
     pub layout: Page,
-    /// The page image (for figures and a page background), when the page
-    /// was recognized.
+    /// The page image, when the page was recognized and shows a figure or
+    /// `page_image` asked for it.
     pub image: Option<image::DynamicImage>,
 }
 
 /// The layout of every page of `doc` in order (`pages[i]` the result of
-/// page `i`, when it was recognized), with the figures and tables of the
-/// recognized pages found on their images (a figure that is mostly a
-/// table's ruling is dropped). Those pages are rendered ahead on a
-/// background thread, all from one opening of the document (in one PDFium
-/// child process when PDFium is isolated), while the pages before them are
-/// laid out.
+/// page `i`, when it was recognized), with the image of each recognized
+/// page that has figures (of every recognized page with `page_image`).
+/// Those pages are rendered ahead on a background thread, all from one
+/// opening of the document (in one PDFium child process when PDFium is
+/// isolated), while the pages before them are laid out; no other page is
+/// rendered.
 pub(crate) fn lay_out<'a>(
     doc: &'a Document,
     pages: &'a [Option<&'a PageResult>],
+    page_image: bool,
 ) -> impl Iterator<Item = Result<LaidOutPage, WriteError>> + 'a {
-    let recognized = (0..pages.len()).filter(|&i| pages[i].is_some()).collect();
-    let mut images: PageStream = doc.stream_pages(recognized, FIGURE_DPI);
+    let shown = move |r: &PageResult| {
+        page_image || r.structure.as_ref().is_some_and(|s| !s.figures.is_empty())
+    };
+    let rendered = (0..pages.len())
+        .filter(|&i| pages[i].is_some_and(shown))
+        .collect();
+    let mut images: PageStream = doc.stream_pages(rendered, FIGURE_DPI);
     pages.iter().enumerate().map(move |(index, result)| {
         let size_pt = crate::page_size_pt(&doc.pages()[index]);
         match result {
             Some(r) => {
-                let page = images.next().unwrap_or_else(|| {
-                    Err(ocrloom_raster::Error::Internal(
-                        "the page renderer stopped early".into(),
-                    ))
-                })?;
-                Ok(with_structure(r, size_pt, page.image))
+                let image = if shown(r) {
+                    let page = images.next().unwrap_or_else(|| {
+                        Err(ocrloom_raster::Error::Internal(
+                            "the page renderer stopped early".into(),
+                        ))
+                    })?;
+                    Some(match page.image {
+                        ocrloom_raster::PageImage::Gray(g) => image::DynamicImage::ImageLuma8(g),
+                        ocrloom_raster::PageImage::Rgb(rgb) => image::DynamicImage::ImageRgb8(rgb),
+                    })
+                } else {
+                    None
+                };
+                Ok(LaidOutPage {
+                    layout: Page::build(&PageInput { result: r, size_pt }),
+                    image,
+                })
             }
             None => Ok(LaidOutPage {
                 layout: unrecognized(index, size_pt),
@@ -82,68 +99,7 @@ fn unrecognized(index: usize, size_pt: (f64, f64)) -> Page {
     Page::build(&PageInput {
         result: &empty,
         size_pt,
-        figures: &[],
     })
-}
-
-/// The layout of the recognized page `r`, its figures and tables found on
-/// `image` (the page rendered for them).
-fn with_structure(
-    r: &PageResult,
-    size_pt: (f64, f64),
-    image: ocrloom_raster::PageImage,
-) -> LaidOutPage {
-    let gray: GrayImage = image.to_gray();
-    let (iw, ih) = gray.dimensions();
-    let fx = iw as f32 / r.width as f32;
-    let fy = ih as f32 / r.height as f32;
-    let words: Vec<figures::TextBox> = r
-        .words()
-        .map(|w| figures::TextBox {
-            bbox: scale(w.bbox, fx, fy),
-            confidence: w.confidence,
-        })
-        .collect();
-    let dpi = r.dpi * fx;
-    let mut found: Vec<BBox> = figures::find(&gray, dpi, &words)
-        .into_iter()
-        .map(|b| scale(b, 1.0 / fx, 1.0 / fy))
-        .collect();
-    let tables = tables::detect(r, &gray);
-    found.retain(|f| !tables.iter().any(|t| mostly_inside(*f, t.source)));
-    let layout = Page::build_with_tables(
-        &PageInput {
-            result: r,
-            size_pt,
-            figures: &found,
-        },
-        tables,
-    );
-    let image = match image {
-        ocrloom_raster::PageImage::Gray(_) => image::DynamicImage::ImageLuma8(gray),
-        ocrloom_raster::PageImage::Rgb(rgb) => image::DynamicImage::ImageRgb8(rgb),
-    };
-    LaidOutPage {
-        layout,
-        image: Some(image),
-    }
-}
-
-/// Whether most of `a`'s area is inside `b`.
-fn mostly_inside(a: BBox, b: BBox) -> bool {
-    let w = a.x1.min(b.x1).saturating_sub(a.x0.max(b.x0)) as u64;
-    let h = a.y1.min(b.y1).saturating_sub(a.y0.max(b.y0)) as u64;
-    let area = a.x1.saturating_sub(a.x0) as u64 * a.y1.saturating_sub(a.y0) as u64;
-    2 * w * h > area
-}
-
-fn scale(b: BBox, fx: f32, fy: f32) -> BBox {
-    BBox {
-        x0: (b.x0 as f32 * fx) as u32,
-        y0: (b.y0 as f32 * fy) as u32,
-        x1: (b.x1 as f32 * fx).ceil() as u32,
-        y1: (b.y1 as f32 * fy).ceil() as u32,
-    }
 }
 
 /// A figure cropped from the page image (turned upright as the page), as
@@ -310,6 +266,7 @@ mod tests {
     use super::*;
     use ocrloom_layout::tables::{Cell, Ruling};
     use ocrloom_layout::Rect;
+    use ocrloom_ocr::BBox;
 
     /// A table of one row whose cells are at `xs` (left, right), 20 points
     /// high, with `texts`.

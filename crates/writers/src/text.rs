@@ -1,6 +1,7 @@
 //! Plain text in the layout model's reading order (columns one after the
-//! other, [`ocrloom_layout::Page::text`]): lines by newlines, paragraphs by
-//! a blank line; pages separated by a form feed.
+//! other, tables where the DOCX sets them, [`ocrloom_layout::Page::text`]):
+//! lines by newlines, paragraphs and tables by a blank line, a table's
+//! cells by tabs; pages separated by a form feed.
 
 use crate::WriteError;
 use ocrloom_ocr::PageResult;
@@ -22,7 +23,6 @@ pub(crate) fn write(
             Some(r) => Ok(ocrloom_layout::Page::build(&ocrloom_layout::PageInput {
                 result: r,
                 size_pt: crate::page_size_pt(info),
-                figures: &[],
             })
             .text()),
             None if info.text != PageText::None => Ok(doc

@@ -2,10 +2,10 @@
 //! written with `rust_xlsxwriter` (docs/decisions.md).
 //!
 //! A page's text is written in the layout model's reading order, one row
-//! per line and a blank row between paragraphs; each table the layout
-//! model found ([`ocrloom_layout::tables`]) is a range of cells with thin
-//! borders and its merged cells merged, where it stands among the
-//! paragraphs, named `Page<N>_Table<M>` (a defined name, so that it can be
+//! per line and a blank row between paragraphs; each table found during
+//! recognition ([`ocrloom_ocr::tables`], placed by the layout model) is a
+//! range of cells with thin borders and its merged cells merged, where it
+//! stands among the paragraphs, named `Page<N>_Table<M>` (a defined name, so that it can be
 //! found again). A cell whose text is one number (read as the page's
 //! language writes numbers, see [`crate::numbers`]) holds that number with
 //! a format that shows it as printed. Columns are fitted to their content.
@@ -81,15 +81,10 @@ pub(crate) fn write(
         sheet.set_name(&sheet_name)?;
         match result {
             Some(r) => {
-                let tables = crate::tables::find(doc, index, r)?;
-                let layout = Page::build_with_tables(
-                    &PageInput {
-                        result: r,
-                        size_pt: crate::page_size_pt(&doc.pages()[index]),
-                        figures: &[],
-                    },
-                    tables,
-                );
+                let layout = Page::build(&PageInput {
+                    result: r,
+                    size_pt: crate::page_size_pt(&doc.pages()[index]),
+                });
                 for (n, range) in write_page(sheet, &layout, &mut formats)?
                     .into_iter()
                     .enumerate()

@@ -7,8 +7,8 @@
 //! touch make a candidate; one at least [`MIN_SIDE_IN`] inch on both sides
 //! and mostly inked within its box is a figure.
 
+use crate::BBox;
 use image::GrayImage;
-use ocrloom_ocr::BBox;
 
 /// A figure is at least this big on both sides, inches.
 pub const MIN_SIDE_IN: f32 = 0.4;
