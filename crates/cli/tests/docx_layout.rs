@@ -13,12 +13,14 @@ fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/layout/two-columns.png")
 }
 
-fn ocr(input: &Path, output: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ocrloom"))
-        .arg("ocr")
-        .arg(input)
-        .arg("-o")
-        .arg(output)
+/// `ocrloom ocr input -o output...`: one reading, every output.
+fn ocr(input: &Path, outputs: &[&Path]) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ocrloom"));
+    command.arg("ocr").arg(input);
+    for output in outputs {
+        command.arg("-o").arg(output);
+    }
+    let out = command
         .env("OMP_THREAD_LIMIT", "1")
         .output()
         .expect("run ocrloom");
@@ -27,6 +29,18 @@ fn ocr(input: &Path, output: &Path) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The `word/document.xml` part of `docx`.
+fn document_xml(docx: &Path) -> String {
+    let unzip = Command::new("unzip")
+        .arg("-p")
+        .arg(docx)
+        .arg("word/document.xml")
+        .output()
+        .expect("unzip (scripts/setup.sh)");
+    assert!(unzip.status.success());
+    String::from_utf8(unzip.stdout).expect("UTF-8")
 }
 
 /// One `w:p` of `word/document.xml`: its style, alignment, run sizes (points), text,
@@ -100,8 +114,8 @@ fn near(got: f32, want: f32, tolerance: f32) -> bool {
 fn two_columns_headings_sizes_and_a_figure() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (docx, txt) = (dir.path().join("p.docx"), dir.path().join("p.txt"));
-    ocr(&fixture(), &docx);
-    ocr(&fixture(), &txt);
+    ocr(&fixture(), &[&docx]);
+    ocr(&fixture(), &[&txt]);
 
     // The text output reads the left column, then the right one.
     let text = std::fs::read_to_string(&txt).expect("txt");
@@ -121,14 +135,7 @@ fn two_columns_headings_sizes_and_a_figure() {
     .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{text}");
 
-    let unzip = Command::new("unzip")
-        .arg("-p")
-        .arg(&docx)
-        .arg("word/document.xml")
-        .output()
-        .expect("unzip (scripts/setup.sh)");
-    assert!(unzip.status.success());
-    let document = String::from_utf8(unzip.stdout).expect("UTF-8");
+    let document = document_xml(&docx);
     let paras = paragraphs(&document);
     assert_eq!(paras.len(), 10, "{paras:#?}");
 
@@ -186,21 +193,7 @@ fn on_a_table_page_the_text_reads_in_the_order_of_the_docx() {
         .join("../../fixtures/tables/between-paragraphs.png");
     let dir = tempfile::tempdir().expect("temp dir");
     let (txt, docx) = (dir.path().join("p.txt"), dir.path().join("p.docx"));
-    let out = Command::new(env!("CARGO_BIN_EXE_ocrloom"))
-        .arg("ocr")
-        .arg(&page)
-        .arg("-o")
-        .arg(&txt)
-        .arg("-o")
-        .arg(&docx)
-        .env("OMP_THREAD_LIMIT", "1")
-        .output()
-        .expect("run ocrloom");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ocr(&page, &[&txt, &docx]);
     let text = std::fs::read_to_string(&txt).expect("txt");
     // The table's rows, cells by tabs, between the paragraphs around it.
     let at = |s: &str| {
@@ -213,14 +206,7 @@ fn on_a_table_page_the_text_reads_in_the_order_of_the_docx() {
         "{text}"
     );
 
-    let unzip = Command::new("unzip")
-        .arg("-p")
-        .arg(&docx)
-        .arg("word/document.xml")
-        .output()
-        .expect("unzip (scripts/setup.sh)");
-    assert!(unzip.status.success());
-    let document = String::from_utf8(unzip.stdout).expect("UTF-8");
+    let document = document_xml(&docx);
     assert!(document.contains("<w:tbl>"), "no table in the DOCX");
     // Every paragraph of the DOCX (a table cell's too) in document order:
     // the same words in the same order as the text output.
