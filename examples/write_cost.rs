@@ -3,7 +3,7 @@
 //! times as a searchable-PDF-only run reads it (no tables and figures
 //! looked for), the tables and figures of its pages are found `RUNS` times
 //! on the images recognition read (when FORMAT shows them,
-//! `writers::needs_structure`: the part of recognition the format adds),
+//! `OutputFormat::shows_structure`: the part of recognition the format adds),
 //! then it is written in FORMAT `RUNS` times; prints, per input and in all,
 //! the median times and the share of the OCR time the format adds (finding
 //! the structure and writing).
@@ -15,7 +15,7 @@
 //! `OMP_THREAD_LIMIT=1 cargo run --release --example write_cost -- FORMAT PAGE...`
 
 use ocrloom::ocr::{structure, CancelToken};
-use ocrloom::writers::{self, OutputFormat, WriteOptions};
+use ocrloom::writers::{OutputFormat, WriteOptions};
 use ocrloom::{Options, Pipeline};
 use std::time::{Duration, Instant};
 
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let mut done = done.ok_or("no run")?;
         let mut found_times = vec![Duration::ZERO; RUNS];
-        if writers::needs_structure(format) {
+        if format.shows_structure() {
             // The images recognition read, as it read them.
             let indices = done.result.pages.iter().map(|p| p.index).collect();
             let images = done.document.stream_pages(indices, options.dpi);

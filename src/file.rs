@@ -154,12 +154,10 @@ impl Ocr {
     ) -> Result<usize, Error> {
         let (input, output) = (input.as_ref(), output.as_ref());
         let format = format_of(output).ok_or_else(|| Error::OutputFormat(output.to_owned()))?;
-        let asked = self.options.settings.structure;
-        self.options.settings.structure |= crate::writers::needs_structure(format);
-        let recognition = self.recognize_file(input);
-        self.options.settings.structure = asked;
-        let recognition = recognition?;
-        let mut write = self.options.write_options();
+        let mut options = self.options.clone();
+        options.settings.structure |= format.shows_structure();
+        let recognition = self.recognize_with(input, &options)?;
+        let mut write = options.write_options();
         if write.source_name.is_none() {
             write.source_name = input.file_name().map(|n| n.to_string_lossy().into_owned());
         }
@@ -170,7 +168,13 @@ impl Ocr {
     /// Recognizes `input`; write the result with [`Recognition::write_file`]
     /// (as often as there are outputs: the document is read once).
     pub fn recognize_file(&mut self, input: impl AsRef<Path>) -> Result<Recognition, Error> {
-        let bytes = read_input(input.as_ref(), &self.options.open.limits)?;
+        let options = self.options.clone();
+        self.recognize_with(input.as_ref(), &options)
+    }
+
+    /// Recognizes `input` with `options`.
+    fn recognize_with(&mut self, input: &Path, options: &Options) -> Result<Recognition, Error> {
+        let bytes = read_input(input, &options.open.limits)?;
         let pipeline = match self.pipeline.take() {
             Some(pipeline) => pipeline,
             None => match &self.engine {
@@ -179,7 +183,7 @@ impl Ocr {
             },
         };
         let progress = &mut self.progress;
-        let result = pipeline.recognize(bytes, &self.options, &self.cancel, |p| {
+        let result = pipeline.recognize(bytes, options, &self.cancel, |p| {
             if let Some(f) = progress.as_mut() {
                 f(p)
             }

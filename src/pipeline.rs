@@ -95,7 +95,7 @@ impl Recognition {
     /// Writes the document in `format` (searchable PDF, text, hOCR, ALTO,
     /// JSON, DOCX, XLSX, PPTX). The text, DOCX, PPTX, XLSX and JSON show the
     /// tables and figures found during recognition: recognize with
-    /// `Settings::structure` for them ([`writers::needs_structure`]).
+    /// `Settings::structure` for them ([`OutputFormat::shows_structure`]).
     pub fn write(
         &self,
         format: OutputFormat,
@@ -237,7 +237,7 @@ impl Pipeline {
     }
 
     /// Recognizes `bytes` (finding the pages' tables and figures when
-    /// `format` shows them, [`writers::needs_structure`]) and writes the
+    /// `format` shows them, [`OutputFormat::shows_structure`]) and writes the
     /// result in `format` to `out`; returns the number of input pages.
     pub fn convert(
         &self,
@@ -249,7 +249,7 @@ impl Pipeline {
         out: &mut dyn std::io::Write,
     ) -> Result<usize, Error> {
         let mut options = options.clone();
-        options.settings.structure |= writers::needs_structure(format);
+        options.settings.structure |= format.shows_structure();
         let done = self.recognize(bytes, &options, cancel, progress)?;
         done.write(format, &options.write_options(), out)?;
         Ok(done.document.pages().len())

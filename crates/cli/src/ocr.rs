@@ -110,9 +110,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     options.settings.keep_noise = args.keep_noise;
     // Tables and figures are found during recognition, once, when an
     // output shows them.
-    options.settings.structure = outputs
-        .iter()
-        .any(|(_, format)| ocrloom::writers::needs_structure(*format));
+    options.settings.structure = outputs.iter().any(|(_, format)| format.shows_structure());
     options.pages = args.pages;
     if args.force_ocr {
         options.text_pages = TextPages::Force;

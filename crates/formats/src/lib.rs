@@ -51,6 +51,11 @@ pub struct Spec {
     pub extension_aliases: &'static [&'static str],
     /// The media type (`Content-Type`) of its outputs.
     pub mime_type: &'static str,
+    /// Whether its writer shows the tables and figures found on the page
+    /// images during recognition (so recognition must look for them): the
+    /// text (its reading order puts a table where the DOCX sets it), DOCX,
+    /// PPTX, XLSX and JSON.
+    pub shows_structure: bool,
 }
 
 impl OutputFormat {
@@ -75,6 +80,7 @@ impl OutputFormat {
                 extension: "pdf",
                 extension_aliases: &[],
                 mime_type: "application/pdf",
+                shows_structure: false,
             },
             OutputFormat::Txt => Spec {
                 name: "txt",
@@ -82,6 +88,7 @@ impl OutputFormat {
                 extension: "txt",
                 extension_aliases: &["text"],
                 mime_type: "text/plain; charset=utf-8",
+                shows_structure: true,
             },
             OutputFormat::Hocr => Spec {
                 name: "hocr",
@@ -91,6 +98,7 @@ impl OutputFormat {
                 // The writer produces XHTML (an XML declaration, the XHTML
                 // namespace), so it is served as such.
                 mime_type: "application/xhtml+xml",
+                shows_structure: false,
             },
             OutputFormat::Alto => Spec {
                 name: "alto",
@@ -98,6 +106,7 @@ impl OutputFormat {
                 extension: "xml",
                 extension_aliases: &["alto"],
                 mime_type: "application/xml",
+                shows_structure: false,
             },
             OutputFormat::Json => Spec {
                 name: "json",
@@ -105,6 +114,7 @@ impl OutputFormat {
                 extension: "json",
                 extension_aliases: &[],
                 mime_type: "application/json",
+                shows_structure: true,
             },
             OutputFormat::Docx => Spec {
                 name: "docx",
@@ -113,6 +123,7 @@ impl OutputFormat {
                 extension_aliases: &[],
                 mime_type:
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                shows_structure: true,
             },
             OutputFormat::Xlsx => Spec {
                 name: "xlsx",
@@ -120,6 +131,7 @@ impl OutputFormat {
                 extension: "xlsx",
                 extension_aliases: &[],
                 mime_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                shows_structure: true,
             },
             OutputFormat::Pptx => Spec {
                 name: "pptx",
@@ -128,6 +140,7 @@ impl OutputFormat {
                 extension_aliases: &[],
                 mime_type:
                     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                shows_structure: true,
             },
         }
     }
@@ -165,6 +178,12 @@ impl OutputFormat {
     /// The media type of its outputs.
     pub fn mime_type(self) -> &'static str {
         self.spec().mime_type
+    }
+
+    /// Whether its writer shows the tables and figures recognition finds
+    /// ([`Spec::shows_structure`]).
+    pub fn shows_structure(self) -> bool {
+        self.spec().shows_structure
     }
 
     /// Every format's extension, for messages: `.pdf, .txt, ...`.

@@ -198,23 +198,6 @@ pub fn write(
     Ok(())
 }
 
-/// Whether the writer of `format` shows the tables and figures recognition
-/// finds on the page images ([`PageResult::structure`], asked for by
-/// `ocrloom_ocr::Settings::structure`): the text (its reading order has the
-/// tables where the DOCX sets them), DOCX, PPTX, XLSX and JSON. A result
-/// recognized without them is written as a page without tables and
-/// figures.
-pub fn needs_structure(format: OutputFormat) -> bool {
-    match format {
-        OutputFormat::Txt
-        | OutputFormat::Docx
-        | OutputFormat::Pptx
-        | OutputFormat::Xlsx
-        | OutputFormat::Json => true,
-        OutputFormat::Pdf | OutputFormat::Hocr | OutputFormat::Alto => false,
-    }
-}
-
 /// One entry per page of `doc`: its result, if it was recognised.
 pub fn pages_by_index<'a>(
     doc: &Document,
