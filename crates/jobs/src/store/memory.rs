@@ -22,11 +22,10 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Contents in a map (with the time each was last written); converter
+/// Contents in a map, each with the time it was last written; converter
 /// files in a scratch folder.
 pub(crate) struct MemoryContent {
-    contents: Mutex<HashMap<String, Vec<u8>>>,
-    modified: Mutex<HashMap<String, SystemTime>>,
+    contents: Mutex<HashMap<String, (Vec<u8>, SystemTime)>>,
     scratch: tempfile::TempDir,
 }
 
@@ -34,15 +33,8 @@ impl MemoryContent {
     pub(crate) fn new() -> Result<Self, Error> {
         Ok(MemoryContent {
             contents: Mutex::default(),
-            modified: Mutex::default(),
             scratch: tempfile::tempdir().map_err(|e| Error::io("creating a scratch folder", e))?,
         })
-    }
-}
-
-impl MemoryContent {
-    fn touch(&self, id: &FileId) {
-        guard(&self.modified).insert(id.to_string(), SystemTime::now());
     }
 }
 
@@ -57,8 +49,7 @@ impl ContentStore for MemoryContent {
         if size > max {
             return Err(Error::FileTooLarge { max });
         }
-        guard(&self.contents).insert(id.to_string(), bytes);
-        self.touch(id);
+        guard(&self.contents).insert(id.to_string(), (bytes, SystemTime::now()));
         Ok(size)
     }
 
@@ -66,26 +57,24 @@ impl ContentStore for MemoryContent {
         let bytes = std::fs::read(path).map_err(|e| Error::io("reading an output", e))?;
         let _ = std::fs::remove_file(path);
         let size = bytes.len() as u64;
-        guard(&self.contents).insert(id.to_string(), bytes);
-        self.touch(id);
+        guard(&self.contents).insert(id.to_string(), (bytes, SystemTime::now()));
         Ok(size)
     }
 
     fn append(&self, id: &FileId, offset: u64, chunk: &[u8]) -> Result<(), Error> {
         let mut c = guard(&self.contents);
-        let bytes = c
+        let (bytes, modified) = c
             .get_mut(id.as_str())
             .ok_or_else(|| Error::io("appending", std::io::ErrorKind::NotFound.into()))?;
         bytes.truncate(usize::try_from(offset).unwrap_or(usize::MAX));
         bytes.extend_from_slice(chunk);
-        drop(c);
-        self.touch(id);
+        *modified = SystemTime::now();
         Ok(())
     }
 
     fn get(&self, id: &FileId, start: u64, len: u64) -> Result<Box<dyn Read + Send>, Error> {
         let c = guard(&self.contents);
-        let bytes = c
+        let (bytes, _) = c
             .get(id.as_str())
             .ok_or_else(|| Error::io("reading", std::io::ErrorKind::NotFound.into()))?;
         let a = usize::try_from(start)
@@ -101,7 +90,7 @@ impl ContentStore for MemoryContent {
         let path = self.scratch(id.as_str())?;
         let bytes = guard(&self.contents)
             .get(id.as_str())
-            .cloned()
+            .map(|(bytes, _)| bytes.clone())
             .unwrap_or_default();
         create_private(&path)
             .and_then(|mut f| f.write_all(&bytes))
@@ -123,23 +112,21 @@ impl ContentStore for MemoryContent {
 
     fn delete(&self, id: &FileId) {
         guard(&self.contents).remove(id.as_str());
-        guard(&self.modified).remove(id.as_str());
     }
 
     fn list(&self) -> Result<Vec<Stored>, Error> {
-        let modified = guard(&self.modified);
         Ok(guard(&self.contents)
             .iter()
-            .map(|(k, v)| Stored {
+            .map(|(k, (bytes, modified))| Stored {
                 id: k.clone(),
-                size: v.len() as u64,
-                modified: modified.get(k).copied().unwrap_or_else(SystemTime::now),
+                size: bytes.len() as u64,
+                modified: *modified,
             })
             .collect())
     }
 
     fn truncate(&self, id: &FileId, size: u64) -> Result<(), Error> {
-        if let Some(b) = guard(&self.contents).get_mut(id.as_str()) {
+        if let Some((b, _)) = guard(&self.contents).get_mut(id.as_str()) {
             b.truncate(usize::try_from(size).unwrap_or(usize::MAX));
         }
         Ok(())
