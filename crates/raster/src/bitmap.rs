@@ -52,10 +52,7 @@ pub(crate) fn orient(image: PageImage, o: Oriented) -> PageImage {
     if matches!(o.0, Orientation::NoTransforms) {
         return image;
     }
-    let mut dynamic = match image {
-        PageImage::Gray(i) => DynamicImage::ImageLuma8(i),
-        PageImage::Rgb(i) => DynamicImage::ImageRgb8(i),
-    };
+    let mut dynamic = image.into_dynamic();
     dynamic.apply_orientation(o.0);
     into_page_image(dynamic)
 }

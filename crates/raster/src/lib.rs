@@ -144,6 +144,14 @@ impl PageImage {
         }
     }
 
+    /// The image as an `image` crate image, without copying its pixels.
+    pub fn into_dynamic(self) -> image::DynamicImage {
+        match self {
+            PageImage::Gray(i) => image::DynamicImage::ImageLuma8(i),
+            PageImage::Rgb(i) => image::DynamicImage::ImageRgb8(i),
+        }
+    }
+
     /// The image as grey, converting RGB by luminance.
     pub fn to_gray(&self) -> image::GrayImage {
         match self {

@@ -336,10 +336,7 @@ fn plain_slide(
     let mut background = None;
     if page_image {
         let rendered = doc.render(index, RenderDpi::Fixed(BACKGROUND_DPI))?;
-        let image = match rendered.image {
-            ocrloom_raster::PageImage::Gray(g) => image::DynamicImage::ImageLuma8(g),
-            ocrloom_raster::PageImage::Rgb(rgb) => image::DynamicImage::ImageRgb8(rgb),
-        };
+        let image = rendered.image.into_dynamic();
         media.push(png(&image)?.0);
         background = Some(media.len());
     }

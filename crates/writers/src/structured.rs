@@ -71,10 +71,7 @@ pub(crate) fn lay_out<'a>(
                             "the page renderer stopped early".into(),
                         ))
                     })?;
-                    Some(match page.image {
-                        ocrloom_raster::PageImage::Gray(g) => image::DynamicImage::ImageLuma8(g),
-                        ocrloom_raster::PageImage::Rgb(rgb) => image::DynamicImage::ImageRgb8(rgb),
-                    })
+                    Some(page.image.into_dynamic())
                 } else {
                     None
                 };
