@@ -112,6 +112,9 @@ enum Item<'a> {
     Plain(String),
     /// An empty paragraph (a page with nothing on it).
     Empty,
+    /// An empty paragraph this many points high: the space above a band
+    /// of columns, at the end of the section before it.
+    Space(f32),
 }
 
 /// One item with the space above it and whether it starts a new column.
@@ -251,6 +254,41 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
             Unit::Band(band, _) => (band.columns.len().max(1), column_widths(band, text_width)),
             Unit::Table(_) => (1, Vec::new()),
         };
+        // A band of columns starts where its highest column does. Word
+        // and LibreOffice differ on where a column after a column break
+        // begins when the first column's paragraph has space above it
+        // (LibreOffice moves every column down by it), so the space above
+        // the band ends the section before it instead, and the first
+        // column starts with none.
+        let band_start = match &unit {
+            Unit::Band(band, _) if columns > 1 => band
+                .columns
+                .iter()
+                .map(|c| c.bbox.y0)
+                .fold(f32::INFINITY, f32::min)
+                .max(bottom),
+            _ => bottom,
+        };
+        if band_start > bottom {
+            if last_columns > 1 || sections.is_empty() {
+                sections.push(Section {
+                    width: page.width,
+                    height: page.height,
+                    margins,
+                    columns: Vec::new(),
+                    new_page: sections.is_empty(),
+                    items: Vec::new(),
+                });
+            }
+            if let Some(s) = sections.last_mut() {
+                s.items.push(Placed {
+                    item: Item::Space(band_start - bottom),
+                    space_before: 0.0,
+                    column_break: false,
+                });
+            }
+            bottom = band_start;
+        }
         if sections.is_empty() || columns > 1 || last_columns > 1 {
             sections.push(Section {
                 width: page.width,
@@ -294,7 +332,15 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
                 column.x0
             };
             let mut tables = tables.iter().copied().peekable();
+            // The first column of a band of several starts at the band's
+            // top (see `band_start`).
+            let mut at_band_top = ci == 0 && columns > 1;
             let mut place = |(item, top, height): (Item<'a>, f32, f32), above: &mut f32| {
+                let top = if std::mem::take(&mut at_band_top) {
+                    *above
+                } else {
+                    top
+                };
                 section.items.push(Placed {
                     item,
                     space_before: top - *above,
@@ -533,6 +579,9 @@ fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Res
         word_table(x, table, grid, *indent, *comma)?;
         return spacer(x, SPACER, false, ends);
     }
+    if let Item::Space(height) = placed.item {
+        return spacer(x, height, placed.column_break, ends);
+    }
     start(x, "w:p", &[])?;
     start(x, "w:pPr", &[])?;
     match &placed.item {
@@ -543,7 +592,7 @@ fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Res
             spacing(x, placed.space_before, None)?;
             empty(x, "w:ind", &[("w:left", &twips(*indent))])?;
         }
-        Item::Plain(_) | Item::Empty | Item::Table { .. } => {}
+        Item::Plain(_) | Item::Empty | Item::Space(_) | Item::Table { .. } => {}
     }
     if let Some(s) = ends {
         section_properties(x, s)?;
@@ -560,7 +609,7 @@ fn item(x: &mut Xml, placed: &Placed<'_>, ends: Option<&Section<'_>>) -> io::Res
         } => run(x, &paragraph.flowing_text(), Some(*size))?,
         Item::Plain(text) => run(x, text, None)?,
         Item::Picture { number, size, .. } => drawing(x, *number, *size)?,
-        Item::Empty | Item::Table { .. } => {}
+        Item::Empty | Item::Space(_) | Item::Table { .. } => {}
     }
     end(x, "w:p")
 }
@@ -1235,5 +1284,67 @@ mod tests {
         assert_eq!(top, 95.0);
         assert_eq!(size_and_pitch(&item).1, 7.0);
         assert!(top + height <= 109.0 + 1e-3);
+    }
+
+    #[test]
+    fn a_band_of_columns_starts_at_its_highest_column_with_the_space_above_it_before_it() {
+        // A heading at 72, then two columns: the right one from 200, the
+        // left one from 210.
+        let block = |p: Paragraph, x0: f32| {
+            let p = Paragraph {
+                bbox: Rect {
+                    x0,
+                    x1: x0 + 200.0,
+                    ..p.bbox
+                },
+                ..p
+            };
+            TextBlock {
+                bbox: p.bbox,
+                paragraphs: vec![p],
+            }
+        };
+        let column = |t: TextBlock| Column {
+            bbox: t.bbox,
+            regions: vec![Region::Text(t)],
+        };
+        let heading = block(paragraph(&["Heading"], 10.0, 72.0), 72.0);
+        let left = block(paragraph(&["left", "column"], 10.0, 210.0), 72.0);
+        let right = block(paragraph(&["right", "column"], 10.0, 200.0), 320.0);
+        let mut page = page_with(ruled_table(600.0));
+        page.tables.clear();
+        page.bands = vec![
+            Band {
+                bbox: heading.bbox,
+                columns: vec![column(heading)],
+            },
+            Band {
+                bbox: left.bbox.union(&right.bbox),
+                columns: vec![column(left), column(right)],
+            },
+        ];
+        let sections = page_sections(&page, &[]);
+        assert_eq!(sections.len(), 2);
+        // The heading ends at 84 (its line at 1.2 em): 116 points to the
+        // band, at the end of the first section.
+        let space = sections[0].items.last().map(|p| &p.item);
+        assert!(
+            matches!(space, Some(Item::Space(h)) if (h - 116.0).abs() < 1e-3),
+            "{}",
+            sections[0].items.len()
+        );
+        // Both columns start at the band's top with no space above.
+        let columns = &sections[1];
+        assert_eq!(columns.columns.len(), 2);
+        assert_eq!(columns.items.len(), 2);
+        assert!(!columns.items[0].column_break && columns.items[1].column_break);
+        for placed in &columns.items {
+            assert_eq!(placed.space_before, 0.0);
+        }
+        let xml = String::from_utf8(document_xml(&sections).expect("xml")).expect("UTF-8");
+        assert!(
+            xml.contains(r#"w:line="2320" w:lineRule="exact"/><w:sectPr>"#),
+            "{xml}"
+        );
     }
 }
