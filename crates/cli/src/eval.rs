@@ -2,6 +2,7 @@
 
 use crate::Failure;
 use ocrloom::ocr::{score, Languages, Settings};
+use ocrloom::writers::{self, OutputFormat};
 use ocrloom::Pipeline;
 use std::path::PathBuf;
 
@@ -36,11 +37,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
         tracing::info!("the language in --settings is replaced by each set's own");
     }
     let pipeline = Pipeline::tesseract(args.jobs).map_err(crate::pipeline_failure)?;
+    // What is scored is the text output: its reading order, its tables.
+    let mut settings = settings;
+    settings.structure |= OutputFormat::Txt.shows_structure();
     let report = score::eval(
         pipeline.recognizer(),
         &args.gt_dir,
         &settings,
         args.out.as_deref(),
+        &writers::page_text,
     )
     .map_err(|e| crate::pipeline_failure(e.into()))?;
     print!("{}", report.table());

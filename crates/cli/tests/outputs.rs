@@ -150,3 +150,23 @@ fn pages_limits_the_work_to_those_pages() {
     ]);
     assert_eq!(run.status.code(), Some(2), "{run:?}");
 }
+
+#[test]
+fn the_json_page_text_is_the_text_output() {
+    // Two columns and a table on one page each: the engine's own order
+    // differs from the layout's there, and the JSON's `text` follows the
+    // layout, as the text output does.
+    for rel in ["layout/two-columns.png", "tables/between-paragraphs.png"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let input = fixture(rel);
+        let (txt, json) = (dir.path().join("p.txt"), dir.path().join("p.json"));
+        let run = ocrloom(&[&input, Path::new("-o"), &txt, Path::new("-o"), &json]);
+        assert!(run.status.success(), "{run:?}");
+        let text = std::fs::read_to_string(&txt).expect("text");
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("JSON");
+        let page = json["pages"][0]["text"].as_str().expect("page text");
+        assert!(page.split_whitespace().count() >= 20, "{rel}: {page:?}");
+        assert_eq!(page, text.trim_end_matches('\n'), "{rel}");
+    }
+}

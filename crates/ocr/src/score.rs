@@ -5,7 +5,8 @@
 use crate::driver::Recognizer;
 use crate::lang::{tesseract_code, Languages};
 use crate::settings::Settings;
-use crate::OcrError;
+use crate::{OcrError, PageResult};
+use ocrloom_raster::PageInfo;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -324,6 +325,8 @@ fn list_gt(gt_dir: &Path) -> Result<Vec<GtPage>, OcrError> {
 /// beside `<name>.gt.txt`) with the set's language ([`set_language`]) and
 /// the other `settings`, scores it, and when `out` is given writes the
 /// hypotheses as `<out>/<set>/<name>.txt` (the layout `ocr-score` reads).
+/// `text` makes a page's text from its result (the text output's, so that
+/// what is scored is what users get; the input page gives its size).
 ///
 /// A page that cannot be read or recognized is logged and scored as
 /// missing, like the reference scorer does.
@@ -332,6 +335,7 @@ pub fn eval(
     gt_dir: &Path,
     settings: &Settings,
     out: Option<&Path>,
+    text: &(dyn Fn(&PageInfo, &PageResult) -> String + Sync),
 ) -> Result<Report, OcrError> {
     let start = std::time::Instant::now();
     let pages = list_gt(gt_dir)?;
@@ -355,7 +359,7 @@ pub fn eval(
                 match recognizer.recognize_page(&page, &s) {
                     Ok(r) => {
                         tracing::info!("{}/{}: {:.2}s", p.set, p.name, t.elapsed().as_secs_f64());
-                        Some(r.text())
+                        Some(text(&page.info, &r))
                     }
                     Err(e) => {
                         tracing::warn!("{}: {e}", image.display());

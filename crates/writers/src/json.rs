@@ -157,7 +157,7 @@ pub(crate) fn write(
             p.skew = Some(r2(f64::from(page.skew)));
             p.language = Some(&page.language);
             p.mean_confidence = Some(r2(f64::from(page.mean_confidence)));
-            p.text = page.text();
+            p.text = crate::page_text(info, page);
             let mut paragraph = 0;
             for block in &page.blocks {
                 let mut lines = Vec::new();

@@ -73,6 +73,7 @@ mod xlsx;
 pub use graft::GraftStats;
 pub use json::SCHEMA as JSON_SCHEMA_ID;
 pub use ocrloom_formats::OutputFormat;
+pub use text::page_text;
 
 use lopdf::Object;
 use ocrloom_ocr::{DocumentResult, PageResult};

@@ -5,8 +5,19 @@
 
 use crate::WriteError;
 use ocrloom_ocr::PageResult;
-use ocrloom_raster::{Document, PageText};
+use ocrloom_raster::{Document, PageInfo, PageText};
 use std::io::Write;
+
+/// The text the text output writes for a recognized page (`info`: the
+/// input page, for its size): its layout's reading order, lines by
+/// newlines, paragraphs and tables by a blank line.
+pub fn page_text(info: &PageInfo, result: &PageResult) -> String {
+    ocrloom_layout::Page::build(&ocrloom_layout::PageInput {
+        result,
+        size_pt: crate::page_size_pt(info),
+    })
+    .text()
+}
 
 /// Writes every page, ending with a newline: the recognized text, or for a
 /// page that was not recognized the text it already carries (PDF pages left
@@ -20,11 +31,7 @@ pub(crate) fn write(
         .iter()
         .zip(doc.pages())
         .map(|(result, info)| match result {
-            Some(r) => Ok(ocrloom_layout::Page::build(&ocrloom_layout::PageInput {
-                result: r,
-                size_pt: crate::page_size_pt(info),
-            })
-            .text()),
+            Some(r) => Ok(page_text(info, r)),
             None if info.text != PageText::None => Ok(doc
                 .page_text(info.index)?
                 .replace("\r\n", "\n")
