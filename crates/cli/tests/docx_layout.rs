@@ -143,7 +143,9 @@ fn two_columns_headings_sizes_and_a_figure() {
         .filter(|&i| paras[i].text.is_empty() && paras[i].picture.is_none())
         .collect();
     assert_eq!(spaces.len(), 1, "{paras:#?}");
-    assert!(paras[spaces[0] + 1].text.starts_with("The left column starts"));
+    assert!(paras[spaces[0] + 1]
+        .text
+        .starts_with("The left column starts"));
     paras.remove(spaces[0]);
     assert_eq!(paras.len(), 10, "{paras:#?}");
 
