@@ -769,6 +769,7 @@ mod tests {
                     cell(1, 0, 50, ""),
                     cell(1, 1, 150, "3.50"),
                 ],
+                words: Vec::new(),
             }],
             figures: Vec::new(),
         });
@@ -792,6 +793,7 @@ mod tests {
                     columns: 1,
                     ruling: crate::tables::Ruling::Full,
                     cells: Vec::new(),
+                    words: Vec::new(),
                 }],
                 figures: Vec::new(),
             });

@@ -4,7 +4,7 @@
 //! prices) are read row by row ([`read_across`]).
 
 use crate::{Line, Paragraph, Rect, TextBlock};
-use ocrloom_ocr::DisjointSets;
+use ocrloom_ocr::{splits_number, DisjointSets};
 
 /// The smallest gap between two columns, points: narrower gaps are word
 /// spaces or noise, not a gutter.
@@ -283,16 +283,6 @@ fn is_value(text: &str) -> bool {
         .filter(|c| c.is_ascii_digit() || ".,:/-+%$€£¥".contains(**c))
         .count();
     digits > 0 && 2 * numeric >= chars.len() && text.split_whitespace().count() <= 3
-}
-
-/// Whether `next` continues a number that `text` ends with, split at its
-/// decimal point ("41." and "24"): joined without a space.
-fn splits_number(text: &str, next: &str) -> bool {
-    let mut end = text.chars().rev();
-    matches!(end.next(), Some('.' | ','))
-        && end.next().is_some_and(|c| c.is_ascii_digit())
-        && next.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && next.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Which way the columns of a page follow each other.

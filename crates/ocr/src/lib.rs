@@ -75,8 +75,8 @@ pub use ppocr::{
     ppocr_library, ppocr_models, PpOcrEngine, DET_LIMIT_SIDE, ONNXRUNTIME_ENV, PPOCR_MODELS_ENV,
 };
 pub use result::{
-    joins_unspaced, space_between, BBox, Baseline, Block, DocumentResult, Line, PageResult,
-    Paragraph, Word,
+    joins_unspaced, space_between, splits_number, BBox, Baseline, Block, DocumentResult, Line,
+    PageResult, Paragraph, Word,
 };
 pub use sets::DisjointSets;
 pub use settings::{Preprocess, Settings, DEFAULT_PAGE_TIMEOUT};

@@ -154,6 +154,19 @@ pub fn space_between(prev: &str, next: &str) -> bool {
     }
 }
 
+/// Whether `next` continues a number that `text` ends with, split at its
+/// decimal point (`41.` and `24`, as an engine reads a price whose point
+/// takes a whole cell of a monospaced font): such parts are joined without
+/// a space where numbers stand in columns (a table's cell, a receipt's row
+/// of parts).
+pub fn splits_number(text: &str, next: &str) -> bool {
+    let mut end = text.chars().rev();
+    matches!(end.next(), Some('.' | ','))
+        && end.next().is_some_and(|c| c.is_ascii_digit())
+        && next.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && next.chars().all(|c| c.is_ascii_digit())
+}
+
 /// Whether `c` belongs to writing that puts no spaces between its words:
 /// Han ideographs, kana, CJK punctuation and symbols, full-width forms,
 /// Bopomofo, Yi. Hangul is not among them: Korean separates words with

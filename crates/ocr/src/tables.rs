@@ -40,6 +40,10 @@ const INK: u8 = 150;
 const MAX_RULE_THICKNESS_IN: f32 = 0.06;
 /// The cells of a ruled table hold at most this many words on average.
 const MAX_WORDS_PER_RULED_CELL: f32 = 15.0;
+/// Words with letters a line may keep outside a table without rules
+/// before the table is taken for prose aligned by chance (one is a speck
+/// or a mark read beside a row).
+const CUT_LINE_WORDS: usize = 2;
 /// A borderless table has at least this many rows...
 const MIN_ROWS: usize = 3;
 /// ... cells of at most this many words on average...
@@ -89,6 +93,10 @@ pub struct Table {
     pub ruling: Ruling,
     /// Its cells, row by row, left to right (empty cells included).
     pub cells: Vec<Cell>,
+    /// The boxes of the words its cells hold, in the result's pixels:
+    /// exactly these leave the page's text flow ([`without_tables`]).
+    #[serde(default)]
+    pub words: Vec<BBox>,
 }
 
 /// A horizontal ruling line in deskewed coordinates: at `pos` from `from`
@@ -320,6 +328,7 @@ fn table(
         }
     };
     let mut cells = Vec::with_capacity(g.cells.len());
+    let mut taken: Vec<BBox> = Vec::new();
     let (mut filled, mut words_in) = (0usize, 0usize);
     for &(r, c, rs, cs) in &g.cells {
         let (x0, x1) = (g.xs[c], g.xs[c + cs]);
@@ -333,6 +342,7 @@ fn table(
             .collect();
         words.sort_by(|a, b| a.cy().total_cmp(&b.cy()));
         let text = cell_text(&words);
+        taken.extend(words.iter().map(|it| it.word.bbox));
         filled += usize::from(!text.is_empty());
         words_in += words.len();
         cells.push(Cell {
@@ -349,6 +359,12 @@ fn table(
     if filled < 2 || words_in as f32 > MAX_WORDS_PER_RULED_CELL * filled as f32 {
         return None;
     }
+    // Nor are words aligned by chance in lines of prose that run on past
+    // them (a letter's lines beside a stamp): a table without rules takes
+    // whole lines, no line keeps words outside it.
+    if ruling == Ruling::None && cuts_lines(result, &taken) {
+        return None;
+    }
     let (x0, x1) = (g.xs[0], *g.xs.last()?);
     let (y0, y1) = (g.ys[0], *g.ys.last()?);
     Some(Table {
@@ -357,7 +373,27 @@ fn table(
         columns: g.xs.len() - 1,
         ruling,
         cells,
+        words: taken,
     })
+}
+
+/// Whether a line of `result` has words among `taken` and, outside them,
+/// at least [`CUT_LINE_WORDS`] words with letters.
+fn cuts_lines(result: &PageResult, taken: &[BBox]) -> bool {
+    result
+        .blocks
+        .iter()
+        .flat_map(|b| &b.paragraphs)
+        .flat_map(|p| &p.lines)
+        .any(|l| {
+            let inside = l.words.iter().filter(|w| taken.contains(&w.bbox)).count();
+            let outside = l
+                .words
+                .iter()
+                .filter(|w| !taken.contains(&w.bbox) && w.text.chars().any(char::is_alphabetic))
+                .count();
+            inside > 0 && outside >= CUT_LINE_WORDS
+        })
 }
 
 /// A cell's words (sorted by their centre's height) as text: lines top to
@@ -375,7 +411,8 @@ fn cell_text(words: &[&Item<'_>]) -> String {
         line.sort_by(|a, b| a.x0.total_cmp(&b.x0));
         for w in line {
             let t = w.word.text.trim();
-            if !text.is_empty() && crate::space_between(&text, t) {
+            if !text.is_empty() && crate::space_between(&text, t) && !crate::splits_number(&text, t)
+            {
                 text.push(' ');
             }
             text.push_str(t);
@@ -860,17 +897,18 @@ fn borderless(items: &[Item<'_>], word_h: f32) -> Vec<Grid> {
     grids
 }
 
-/// `result` without the words inside `tables` (lines, paragraphs and
-/// blocks left empty are dropped; the boxes of the rest shrink to their
-/// words): what the page's text flow holds around its tables.
+/// `result` without the words `tables` hold ([`Table::words`]; lines,
+/// paragraphs and blocks left empty are dropped, the boxes of the rest
+/// shrink to their words): what the page's text flow holds around its
+/// tables. A word within a table's box that no cell holds (the box of a
+/// turned grid reaches past its cells) stays in the flow.
 pub fn without_tables(result: &PageResult, tables: &[Table]) -> PageResult {
-    let inside = |b: &BBox| {
-        let (cx, cy) = ((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2);
-        tables.iter().any(|t| {
-            let s = t.source;
-            cx >= s.x0 && cx <= s.x1 && cy >= s.y0 && cy <= s.y1
-        })
-    };
+    let taken: std::collections::HashSet<(u32, u32, u32, u32)> = tables
+        .iter()
+        .flat_map(|t| &t.words)
+        .map(|b| (b.x0, b.y0, b.x1, b.y1))
+        .collect();
+    let inside = |b: &BBox| taken.contains(&(b.x0, b.y0, b.x1, b.y1));
     let mut out = result.clone();
     if tables.is_empty() {
         return out;
@@ -1179,6 +1217,11 @@ mod tests {
             columns: 1,
             ruling: Ruling::Full,
             cells: Vec::new(),
+            words: r
+                .words()
+                .filter(|w| w.text == "cell")
+                .map(|w| w.bbox)
+                .collect(),
         };
         let rest = without_tables(&r, &[table]);
         let blocks: Vec<Vec<Vec<String>>> = rest
@@ -1210,5 +1253,56 @@ mod tests {
         }
         let r = result(1600, 800, &[("Note", 300, 300)]);
         assert!(detect(&r, &img).is_empty());
+    }
+
+    #[test]
+    fn a_price_read_as_two_words_at_its_point_is_one_in_its_cell() {
+        let words: Vec<Word> = ["41.", "24", "Cash", "3,", "50"]
+            .iter()
+            .map(|t| Word {
+                text: (*t).to_owned(),
+                bbox: BBox::default(),
+                confidence: 90.0,
+                noise: false,
+            })
+            .collect();
+        let item = |i: usize, x: f32, y: f32| Item {
+            x0: x,
+            y0: y,
+            x1: x + 30.0,
+            y1: y + 20.0,
+            word: &words[i],
+            used: false,
+        };
+        let (a, b) = (item(0, 0.0, 0.0), item(1, 40.0, 0.0));
+        assert_eq!(cell_text(&[&a, &b]), "41.24");
+        let (c, d, e) = (item(2, 0.0, 0.0), item(3, 40.0, 0.0), item(4, 80.0, 0.0));
+        assert_eq!(cell_text(&[&c, &d, &e]), "Cash 3,50");
+        // Words are joined by spaces otherwise.
+        assert_eq!(cell_text(&[&c, &b]), "Cash 24");
+    }
+
+    #[test]
+    fn only_the_words_a_tables_cells_hold_leave_the_flow() {
+        // "kept" lies within the table's box but no cell took it (the box
+        // of a turned grid reaches past its cells).
+        let r = result(1000, 800, &[("taken", 100, 300), ("kept", 400, 310)]);
+        let taken = r.words().find(|w| w.text == "taken").map(|w| w.bbox);
+        let table = Table {
+            source: BBox {
+                x0: 50,
+                y0: 250,
+                x1: 900,
+                y1: 400,
+            },
+            rows: 1,
+            columns: 1,
+            ruling: Ruling::None,
+            cells: Vec::new(),
+            words: taken.into_iter().collect(),
+        };
+        let rest = without_tables(&r, &[table]);
+        let left: Vec<&str> = rest.words().map(|w| w.text.as_str()).collect();
+        assert_eq!(left, ["kept"]);
     }
 }
