@@ -376,22 +376,13 @@ impl Page {
                 Unit::Table(t) => parts.push(t.text()),
                 Unit::Band(band, tables) => {
                     for (column, tables) in band.columns.iter().zip(tables) {
-                        let mut tables = tables.into_iter().peekable();
-                        for region in &column.regions {
-                            let tops: Vec<(f32, Option<&Paragraph>)> = match region {
-                                Region::Text(t) => {
-                                    t.paragraphs.iter().map(|p| (p.bbox.y0, Some(p))).collect()
-                                }
-                                Region::Figure(f) => vec![(f.bbox.y0, None)],
-                            };
-                            for (top, paragraph) in tops {
-                                while let Some(t) = tables.next_if(|t| t.bbox.y0 <= top) {
-                                    parts.push(t.text());
-                                }
-                                parts.extend(paragraph.map(Paragraph::text));
+                        for piece in column.flow(tables) {
+                            match piece {
+                                Piece::Paragraph(p) => parts.push(p.text()),
+                                Piece::Figure(_) => {}
+                                Piece::Table(t) => parts.push(t.text()),
                             }
                         }
-                        parts.extend(tables.map(tables::Table::text));
                     }
                 }
             }
