@@ -404,7 +404,7 @@ fn place(bands: &mut Vec<Band>, figure: Figure, content: Rect) {
         let at = col
             .regions
             .iter()
-            .position(|r| region_top(r) > figure.bbox.y0)
+            .position(|r| r.bbox().y0 > figure.bbox.y0)
             .unwrap_or(col.regions.len());
         col.regions.insert(at, Region::Figure(figure));
         band.bbox = band.bbox.union(&figure.bbox);
@@ -435,13 +435,6 @@ fn place(bands: &mut Vec<Band>, figure: Figure, content: Rect) {
         above.columns[0].regions.push(Region::Figure(figure));
     } else {
         bands.insert(at, band);
-    }
-}
-
-fn region_top(r: &Region) -> f32 {
-    match r {
-        Region::Text(t) => t.bbox.y0,
-        Region::Figure(f) => f.bbox.y0,
     }
 }
 

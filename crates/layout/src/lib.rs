@@ -134,6 +134,57 @@ pub enum Region {
     Figure(Figure),
 }
 
+impl Region {
+    /// Where it is.
+    pub fn bbox(&self) -> Rect {
+        match self {
+            Region::Text(t) => t.bbox,
+            Region::Figure(f) => f.bbox,
+        }
+    }
+}
+
+/// One piece of a column's flow ([`Column::flow`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Piece<'a> {
+    /// A paragraph of one of its text blocks.
+    Paragraph(&'a Paragraph),
+    /// One of its figures.
+    Figure(&'a Figure),
+    /// A table standing in it.
+    Table(&'a tables::Table),
+}
+
+impl Column {
+    /// Its paragraphs and figures in reading order with `tables` (the
+    /// tables standing in it, top to bottom: [`Unit::Band`]) set among
+    /// them by [`tables::among`]: each table before the first paragraph or
+    /// figure whose top is at or below the table's top, the tables left
+    /// after the last.
+    pub fn flow<'a>(
+        &'a self,
+        tables: impl IntoIterator<Item = &'a tables::Table>,
+    ) -> impl Iterator<Item = Piece<'a>> {
+        let items = self.regions.iter().flat_map(|r| {
+            let (paragraphs, figure) = match r {
+                Region::Text(t) => (t.paragraphs.as_slice(), None),
+                Region::Figure(f) => (&[][..], Some(f)),
+            };
+            let paragraphs = paragraphs.iter().map(Piece::Paragraph);
+            paragraphs.chain(figure.map(Piece::Figure))
+        });
+        let top = |piece: &Piece| match piece {
+            Piece::Paragraph(p) => p.bbox.y0,
+            Piece::Figure(f) => f.bbox.y0,
+            Piece::Table(t) => t.bbox.y0,
+        };
+        tables::among(items, top, tables).map(|a| match a {
+            tables::Among::Item(piece) => piece,
+            tables::Among::Table(t) => Piece::Table(t),
+        })
+    }
+}
+
 /// A block of text (one of the engine's blocks).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextBlock {
@@ -325,27 +376,156 @@ impl Page {
                 Unit::Table(t) => parts.push(t.text()),
                 Unit::Band(band, tables) => {
                     for (column, tables) in band.columns.iter().zip(tables) {
-                        let mut tables = tables.into_iter().peekable();
-                        for region in &column.regions {
-                            let tops: Vec<(f32, Option<&Paragraph>)> = match region {
-                                Region::Text(t) => {
-                                    t.paragraphs.iter().map(|p| (p.bbox.y0, Some(p))).collect()
-                                }
-                                Region::Figure(f) => vec![(f.bbox.y0, None)],
-                            };
-                            for (top, paragraph) in tops {
-                                while let Some(t) = tables.next_if(|t| t.bbox.y0 <= top) {
-                                    parts.push(t.text());
-                                }
-                                parts.extend(paragraph.map(Paragraph::text));
+                        for piece in column.flow(tables) {
+                            match piece {
+                                Piece::Paragraph(p) => parts.push(p.text()),
+                                Piece::Figure(_) => {}
+                                Piece::Table(t) => parts.push(t.text()),
                             }
                         }
-                        parts.extend(tables.map(tables::Table::text));
                     }
                 }
             }
         }
         parts.retain(|t| !t.is_empty());
         parts.join("\n\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tables::{Among, Table};
+
+    fn rect(top: f32) -> Rect {
+        Rect {
+            x0: 0.0,
+            y0: top,
+            x1: 100.0,
+            y1: top + 10.0,
+        }
+    }
+
+    fn paragraph(top: f32) -> Paragraph {
+        Paragraph {
+            bbox: rect(top),
+            lines: Vec::new(),
+            font_size: 10.0,
+            role: Role::Body,
+            alignment: Alignment::Left,
+            indent: 0.0,
+            first_line_indent: 0.0,
+        }
+    }
+
+    /// A text block of paragraphs with these tops.
+    fn text(tops: &[f32]) -> Region {
+        let paragraphs: Vec<Paragraph> = tops.iter().map(|&t| paragraph(t)).collect();
+        let bbox = paragraphs
+            .iter()
+            .map(|p| p.bbox)
+            .reduce(|a, b| a.union(&b))
+            .unwrap_or_default();
+        Region::Text(TextBlock { bbox, paragraphs })
+    }
+
+    fn figure(top: f32) -> Region {
+        Region::Figure(Figure {
+            bbox: rect(top),
+            source: BBox::default(),
+        })
+    }
+
+    fn table(top: f32) -> Table {
+        Table {
+            bbox: rect(top),
+            source: BBox::default(),
+            rows: 1,
+            columns: 1,
+            ruling: tables::Ruling::Full,
+            cells: Vec::new(),
+        }
+    }
+
+    /// The column's flow with these tables, each piece as its kind and
+    /// top: `p100` a paragraph, `f200` a figure, `t150` a table.
+    fn flow(regions: Vec<Region>, tables: &[Table]) -> Vec<String> {
+        let column = Column {
+            bbox: Rect::default(),
+            regions,
+        };
+        column
+            .flow(tables)
+            .map(|piece| match piece {
+                Piece::Paragraph(p) => format!("p{}", p.bbox.y0),
+                Piece::Figure(f) => format!("f{}", f.bbox.y0),
+                Piece::Table(t) => format!("t{}", t.bbox.y0),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_table_above_the_first_paragraph_comes_first() {
+        let tables = [table(20.0), table(50.0)];
+        assert_eq!(
+            flow(vec![text(&[100.0, 200.0])], &tables),
+            ["t20", "t50", "p100", "p200"]
+        );
+    }
+
+    #[test]
+    fn a_table_between_two_paragraphs_stands_between_them() {
+        // In one block and between two blocks.
+        assert_eq!(
+            flow(vec![text(&[100.0, 200.0])], &[table(150.0)]),
+            ["p100", "t150", "p200"]
+        );
+        assert_eq!(
+            flow(vec![text(&[100.0]), text(&[200.0])], &[table(150.0)]),
+            ["p100", "t150", "p200"]
+        );
+        // A table with its top where a paragraph's is goes before it.
+        assert_eq!(
+            flow(vec![text(&[100.0, 200.0])], &[table(200.0)]),
+            ["p100", "t200", "p200"]
+        );
+    }
+
+    #[test]
+    fn tables_below_everything_come_last_in_their_order() {
+        let tables = [table(300.0), table(400.0)];
+        assert_eq!(
+            flow(vec![text(&[100.0, 200.0])], &tables),
+            ["p100", "p200", "t300", "t400"]
+        );
+        assert_eq!(flow(Vec::new(), &tables), ["t300", "t400"]);
+    }
+
+    #[test]
+    fn a_table_beside_a_figure_is_set_by_the_figures_top() {
+        let regions = vec![text(&[100.0]), figure(200.0), text(&[400.0])];
+        // Beside it (its top at the figure's) before it, lower after it.
+        assert_eq!(
+            flow(regions.clone(), &[table(200.0)]),
+            ["p100", "t200", "f200", "p400"]
+        );
+        assert_eq!(
+            flow(regions, &[table(250.0)]),
+            ["p100", "f200", "t250", "p400"]
+        );
+    }
+
+    #[test]
+    fn among_text_blocks_a_table_waits_for_the_next_block() {
+        // The granularity is the items': a block's paragraphs stay together.
+        let regions = [text(&[100.0, 300.0]), text(&[400.0])];
+        let tables = [table(200.0)];
+        let pieces: Vec<String> = tables::among(&regions, |r| r.bbox().y0, &tables)
+            .map(|a| match a {
+                Among::Item(r) => format!("b{}", r.bbox().y0),
+                Among::Table(t) => format!("t{}", t.bbox.y0),
+            })
+            .collect();
+        assert_eq!(pieces, ["b100", "t200", "b400"]);
     }
 }

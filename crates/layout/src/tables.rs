@@ -93,9 +93,44 @@ impl Table {
 #[derive(Debug, Clone)]
 pub enum Unit<'a> {
     /// A band and, for each of its columns, the tables in it (each set in
-    /// that column before the first paragraph or figure whose top is below
-    /// the table's top, after the last otherwise).
+    /// that column before the first paragraph or figure whose top is at or
+    /// below the table's top, after the last otherwise:
+    /// [`crate::Column::flow`]).
     Band(&'a crate::Band, Vec<Vec<&'a Table>>),
     /// A table between bands (set as one column).
     Table(&'a Table),
+}
+
+/// An item of a flow or a table set among the items ([`among`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Among<'a, T> {
+    /// One of the items.
+    Item(T),
+    /// A table.
+    Table(&'a Table),
+}
+
+/// `items` (in reading order; `top` says where each one's top is) with
+/// `tables` (top to bottom) set among them: each table before the first
+/// item whose top is at or below the table's top, the tables left after
+/// the last item. The rule every output sets its tables by, among a
+/// column's paragraphs and figures ([`crate::Column::flow`]) or among
+/// other items (a page's text blocks, say).
+pub fn among<'a, T>(
+    items: impl IntoIterator<Item = T>,
+    top: impl Fn(&T) -> f32,
+    tables: impl IntoIterator<Item = &'a Table>,
+) -> impl Iterator<Item = Among<'a, T>> {
+    let mut items = items.into_iter().peekable();
+    let mut tables = tables.into_iter().peekable();
+    std::iter::from_fn(move || match items.peek() {
+        Some(item) => {
+            let top = top(item);
+            match tables.next_if(|t| t.bbox.y0 <= top) {
+                Some(t) => Some(Among::Table(t)),
+                None => items.next().map(Among::Item),
+            }
+        }
+        None => tables.next().map(Among::Table),
+    })
 }

@@ -26,7 +26,7 @@ use crate::ooxml::{
 use crate::structured::{crop_png, lay_out, TableGrid, CELL_PADDING, CELL_PITCH};
 use crate::WriteError;
 use ocrloom_layout::tables::{Ruling, Table};
-use ocrloom_layout::{Alignment, Band, Figure, Page, Paragraph, Rect, Region, Role, Unit};
+use ocrloom_layout::{Alignment, Band, Figure, Page, Paragraph, Piece, Rect, Region, Role, Unit};
 use ocrloom_ocr::PageResult;
 use ocrloom_raster::{Document, PageText};
 use std::io::{self, Write};
@@ -310,16 +310,16 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
             x1: page.width - m.right,
             ..Rect::default()
         };
-        let flows: Vec<(Rect, &[Region], &[&Table])> = match &unit {
+        let flows: Vec<(Rect, Vec<Piece<'_>>)> = match &unit {
             Unit::Band(band, tables) => band
                 .columns
                 .iter()
                 .zip(tables)
-                .map(|(c, t)| (c.bbox, c.regions.as_slice(), t.as_slice()))
+                .map(|(c, t)| (c.bbox, c.flow(t.iter().copied()).collect()))
                 .collect(),
-            Unit::Table(t) => vec![(whole, &[][..], std::slice::from_ref(t))],
+            Unit::Table(t) => vec![(whole, vec![Piece::Table(t)])],
         };
-        for (ci, (column, regions, tables)) in flows.into_iter().enumerate() {
+        for (ci, (column, pieces)) in flows.into_iter().enumerate() {
             // Where the flow is in this column: the bottom of what Word
             // set last (lines at their pitch, pictures at their height).
             let mut above = band_top;
@@ -331,7 +331,6 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
             } else {
                 column.x0
             };
-            let mut tables = tables.iter().copied().peekable();
             // The first column of a band of several starts at the band's
             // top (see `band_start`).
             let mut at_band_top = ci == 0 && columns > 1;
@@ -348,29 +347,17 @@ fn page_sections<'a>(page: &'a Page, figure_numbers: &[usize]) -> Vec<Section<'a
                 });
                 *above = top + height;
             };
-            for region in regions {
-                match region {
-                    Region::Text(t) => {
-                        for p in &t.paragraphs {
-                            while let Some(t) = tables.next_if(|t| t.bbox.y0 <= p.bbox.y0) {
-                                place(table(t, left, width, above, page, comma), &mut above);
-                            }
-                            place(set(p, width, above, page.height), &mut above);
-                        }
-                    }
-                    Region::Figure(f) => {
-                        while let Some(t) = tables.next_if(|t| t.bbox.y0 <= f.bbox.y0) {
-                            place(table(t, left, width, above, page, comma), &mut above);
-                        }
+            for piece in pieces {
+                match piece {
+                    Piece::Paragraph(p) => place(set(p, width, above, page.height), &mut above),
+                    Piece::Figure(f) => {
                         let Some(number) = figures.next() else {
                             continue;
                         };
                         place(picture(number, f, column, page, above), &mut above);
                     }
+                    Piece::Table(t) => place(table(t, left, width, above, page, comma), &mut above),
                 }
-            }
-            for t in tables {
-                place(table(t, left, width, above, page, comma), &mut above);
             }
             band_bottom = band_bottom.max(above);
         }

@@ -19,7 +19,7 @@ use crate::ooxml::{
 };
 use crate::structured::{crop_png, lay_out, png, LaidOutPage, TableGrid, CELL_PADDING};
 use crate::WriteError;
-use ocrloom_layout::tables::{Ruling, Table};
+use ocrloom_layout::tables::{self, Among, Ruling, Table};
 use ocrloom_layout::{Alignment, Figure, Page, Paragraph, Rect, Region, TextBlock};
 use ocrloom_ocr::{BBox, PageResult};
 use ocrloom_raster::{Document, PageText, RenderDpi};
@@ -200,19 +200,13 @@ fn recognized_slide(
     let mut shapes = Vec::new();
     let comma = numbers::decimal_comma(&page.layout.language);
     // Tables among the blocks in reading order: each before the first
-    // block below its top.
-    let mut tables = page.layout.tables.iter().peekable();
-    for region in page.layout.regions() {
-        let top = match region {
-            Region::Text(block) => block.bbox.y0,
-            Region::Figure(f) => f.bbox.y0,
-        };
-        while let Some(t) = tables.next_if(|t| t.bbox.y0 <= top) {
-            shapes.push(table_shape(t, &page.layout, fit, comma));
-        }
-        match region {
-            Region::Text(block) => shapes.push(text_box(block, &page.layout, fit)),
-            Region::Figure(f) => {
+    // block at or below its top (a block's paragraphs stay in one box).
+    let regions = page.layout.regions();
+    for piece in tables::among(regions, |r| r.bbox().y0, &page.layout.tables) {
+        match piece {
+            Among::Table(t) => shapes.push(table_shape(t, &page.layout, fit, comma)),
+            Among::Item(Region::Text(block)) => shapes.push(text_box(block, &page.layout, fit)),
+            Among::Item(Region::Figure(f)) => {
                 let Some(image) = &page.image else { continue };
                 media.push(crop_png(image, size, r.orientation, f)?.0);
                 let (at, size) = fit.rect(f.bbox);
@@ -223,9 +217,6 @@ fn recognized_slide(
                 });
             }
         }
-    }
-    for t in tables {
-        shapes.push(table_shape(t, &page.layout, fit, comma));
     }
     Ok(Slide { background, shapes })
 }

@@ -12,7 +12,7 @@
 
 use crate::numbers::{self, Number};
 use crate::WriteError;
-use ocrloom_layout::tables::Table;
+use ocrloom_layout::tables::{self, Among, Table};
 use ocrloom_layout::{Page, PageInput};
 use ocrloom_ocr::PageResult;
 use ocrloom_raster::{Document, PageText};
@@ -117,8 +117,8 @@ pub(crate) fn write(
 }
 
 /// One page's rows: paragraphs and tables in reading order (a table before
-/// the first paragraph below its top). Returns the tables' ranges
-/// (`$A$3:$D$9`).
+/// the first paragraph at or below its top: [`tables::among`]). Returns
+/// the tables' ranges (`$A$3:$D$9`).
 fn write_page(
     sheet: &mut Worksheet,
     page: &Page,
@@ -127,26 +127,23 @@ fn write_page(
     let comma = numbers::decimal_comma(&page.language);
     let mut row = 0u32;
     let mut ranges = Vec::new();
-    let mut tables = page.tables.iter().peekable();
     let gap = |row: &mut u32| {
         if *row > 0 {
             *row += 1;
         }
     };
-    for para in page.paragraphs() {
-        while let Some(t) = tables.next_if(|t| t.bbox.y0 <= para.bbox.y0) {
-            gap(&mut row);
-            ranges.push(write_table(sheet, t, &mut row, comma, formats)?);
-        }
+    let paragraphs = page.paragraphs();
+    for piece in tables::among(paragraphs, |p| p.bbox.y0, &page.tables) {
         gap(&mut row);
-        for line in &para.lines {
-            write_cell(sheet, row, 0, &line.text, comma, false, formats)?;
-            row += 1;
+        match piece {
+            Among::Table(t) => ranges.push(write_table(sheet, t, &mut row, comma, formats)?),
+            Among::Item(para) => {
+                for line in &para.lines {
+                    write_cell(sheet, row, 0, &line.text, comma, false, formats)?;
+                    row += 1;
+                }
+            }
         }
-    }
-    for t in tables {
-        gap(&mut row);
-        ranges.push(write_table(sheet, t, &mut row, comma, formats)?);
     }
     Ok(ranges)
 }
