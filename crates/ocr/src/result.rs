@@ -271,9 +271,11 @@ impl PageResult {
             .flat_map(|p| p.lines.iter())
     }
 
-    /// The plain text in reading order: lines as [`Line::text`] writes
-    /// them, joined by a newline, a blank line between paragraphs (and
-    /// blocks). No trailing newline.
+    /// The plain text in the engine's order (its blocks as it found
+    /// them): lines as [`Line::text`] writes them, joined by a newline, a
+    /// blank line between paragraphs (and blocks). No trailing newline.
+    /// The outputs read a page in its layout's order with its tables
+    /// (`ocrloom_writers::page_text`).
     pub fn text(&self) -> String {
         let mut paras: Vec<String> = Vec::new();
         for para in self.blocks.iter().flat_map(|b| b.paragraphs.iter()) {
@@ -307,7 +309,8 @@ pub struct DocumentResult {
 }
 
 impl DocumentResult {
-    /// The text of every page, pages separated by a form feed (`\x0c`).
+    /// The text of every page in the engine's order ([`PageResult::text`]),
+    /// pages separated by a form feed (`\x0c`).
     pub fn text(&self) -> String {
         self.pages
             .iter()
