@@ -366,28 +366,39 @@ impl Page {
         units
     }
 
-    /// The text in reading order ([`Page::units`]): a paragraph's lines
-    /// joined by a newline, a table's rows too ([`tables::Table::text`]),
-    /// a blank line between paragraphs and tables. No trailing newline.
-    pub fn text(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
+    /// Every paragraph, figure and table in reading order: the units
+    /// ([`Page::units`]), a band's columns one after the other, each
+    /// column's flow ([`Column::flow`]). What the text output reads and
+    /// the XLSX writes, in that order.
+    pub fn flow(&self) -> Vec<Piece<'_>> {
+        let mut pieces = Vec::new();
         for unit in self.units() {
             match unit {
-                Unit::Table(t) => parts.push(t.text()),
+                Unit::Table(t) => pieces.push(Piece::Table(t)),
                 Unit::Band(band, tables) => {
                     for (column, tables) in band.columns.iter().zip(tables) {
-                        for piece in column.flow(tables) {
-                            match piece {
-                                Piece::Paragraph(p) => parts.push(p.text()),
-                                Piece::Figure(_) => {}
-                                Piece::Table(t) => parts.push(t.text()),
-                            }
-                        }
+                        pieces.extend(column.flow(tables));
                     }
                 }
             }
         }
-        parts.retain(|t| !t.is_empty());
+        pieces
+    }
+
+    /// The text in reading order ([`Page::flow`]): a paragraph's lines
+    /// joined by a newline, a table's rows too ([`tables::Table::text`]),
+    /// a blank line between paragraphs and tables. No trailing newline.
+    pub fn text(&self) -> String {
+        let parts: Vec<String> = self
+            .flow()
+            .into_iter()
+            .filter_map(|piece| match piece {
+                Piece::Paragraph(p) => Some(p.text()),
+                Piece::Figure(_) => None,
+                Piece::Table(t) => Some(t.text()),
+            })
+            .filter(|t| !t.is_empty())
+            .collect();
         parts.join("\n\n")
     }
 }
@@ -527,5 +538,61 @@ mod tests {
             })
             .collect();
         assert_eq!(pieces, ["b100", "t200", "b400"]);
+    }
+
+    #[test]
+    fn a_page_flows_column_by_column_with_a_columns_table_in_it() {
+        // Two columns; the right one has a table above its paragraph and
+        // above the left column's second paragraph: it is read after the
+        // whole left column.
+        let at = |x0: f32, region: Region| match region {
+            Region::Text(mut t) => {
+                for p in &mut t.paragraphs {
+                    p.bbox.x0 = x0;
+                    p.bbox.x1 = x0 + 100.0;
+                }
+                t.bbox.x0 = x0;
+                t.bbox.x1 = x0 + 100.0;
+                Region::Text(t)
+            }
+            figure => figure,
+        };
+        let left = at(0.0, text(&[100.0, 200.0]));
+        let right = at(200.0, text(&[150.0]));
+        let column = |r: Region| Column {
+            bbox: r.bbox(),
+            regions: vec![r],
+        };
+        let mut t = table(120.0);
+        t.bbox.x0 = 200.0;
+        t.bbox.x1 = 300.0;
+        let page = Page {
+            index: 0,
+            width: 400.0,
+            height: 400.0,
+            margins: Margins::default(),
+            language: String::new(),
+            body_size: 10.0,
+            bands: vec![Band {
+                bbox: Rect {
+                    x0: 0.0,
+                    y0: 100.0,
+                    x1: 300.0,
+                    y1: 210.0,
+                },
+                columns: vec![column(left), column(right)],
+            }],
+            tables: vec![t],
+        };
+        let order: Vec<String> = page
+            .flow()
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Paragraph(p) => format!("p{}@{}", p.bbox.y0, p.bbox.x0),
+                Piece::Figure(f) => format!("f{}", f.bbox.y0),
+                Piece::Table(t) => format!("t{}", t.bbox.y0),
+            })
+            .collect();
+        assert_eq!(order, ["p100@0", "p200@0", "t120", "p150@200"]);
     }
 }

@@ -12,8 +12,8 @@
 
 use crate::numbers::{self, Number};
 use crate::WriteError;
-use ocrloom_layout::tables::{self, Among, Table};
-use ocrloom_layout::{Page, PageInput};
+use ocrloom_layout::tables::Table;
+use ocrloom_layout::{Page, PageInput, Piece};
 use ocrloom_ocr::PageResult;
 use ocrloom_raster::{Document, PageText};
 use rust_xlsxwriter::{
@@ -116,9 +116,9 @@ pub(crate) fn write(
     Ok(())
 }
 
-/// One page's rows: paragraphs and tables in reading order (a table before
-/// the first paragraph at or below its top: [`tables::among`]). Returns
-/// the tables' ranges (`$A$3:$D$9`).
+/// One page's rows: paragraphs and tables in the layout's reading order
+/// ([`Page::flow`], the text output's). Returns the tables' ranges
+/// (`$A$3:$D$9`).
 fn write_page(
     sheet: &mut Worksheet,
     page: &Page,
@@ -127,25 +127,30 @@ fn write_page(
     let comma = numbers::decimal_comma(&page.language);
     let mut row = 0u32;
     let mut ranges = Vec::new();
-    let gap = |row: &mut u32| {
-        if *row > 0 {
-            *row += 1;
-        }
-    };
-    let paragraphs = page.paragraphs();
-    for piece in tables::among(paragraphs, |p| p.bbox.y0, &page.tables) {
-        gap(&mut row);
+    for piece in page.flow() {
         match piece {
-            Among::Table(t) => ranges.push(write_table(sheet, t, &mut row, comma, formats)?),
-            Among::Item(para) => {
+            Piece::Table(t) => {
+                gap(&mut row);
+                ranges.push(write_table(sheet, t, &mut row, comma, formats)?);
+            }
+            Piece::Paragraph(para) => {
+                gap(&mut row);
                 for line in &para.lines {
                     write_cell(sheet, row, 0, &line.text, comma, false, formats)?;
                     row += 1;
                 }
             }
+            Piece::Figure(_) => {}
         }
     }
     Ok(ranges)
+}
+
+/// A blank row before what follows, but at the top.
+fn gap(row: &mut u32) {
+    if *row > 0 {
+        *row += 1;
+    }
 }
 
 /// A table from `row` on, its cells bordered and merged; `row` moves past
