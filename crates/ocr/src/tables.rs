@@ -1187,6 +1187,24 @@ mod tests {
         assert!(detect(&prose, &img).is_empty());
     }
 
+    /// A table of one cell from (50, 250) to (900, 400) holding the words
+    /// with these boxes.
+    fn table_across(words: impl IntoIterator<Item = BBox>) -> Table {
+        Table {
+            source: BBox {
+                x0: 50,
+                y0: 250,
+                x1: 900,
+                y1: 400,
+            },
+            rows: 1,
+            columns: 1,
+            ruling: Ruling::None,
+            cells: Vec::new(),
+            words: words.into_iter().collect(),
+        }
+    }
+
     #[test]
     fn a_paragraph_around_a_table_splits_in_two_blocks() {
         // One paragraph of three lines; the middle one is a table's.
@@ -1206,23 +1224,7 @@ mod tests {
             },
             lines,
         });
-        let table = Table {
-            source: BBox {
-                x0: 50,
-                y0: 250,
-                x1: 900,
-                y1: 400,
-            },
-            rows: 1,
-            columns: 1,
-            ruling: Ruling::Full,
-            cells: Vec::new(),
-            words: r
-                .words()
-                .filter(|w| w.text == "cell")
-                .map(|w| w.bbox)
-                .collect(),
-        };
+        let table = table_across(r.words().filter(|w| w.text == "cell").map(|w| w.bbox));
         let rest = without_tables(&r, &[table]);
         let blocks: Vec<Vec<Vec<String>>> = rest
             .blocks
@@ -1288,19 +1290,7 @@ mod tests {
         // of a turned grid reaches past its cells).
         let r = result(1000, 800, &[("taken", 100, 300), ("kept", 400, 310)]);
         let taken = r.words().find(|w| w.text == "taken").map(|w| w.bbox);
-        let table = Table {
-            source: BBox {
-                x0: 50,
-                y0: 250,
-                x1: 900,
-                y1: 400,
-            },
-            rows: 1,
-            columns: 1,
-            ruling: Ruling::None,
-            cells: Vec::new(),
-            words: taken.into_iter().collect(),
-        };
+        let table = table_across(taken);
         let rest = without_tables(&r, &[table]);
         let left: Vec<&str> = rest.words().map(|w| w.text.as_str()).collect();
         assert_eq!(left, ["kept"]);
