@@ -469,6 +469,9 @@ pub(crate) const PSM_OSD_ONLY: u32 = 0;
 pub(crate) const PSM_AUTO: u32 = 3;
 /// One uniform block of text: no layout analysis (cheap orientation checks).
 pub(crate) const PSM_SINGLE_BLOCK: u32 = 6;
+/// One uniform block of vertically aligned text (columns of Chinese or
+/// Japanese).
+pub(crate) const PSM_VERTICAL_BLOCK: u32 = 5;
 
 /// Stops Leptonica from printing its own messages ("Error in
 /// boxClipToRectangle ...", harmless during layout analysis) to stderr: a
