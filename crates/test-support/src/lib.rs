@@ -7,6 +7,40 @@
 pub mod pg;
 pub mod s3;
 
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+
+/// `n` distinct free ports (held together while chosen).
+fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    held.iter()
+        .map(|l| l.local_addr().expect("bound").port())
+        .collect()
+}
+
+/// Runs the shell command `cleanup` when this process ends, however it
+/// ends (a watcher polls for it). The watcher is in a process group of its
+/// own, so a signal to the tests' group (a timeout) does not take it with
+/// it; it outlives this process by design, so it is never waited for.
+fn after_exit(cleanup: &str) {
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {cleanup}",
+        pid = std::process::id(),
+    );
+    #[allow(clippy::zombie_processes)]
+    Command::new("sh")
+        .process_group(0)
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("watcher starts");
+}
+
 /// The database the suite runs against: with `OCRLOOM_TEST_BACKEND=postgres`
 /// the URL of a new, empty database on the throwaway PostgreSQL server;
 /// unset (or `sqlite`), `None`: the embedded SQLite store.

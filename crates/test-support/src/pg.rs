@@ -3,10 +3,8 @@
 //! port, one fresh database per manager; a watcher process stops the server
 //! and removes the folder when the test process ends.
 
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -45,13 +43,6 @@ fn as_postgres(program: &Path) -> Command {
     } else {
         Command::new(program)
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 struct Server {
@@ -116,14 +107,12 @@ fn start(password: Option<&str>) -> Server {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let port = free_port();
+    let port = crate::free_ports(1)[0];
     pg_ctl_start(&dir, port);
     // Stop and remove everything when this process ends, however it ends.
     let pg_ctl = bin("pg_ctl");
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
-         {runuser} {pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
-        pid = std::process::id(),
+    crate::after_exit(&format!(
+        "{runuser} {pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
         // SAFETY: geteuid has no preconditions.
         runuser = if unsafe { libc::geteuid() } == 0 {
             "runuser -u postgres --"
@@ -133,19 +122,7 @@ fn start(password: Option<&str>) -> Server {
         pg_ctl = pg_ctl.display(),
         data = data.display(),
         dir = dir.display(),
-    );
-    // In a process group of its own: a signal to the tests' group (a
-    // timeout) does not take the watcher with it. It outlives this process
-    // by design, so it is never waited for.
-    #[allow(clippy::zombie_processes)]
-    Command::new("sh")
-        .process_group(0)
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("watcher starts");
+    ));
     Server {
         port,
         dir,

@@ -10,8 +10,7 @@
 //! a signed request with other credentials is refused.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,16 +36,6 @@ fn weed() -> PathBuf {
     } else {
         PathBuf::from("weed")
     }
-}
-
-/// `n` distinct free ports (held together while chosen).
-fn free_ports(n: usize) -> Vec<u16> {
-    let held: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port"))
-        .collect();
-    held.iter()
-        .map(|l| l.local_addr().expect("bound").port())
-        .collect()
 }
 
 /// The status code of a plain HTTP request without a body.
@@ -79,7 +68,7 @@ fn start() -> Server {
         r#"{{"identities":[{{"name":"anonymous","actions":["Admin"]}},{{"name":"ocrloom","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#
     );
     std::fs::write(dir.join("s3.json"), identities).expect("identities written");
-    let p = free_ports(8);
+    let p = crate::free_ports(8);
     let log = std::fs::File::create(dir.join("log")).expect("log file");
     let mut child = Command::new(weed())
         .arg("server")
@@ -101,25 +90,12 @@ fn start() -> Server {
         .stderr(log)
         .spawn()
         .expect("weed starts (is it installed? scripts/setup.sh)");
-    // Kill the server and remove everything when this process ends,
-    // however it ends; in a process group of its own, so a signal to the
-    // tests' group (a timeout) does not take the watcher with it. It
-    // outlives this process by design, so it is never waited for.
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill -9 {weed}; sleep 1; rm -rf {dir}",
-        pid = std::process::id(),
+    // Kill the server and remove everything when this process ends.
+    crate::after_exit(&format!(
+        "kill -9 {weed}; sleep 1; rm -rf {dir}",
         weed = child.id(),
         dir = dir.display(),
-    );
-    #[allow(clippy::zombie_processes)]
-    Command::new("sh")
-        .process_group(0)
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("watcher starts");
+    ));
     // The S3 gateway answers once the master, volume and filer are up.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
