@@ -50,13 +50,12 @@ for f in $formats; do
   done
 done >"$out/pagecounts"
 
-python3 - "$out" $formats <<'PY'
+python3 - "$dir" "$out" $formats <<'PY'
 import re
 import sys
 from pathlib import Path
 
-out = Path(sys.argv[1])
-formats = sys.argv[2:]
+gt, out, formats = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
 
 def lev(a, b):
     try:
@@ -86,6 +85,17 @@ def fold(text):
 
 def joined(text):
     return after_hyphen.sub("-", fold(hyphen.sub("", text)))
+
+# The same words again with such hyphens joined in the ground truth and
+# every output (OUT/joined/), for a scorer: what is then counted is what
+# the layout step loses or doubles.
+for src, dst, pattern in [(gt, out / "joined" / "gt", "*/*.gt.txt")] + [
+    (out / d, out / "joined" / d, "*/*.txt") for d in ["txt"] + [f"{f}text" for f in formats]
+]:
+    for path in src.glob(pattern):
+        target = dst / path.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(hyphen.sub("", path.read_text()))
 
 counts = {}
 for line in (out / "pagecounts").read_text().splitlines():
@@ -121,27 +131,6 @@ if [ -n "$scorer" ]; then
     echo "== $f text (LibreOffice -> PDF -> pdftotext) against the ground truth"
     "$scorer" "$dir" "$out/${f}text"
   done
-  # The DOCX flows its paragraphs and rejoins a word hyphenated at a line
-  # end (`gentle-` + `men`), where the ground truth and the .txt keep the
-  # scan's lines: the same words again with such hyphens joined everywhere
-  # (a letter, `-`, a line end, a lowercase letter), so that what is
-  # counted is what the layout step loses or doubles.
-  python3 - "$dir" "$out" $formats <<'PY'
-import re
-import sys
-from pathlib import Path
-
-gt, out, formats = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
-joined = out / "joined"
-hyphen = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_A-Z])")
-for src, dst, pattern in [(gt, joined / "gt", "*/*.gt.txt"), (out / "txt", joined / "txt", "*/*.txt")] + [
-    (out / f"{f}text", joined / f"{f}text", "*/*.txt") for f in formats
-]:
-    for path in src.glob(pattern):
-        target = dst / path.relative_to(src)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(hyphen.sub("", path.read_text()))
-PY
   for hyp in txt $(for f in $formats; do echo "${f}text"; done); do
     echo "== $hyp against the ground truth, line-end hyphens joined in both"
     "$scorer" "$out/joined/gt" "$out/joined/$hyp"
