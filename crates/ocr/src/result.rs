@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// An axis-aligned box in page pixels: `x0,y0` top-left (inclusive),
 /// `x1,y1` bottom-right (exclusive), origin at the top-left of the page image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct BBox {
     /// Left edge.
     pub x0: u32,

@@ -31,6 +31,7 @@
 use crate::{BBox, Block, DisjointSets, Line, PageResult, Paragraph, Word};
 use image::GrayImage;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// A ruling line is at least this long, inches.
 pub const MIN_RULE_IN: f32 = 0.4;
@@ -380,6 +381,7 @@ fn table(
 /// Whether a line of `result` has words among `taken` and, outside them,
 /// at least [`CUT_LINE_WORDS`] words with letters.
 fn cuts_lines(result: &PageResult, taken: &[BBox]) -> bool {
+    let taken: HashSet<&BBox> = taken.iter().collect();
     result
         .blocks
         .iter()
@@ -903,12 +905,8 @@ fn borderless(items: &[Item<'_>], word_h: f32) -> Vec<Grid> {
 /// tables. A word within a table's box that no cell holds (the box of a
 /// turned grid reaches past its cells) stays in the flow.
 pub fn without_tables(result: &PageResult, tables: &[Table]) -> PageResult {
-    let taken: std::collections::HashSet<(u32, u32, u32, u32)> = tables
-        .iter()
-        .flat_map(|t| &t.words)
-        .map(|b| (b.x0, b.y0, b.x1, b.y1))
-        .collect();
-    let inside = |b: &BBox| taken.contains(&(b.x0, b.y0, b.x1, b.y1));
+    let taken: HashSet<&BBox> = tables.iter().flat_map(|t| &t.words).collect();
+    let inside = |b: &BBox| taken.contains(b);
     let mut out = result.clone();
     if tables.is_empty() {
         return out;
