@@ -57,6 +57,7 @@ mod plan;
 mod ppocr;
 pub mod preprocess;
 mod result;
+mod ruby;
 pub mod score;
 mod sets;
 mod settings;

@@ -32,8 +32,9 @@ pub const TALL: f32 = 2.0;
 /// A word less than this many times the body text's height is out of size.
 pub const SMALL: f32 = 0.4;
 
-/// Flags the words of `page` that are not text ([`Word::noise`]); clears
-/// the flag of every other word. Returns how many words are flagged.
+/// Flags the words of `page` that are not text ([`Word::noise`]); a word
+/// the engine flagged already (furigana, see the Tesseract engine's page
+/// plan) stays flagged. Returns how many words are flagged.
 pub fn mark(page: &mut PageResult) -> usize {
     let body = body_height(page);
     let mut flagged = 0;
@@ -52,7 +53,7 @@ pub fn mark(page: &mut PageResult) -> usize {
                 let own = across(&w.bbox, vertical) as f32;
                 own > TALL * h || (own < SMALL * h && alnum(w) > 0)
             });
-            w.noise = doubt && (size_off || odd_shape(&w.text));
+            w.noise |= doubt && (size_off || odd_shape(&w.text));
         }
         let chars = |noise: bool| -> usize {
             line.words
@@ -96,7 +97,7 @@ fn body_height(page: &PageResult) -> Option<f32> {
             let vertical = is_vertical(l);
             l.words
                 .iter()
-                .filter(|w| w.confidence >= SURE && alnum(w) >= 2)
+                .filter(|w| !w.noise && w.confidence >= SURE && alnum(w) >= 2)
                 .map(move |w| across(&w.bbox, vertical))
         })
         .filter(|h| *h > 0)
@@ -289,9 +290,25 @@ mod tests {
             word("tiny", 100, 3, 20.0),
         ]]);
         assert_eq!(mark(&mut p), 0);
-        // And marking again clears flags it would not set.
-        p.blocks[0].paragraphs[0].lines[0].words[0].noise = true;
-        assert_eq!(mark(&mut p), 0);
         assert!(p.words().all(|w| !w.noise));
+    }
+
+    #[test]
+    fn words_the_engine_flagged_stay_flagged_and_are_no_body_text() {
+        // Furigana the engine flagged: small, sure, and more of them than
+        // of the body's words. They stay noise; were they body text, the
+        // body would be 10 pixels and the doubtful word of the body's
+        // 30 pixels would be three times its size, and noise.
+        let mut lines = body(6);
+        for _ in 0..20 {
+            let mut ruby = vec![word("kana", 0, 10, 95.0), word("kana", 100, 10, 95.0)];
+            ruby.iter_mut().for_each(|w| w.noise = true);
+            lines.push(ruby);
+        }
+        lines.push(vec![word("doubtful", 0, 30, 20.0)]);
+        let mut p = page(lines);
+        assert_eq!(mark(&mut p), 40);
+        let last = p.lines().last().expect("lines");
+        assert!(!last.words[0].noise);
     }
 }

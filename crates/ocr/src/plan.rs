@@ -5,7 +5,7 @@ use crate::engine::Engine;
 use crate::geometry::{effective_dpi, square, Frame};
 use crate::lang::Tessdata;
 use crate::preprocess;
-use crate::result::{Block, Line, PageResult, Paragraph, Word};
+use crate::result::{BBox, Block, Line, PageResult, Paragraph, Word};
 use crate::settings::{Preprocess, Settings};
 use crate::tess::{self, RawBlock, Stop};
 use crate::tesseract::TesseractEngine;
@@ -131,6 +131,8 @@ impl Engine for TesseractEngine {
                 "first read"
             );
             if r.reads_clearly() {
+                let raw =
+                    self.without_ruby(raw, &scaled, l, tess::PSM_AUTO, ppi, settings, &stop)?;
                 return Ok(build(index, dpi, l, frame, raw));
             }
             first = Some(raw);
@@ -222,6 +224,7 @@ impl Engine for TesseractEngine {
         };
         let (mut lang, mut raw) = (lang, raw);
         let mut shape = Shape::of(&raw);
+        let mut psm = tess::PSM_AUTO;
         if han && lang == "jpn" && !shape.has_kana() {
             if let Some(chinese) = self.tessdata.chinese_model() {
                 tracing::debug!(
@@ -261,11 +264,60 @@ impl Engine for TesseractEngine {
                 );
                 if one > auto {
                     raw = block;
+                    psm = tess::PSM_VERTICAL_BLOCK;
                 }
                 lang = with_vert;
             }
         }
+        let raw = self.without_ruby(raw, &upright, &lang, psm, ppi, settings, &stop)?;
         Ok(build(index, dpi, &lang, Frame { rot, ..frame }, raw))
+    }
+}
+
+impl TesseractEngine {
+    /// The page read again with its furigana blanked out, when `raw`, read
+    /// from `img` in `lang` with `psm`, is Japanese with ruby lines (see
+    /// [`crate::ruby`]); `raw` itself otherwise, and with
+    /// [`Settings::keep_noise`]. The ruby lines found are kept, flagged as
+    /// noise, in a block of their own at the end.
+    #[allow(clippy::too_many_arguments)]
+    fn without_ruby(
+        &self,
+        mut raw: Vec<RawBlock>,
+        img: &GrayImage,
+        lang: &str,
+        psm: u32,
+        ppi: i32,
+        settings: &Settings,
+        stop: &Stop<'_>,
+    ) -> Result<Vec<RawBlock>, OcrError> {
+        if settings.keep_noise || !lang.split('+').any(|c| c.starts_with("jpn")) {
+            return Ok(raw);
+        }
+        let vertical = Shape::of(&raw).mostly_vertical();
+        let mut ruby = crate::ruby::take_lines(&mut raw, vertical);
+        if ruby.is_empty() {
+            return Ok(raw);
+        }
+        // Each reading with more ruby blanked out can show ruby the one
+        // before had read into the body's lines.
+        for _ in 0..RUBY_READS {
+            tracing::debug!(lines = ruby.len(), "furigana blanked, read again");
+            let boxes: Vec<BBox> = ruby
+                .iter()
+                .flat_map(|l| l.words.iter().map(|w| w.bbox))
+                .collect();
+            let blanked = crate::ruby::blank(img, &boxes);
+            stop.check()?;
+            raw = self.with_handle(lang, psm, |hd| hd.recognize(&blanked, ppi, stop))??;
+            let more = crate::ruby::take_lines(&mut raw, vertical);
+            if more.is_empty() {
+                break;
+            }
+            ruby.extend(more);
+        }
+        raw.push(crate::ruby::flagged_block(ruby));
+        Ok(raw)
     }
 }
 
@@ -435,6 +487,11 @@ const CHECK_MIN_SCORE: f32 = 20.0;
 /// corpus the right orientation read 1.9-30x better than the wrong ones.
 const CHECK_MARGIN: f32 = 1.5;
 
+/// At most this many readings with furigana blanked out (see
+/// [`TesseractEngine::without_ruby`]): on the ruby pages of
+/// `scripts/cjk-pages`, the second reading found the rest of the ruby.
+const RUBY_READS: usize = 2;
+
 /// OSD "upright" answers at or above this confidence are taken without a
 /// check; below it, turned receipts and small typewritten pages were often
 /// reported upright (see `PREPROCESSING.md`).
@@ -591,7 +648,7 @@ fn build(index: usize, dpi: f32, lang: &str, frame: Frame, raw: Vec<RawBlock>) -
                             text: w.text,
                             bbox: frame.bbox(w.bbox),
                             confidence: w.confidence,
-                            noise: false,
+                            noise: w.noise,
                         })
                         .collect(),
                 });
@@ -619,6 +676,7 @@ mod tests {
                 bbox: BBox::default(),
                 confidence,
                 pointsize: 0,
+                noise: false,
             })
             .collect();
         vec![RawBlock {

@@ -70,7 +70,8 @@ pub struct Word {
     /// The engine's confidence, 0..=100.
     pub confidence: f32,
     /// Read from a mark that is not text (a stamp, handwriting, a
-    /// signature, a speck), as [`crate::noise::mark`] decides: the text
+    /// signature, a speck), as [`crate::noise::mark`] decides, or not part
+    /// of the text (furigana, the small kana beside Japanese words): the text
     /// outputs and a PDF's text layer leave it out, the structured outputs
     /// (JSON, hOCR, ALTO) keep it with this flag. Absent from serialized
     /// results when `false`.

@@ -23,6 +23,9 @@ pub(crate) struct RawWord {
     pub confidence: f32,
     /// Tesseract's point size for the word's row (0 when unknown).
     pub pointsize: i32,
+    /// Known not to be part of the text before [`crate::noise::mark`]
+    /// looks (furigana, [`crate::ruby`]).
+    pub noise: bool,
 }
 
 /// One text line as Tesseract reports it.
@@ -409,6 +412,7 @@ fn walk(it: &ResultIter) -> Vec<RawBlock> {
                         bbox: wb,
                         confidence: conf.clamp(0.0, 100.0),
                         pointsize,
+                        noise: false,
                     });
                 }
             }

@@ -134,3 +134,50 @@ fn default_engine_shares_pages_between_recognizers() {
     assert_eq!(r.language, "eng");
     assert!(r.text().contains("quick brown dog"), "{}", r.text());
 }
+
+/// PP-OCRv5 finds furigana as lines of their own: they are flagged as
+/// noise, out of the text, unless `keep_noise`.
+#[test]
+fn furigana_lines_are_flagged_as_noise() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ocr");
+    let doc =
+        Document::open_path(&dir.join("cjk-ruby.png"), &Default::default()).expect("fixture opens");
+    let page = doc.render(0, Default::default()).expect("fixture renders");
+    let gt = std::fs::read_to_string(dir.join("cjk-ruby.gt.txt")).expect("gt exists");
+    let want: Vec<&str> = gt.lines().collect();
+    assert_eq!(want.len(), 3, "the fixture has three lines");
+
+    let r = engine()
+        .recognize(&page, &Settings::default())
+        .expect("recognizes");
+    let lines: Vec<String> = r
+        .lines()
+        .map(|l| l.text())
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", r.text());
+    assert_eq!(lines[0], want[0]);
+    assert_eq!(lines[2], want[2]);
+    let flagged: Vec<String> = r
+        .lines()
+        .filter(|l| l.words.iter().all(|w| w.noise))
+        .map(|l| l.words.iter().map(|w| w.text.as_str()).collect())
+        .collect();
+    assert!(flagged.iter().any(|t| t == "わがはい"), "{flagged:?}");
+
+    let kept = engine()
+        .recognize(
+            &page,
+            &Settings {
+                keep_noise: true,
+                ..Settings::default()
+            },
+        )
+        .expect("recognizes");
+    assert!(kept.words().all(|w| !w.noise));
+    assert!(
+        kept.lines().any(|l| l.text() == "わがはい"),
+        "{}",
+        kept.text()
+    );
+}

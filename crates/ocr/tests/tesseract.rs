@@ -341,3 +341,37 @@ fn cancelling_stops_tesseract_mid_page() {
     assert_eq!(e.kind(), ErrorKind::Cancelled);
     assert!(stopped < full, "{stopped:?} vs {full:?}");
 }
+
+/// Furigana (the small kana over `吾輩`, `猫`, `名前`...) are not read into
+/// the text: the reading with them blanked out is the result, and they
+/// stay in it flagged as noise. With `keep_noise` the page is read as it
+/// is, furigana and all.
+#[test]
+fn furigana_are_left_out_of_the_text_and_kept_flagged() {
+    let (page, gt) = load("cjk-ruby.png");
+    let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let settings = |keep_noise| Settings {
+        languages: Languages::Codes(vec!["jpn".into()]),
+        keep_noise,
+        ..Settings::default()
+    };
+    let ruby = ["わがはい", "なまえ", "けんとう", "うすぐら"];
+
+    let r = engine().recognize(&page, &settings(false)).expect("reads");
+    let text = squash(&r.text());
+    let c = score_page(&squash(&gt), Some(&text), "ja").cer();
+    assert!(c <= 8.0, "CER {c:.2}%: {text}");
+    assert!(text.starts_with("吾輩は猫である"), "{text}");
+    assert!(ruby.iter().all(|k| !text.contains(k)), "{text}");
+    let flagged: String = r
+        .lines()
+        .flat_map(|l| &l.words)
+        .filter(|w| w.noise)
+        .map(|w| w.text.as_str())
+        .collect();
+    assert!(flagged.contains("わがはい"), "flagged: {flagged}");
+
+    let kept = engine().recognize(&page, &settings(true)).expect("reads");
+    assert!(kept.words().all(|w| !w.noise));
+    assert!(squash(&kept.text()).contains("わがはい"), "{}", kept.text());
+}
