@@ -215,7 +215,7 @@ fn body_thickness<'a>(all: impl Iterator<Item = &'a Seen>) -> Option<f32> {
 
 /// Hiragana and katakana (the prolonged sound mark included).
 fn is_kana_char(c: char) -> bool {
-    matches!(c as u32, 0x3041..=0x309F | 0x30A0..=0x30FF)
+    matches!(c as u32, 0x3041..=0x30FF)
 }
 
 /// Whether `ruby` sits on `body`'s ruby side: above a horizontal line or
