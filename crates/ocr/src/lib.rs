@@ -52,6 +52,7 @@ mod fake;
 pub mod figures;
 mod geometry;
 pub mod lang;
+mod missed;
 pub mod noise;
 mod plan;
 mod ppocr;

@@ -1,5 +1,7 @@
 //! The page plan: how the Tesseract engine prepares a page, decides its
-//! orientation and script, reads it, and maps the result back.
+//! orientation and script, reads it, reads again what its layout analysis
+//! got wrong (furigana, [`crate::ruby`]; rows cut short, [`crate::missed`]),
+//! and maps the result back.
 
 use crate::engine::Engine;
 use crate::geometry::{effective_dpi, square, Frame};
@@ -133,6 +135,8 @@ impl Engine for TesseractEngine {
             if r.reads_clearly() {
                 let raw =
                     self.without_ruby(raw, &scaled, l, tess::PSM_AUTO, ppi, settings, &stop)?;
+                let raw =
+                    self.read_missed(raw, &scaled, l, ppi, stats.threshold, settings, &stop)?;
                 return Ok(build(index, dpi, l, frame, raw));
             }
             first = Some(raw);
@@ -270,11 +274,79 @@ impl Engine for TesseractEngine {
             }
         }
         let raw = self.without_ruby(raw, &upright, &lang, psm, ppi, settings, &stop)?;
+        let raw = self.read_missed(raw, &upright, &lang, ppi, stats.threshold, settings, &stop)?;
         Ok(build(index, dpi, &lang, Frame { rot, ..frame }, raw))
     }
 }
 
 impl TesseractEngine {
+    /// `raw`, read from `img` in `lang`, with each horizontal line that has
+    /// missed ink on its row ([`crate::missed`]) read again as one line over
+    /// it, where that reads better; `raw` itself with
+    /// [`Settings::keep_noise`] and on pages in columns.
+    #[allow(clippy::too_many_arguments)]
+    fn read_missed(
+        &self,
+        mut raw: Vec<RawBlock>,
+        img: &GrayImage,
+        lang: &str,
+        ppi: i32,
+        threshold: u8,
+        settings: &Settings,
+        stop: &Stop<'_>,
+    ) -> Result<Vec<RawBlock>, OcrError> {
+        if settings.keep_noise || Shape::of(&raw).mostly_vertical() {
+            return Ok(raw);
+        }
+        let missed = crate::missed::find(&raw, img, threshold);
+        let mut replaced = 0;
+        for m in &missed {
+            stop.check()?;
+            let r = m.region;
+            // In black and white at the page's threshold: on a crop of a
+            // row, mostly paper, Tesseract's own threshold can split the
+            // paper's grain from the paper and read nothing.
+            let mut crop =
+                image::imageops::crop_imm(img, r.x0, r.y0, r.width(), r.height()).to_image();
+            for p in crop.pixels_mut() {
+                p.0[0] = if p.0[0] < threshold { 0 } else { 255 };
+            }
+            let read = self.with_handle(lang, tess::PSM_SINGLE_LINE, |hd| {
+                hd.recognize(&crop, ppi, stop)
+            })??;
+            let mut words: Vec<tess::RawWord> = read
+                .into_iter()
+                .flat_map(|b| b.paras)
+                .flat_map(|p| p.lines)
+                .flat_map(|l| l.words)
+                .collect();
+            for w in &mut words {
+                let b = w.bbox;
+                w.bbox = BBox {
+                    x0: b.x0 + r.x0,
+                    y0: b.y0 + r.y0,
+                    x1: b.x1 + r.x0,
+                    y1: b.y1 + r.y0,
+                };
+            }
+            let (b, p, l) = m.at;
+            let line = &mut raw[b].paras[p].lines[l];
+            // Beyond the line's ends only what stands on the missed ink: the
+            // rest was specks and marks.
+            words.retain(|w| m.holds(&w.bbox, &line.bbox));
+            if !crate::missed::better(line, &words, m) {
+                continue;
+            }
+            if let Some(row) = words.iter().map(|w| w.bbox).reduce(|a, b| a.union(&b)) {
+                line.bbox = line.bbox.union(&row);
+                line.words = words;
+                replaced += 1;
+            }
+        }
+        tracing::debug!(missed = missed.len(), replaced, "lines with missed ink");
+        Ok(raw)
+    }
+
     /// The page read again with its furigana blanked out, when `raw`, read
     /// from `img` in `lang` with `psm`, is Japanese with ruby lines (see
     /// [`crate::ruby`]); `raw` itself otherwise, and with

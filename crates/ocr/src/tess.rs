@@ -473,6 +473,8 @@ pub(crate) const PSM_OSD_ONLY: u32 = 0;
 pub(crate) const PSM_AUTO: u32 = 3;
 /// One uniform block of text: no layout analysis (cheap orientation checks).
 pub(crate) const PSM_SINGLE_BLOCK: u32 = 6;
+/// One line of text (a row read again, [`crate::missed`]).
+pub(crate) const PSM_SINGLE_LINE: u32 = 7;
 /// One uniform block of vertically aligned text (columns of Chinese or
 /// Japanese).
 pub(crate) const PSM_VERTICAL_BLOCK: u32 = 5;
