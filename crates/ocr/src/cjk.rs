@@ -130,7 +130,7 @@ impl CjkEngine {
             tracing::debug!(page = page.info.index, "columns: read by Tesseract");
             return Ok(Flat::Columns);
         }
-        let mut result = ppocr.read_lines(page, &gray, lines, &stop)?;
+        let result = ppocr.read_lines(page, &gray, lines, &stop)?;
         if result.mean_confidence < MIN_CONFIDENCE {
             tracing::debug!(
                 page = page.info.index,
@@ -138,9 +138,6 @@ impl CjkEngine {
                 "PP-OCRv5 unsure: read by Tesseract"
             );
             return Ok(Flat::Unsure);
-        }
-        if !settings.keep_noise {
-            crate::ruby::flag(&mut result);
         }
         Ok(Flat::Read(result))
     }

@@ -341,11 +341,7 @@ impl Engine for PpOcrEngine {
         let stop = Stop::starting_now(cancel, settings.page_timeout);
         let gray = gray_of(page);
         let boxes = self.find_lines(&gray, &stop)?;
-        let mut result = self.read_lines(page, &gray, boxes, &stop)?;
-        if !settings.keep_noise {
-            crate::ruby::flag(&mut result);
-        }
-        Ok(result)
+        self.read_lines(page, &gray, boxes, &stop)
     }
 
     fn name(&self) -> &str {

@@ -1,7 +1,10 @@
 //! Furigana (ruby): the small kana Japanese prints beside a word to spell
 //! its reading, above a horizontal line or to the right of a column.
-//! Left out of the text unless [`crate::Settings::keep_noise`]: flagged as
-//! noise, kept in the structured outputs.
+//! In Tesseract's readings they are left out of the text unless
+//! [`crate::Settings::keep_noise`]: flagged as noise, kept in the
+//! structured outputs. Not in PP-OCRv5's: its detector's boxes of short
+//! body lines measure under [`SIZE`] as well (a line of katakana at 0.70
+//! on a page of the shared Japanese corpus).
 //!
 //! They are not part of the text (a reader reads `港町`, not `港町` and
 //! `みなとまち`), and read as they are they do harm twice: the engine reads
@@ -10,14 +13,14 @@
 //! (`漁船` read `満船`, a kanji lost). So a Japanese page whose reading has
 //! ruby lines is read again with them blanked out ([`blank`]).
 //!
-//! A line is ruby ([`lines`]) when, in general terms:
+//! A line is ruby ([`take_lines`]) when, in general terms:
 //! - it is kana ([`KANA_SHARE`] of its characters at least);
 //! - it is small: across the line, at most [`SIZE`] times the page's body
 //!   lines (ruby is set at half the body's size);
 //! - it sits on a body line's ruby side (above it, or right of a column),
 //!   within [`GAP`] body sizes, overlapping it along the line.
 
-use crate::result::{BBox, Line, PageResult};
+use crate::result::BBox;
 use crate::tess::{RawBlock, RawLine, RawPara};
 use image::{GrayImage, Luma};
 use std::collections::HashSet;
@@ -64,37 +67,6 @@ pub(crate) fn take_lines(raw: &mut [RawBlock], vertical: bool) -> Vec<RawLine> {
         }
     }
     taken
-}
-
-/// Flags the words of the ruby lines of `page` as [`crate::Word::noise`]
-/// (for a result built without [`take_lines`]); returns how many lines.
-pub(crate) fn flag(page: &mut PageResult) -> usize {
-    let lines: Vec<&Line> = page.lines().collect();
-    let vertical = 2 * lines.iter().filter(|l| l.bbox.is_upright()).count() > lines.len();
-    let seen: Vec<Option<Seen>> = lines
-        .iter()
-        .map(|l| {
-            Seen::of(
-                l.words.iter().map(|w| (&w.bbox, w.text.as_str())),
-                l.bbox,
-                vertical,
-            )
-        })
-        .collect();
-    let ruby = find(&seen, vertical);
-    let lines = page
-        .blocks
-        .iter_mut()
-        .flat_map(|b| b.paragraphs.iter_mut())
-        .flat_map(|p| p.lines.iter_mut());
-    for (at, line) in lines.enumerate() {
-        if ruby.contains(&at) {
-            for w in &mut line.words {
-                w.noise = true;
-            }
-        }
-    }
-    ruby.len()
 }
 
 /// One block holding `lines` with every word flagged as noise: furigana
@@ -351,7 +323,7 @@ mod tests {
     }
 
     #[test]
-    fn ruby_in_a_result_is_flagged_and_the_flagged_block_is_all_noise() {
+    fn the_flagged_block_is_all_noise() {
         let block = flagged_block(vec![line("みなと", 0, 0, 60, 20)]);
         assert!(block.paras[0].lines[0].words.iter().all(|w| w.noise));
         assert_eq!(
