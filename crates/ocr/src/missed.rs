@@ -15,17 +15,21 @@
 //!   ([`BASE`]), as letters and digits do, and marks do not;
 //! - it is at least [`MIN_WIDTH`] line heights wide.
 //!
-//! Lines with fewer than two letters or digits, or without a baseline, are
-//! left as they are. Such a line is read again as one line over its own and the missed ink
-//! ([`crate::tess::PSM_SINGLE_LINE`]), and the new reading replaces the old
-//! when it reads the missed ink and no fewer letters and digits
-//! ([`better`]).
+//! Lines with fewer than two letters or digits, without a baseline, less
+//! than 4 pixels high or narrower than high are left as they are, and ink
+//! beyond another line's words is that line's to miss.
+//!
+//! A line with missed ink is read again as one line over its own span and
+//! the missed ink ([`crate::tess::PSM_SINGLE_LINE`]), and the new reading
+//! replaces the old when [`better`] says so. Ink two lines miss goes to the
+//! nearer line ([`nearest_claims`]).
 
 use crate::result::{BBox, Baseline};
 use crate::tess::{RawBlock, RawLine, RawWord};
 use image::GrayImage;
 
-/// See the module documentation: the share of the row's pixel rows with ink.
+/// See the module documentation: the pixel rows with ink between the blank
+/// rows that part a run from its neighbours, as a share of the row's height.
 const FILL: f32 = 0.4;
 /// See the module documentation: the narrowest run, in line heights.
 const MIN_WIDTH: f32 = 0.5;
@@ -55,7 +59,7 @@ const SURE: f32 = 80.0;
 
 /// A line to read again: its position in the reading (block, paragraph,
 /// line) and the box to read, in the image's pixels.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct Missed {
     pub at: (usize, usize, usize),
     pub region: BBox,
@@ -63,6 +67,9 @@ pub(crate) struct Missed {
     pub runs: Vec<(u32, u32)>,
     /// The line's row (see [`row_of`]).
     row: BBox,
+    /// How far left and right the region may reach: up to other lines'
+    /// words on the row.
+    room: (u32, u32),
 }
 
 /// The horizontal lines of `raw`, read from `img` (ink: darker than
@@ -81,7 +88,7 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                     continue;
                 }
                 let lh = row.height() as f32;
-                if lh < 4.0 || row.width() < row.height() || row.y1 > h {
+                if lh < 4.0 || row.width() < row.height() || row.y1 > h || row.x1 > w {
                     continue;
                 }
                 let pad = (COVER_PAD * lh) as u32;
@@ -97,15 +104,15 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                         .map(|w| &w.bbox)
                         .filter(|wb| overlaps_rows(wb, &row))
                     {
-                        let (x0, x1) = (wb.x0.saturating_sub(pad), (wb.x1 + pad).min(w));
-                        others[x0 as usize..x1 as usize].fill(true);
+                        let (x0, x1) = (wb.x0.saturating_sub(pad).min(w), (wb.x1 + pad).min(w));
+                        others[x0 as usize..x1.max(x0) as usize].fill(true);
                     }
                 }
                 // Only ink beyond the line's ends (what lies between its
                 // words the engine saw and left out), up to another line.
                 let mut covered = others.clone();
-                let (x0, x1) = (row.x0.saturating_sub(pad), (row.x1 + pad).min(w));
-                covered[x0 as usize..x1 as usize].fill(true);
+                let (x0, x1) = (row.x0.saturating_sub(pad).min(w), (row.x1 + pad).min(w));
+                covered[x0 as usize..x1.max(x0) as usize].fill(true);
                 let mut runs = ink_runs(img, threshold, &row, &base, &covered, lh);
                 runs.retain(|&(a, b)| {
                     let between = if a >= row.x1 { row.x1..a } else { b..row.x0 };
@@ -116,34 +123,44 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                 }
                 // Half a line height of paper around, but none of another
                 // line's words: those are read already.
-                let half = (0.5 * lh) as u32;
-                let (start, end) = (runs[0].0.min(row.x0), runs[runs.len() - 1].1.max(row.x1));
-                let x0 = (start.saturating_sub(half)..start)
+                // Where the region read must stop: other lines' words.
+                let left = (0..row.x0)
                     .rev()
-                    .take_while(|&x| !others[x as usize])
-                    .last()
-                    .unwrap_or(start);
-                let x1 = (end..(end + half).min(w))
-                    .take_while(|&x| !others[x as usize])
-                    .last()
-                    .map_or(end, |x| x + 1);
-                let margin = (MARGIN * lh) as u32;
+                    .find(|&x| others[x as usize])
+                    .map_or(0, |x| x + 1);
+                let right = (row.x1..w).find(|&x| others[x as usize]).unwrap_or(w);
                 out.push(Missed {
                     at: (bi, pi, li),
-                    region: BBox {
-                        x0,
-                        y0: row.y0.saturating_sub(margin),
-                        x1,
-                        y1: (row.y1 + margin).min(h),
-                    },
+                    region: BBox::default(),
                     runs,
                     row,
+                    room: (left, right),
                 });
             }
         }
     }
     nearest_claims(&mut out);
+    for m in &mut out {
+        m.region = region(m, h);
+    }
     out
+}
+
+/// The box to read for `m`: its line and its runs with half a line height
+/// of paper around (none of another line's words, [`Missed::room`]), and
+/// [`MARGIN`] above and below.
+fn region(m: &Missed, h: u32) -> BBox {
+    let lh = m.row.height();
+    let half = lh / 2;
+    let start = m.runs.iter().map(|r| r.0).fold(m.row.x0, u32::min);
+    let end = m.runs.iter().map(|r| r.1).fold(m.row.x1, u32::max);
+    let margin = (MARGIN * lh as f32) as u32;
+    BBox {
+        x0: start.saturating_sub(half).max(m.room.0.min(start)),
+        y0: m.row.y0.saturating_sub(margin),
+        x1: (end + half).min(m.room.1.max(end)),
+        y1: (m.row.y1 + margin).min(h),
+    }
 }
 
 /// Ink two lines of one row both miss (an item's line and a price's line
@@ -256,7 +273,7 @@ fn alnum(text: &str) -> usize {
     text.chars().filter(|c| c.is_alphanumeric()).count()
 }
 
-/// `b` shares at least half of `row`'s height.
+/// `b` and `row` share at least half the height of the lower of the two.
 fn overlaps_rows(b: &BBox, row: &BBox) -> bool {
     let common = b.y1.min(row.y1).saturating_sub(b.y0.max(row.y0));
     2 * common >= row.height().min(b.height())
@@ -459,6 +476,7 @@ mod tests {
                 x1: row.1,
                 y1: 130,
             },
+            room: (0, 1000),
         };
         // An item's line at 100-300, a price's cut line at 840-900: the
         // price's first digits at 800-833 go to the price.
@@ -469,6 +487,16 @@ mod tests {
         nearest_claims(&mut both);
         assert_eq!(both.len(), 1);
         assert_eq!(both[0].at, (0, 0, 1));
+        // A line that keeps some of its runs reads only up to those.
+        let mut both = vec![
+            missed(0, (100, 300), vec![(500, 560), (800, 833)]),
+            missed(1, (840, 900), vec![(800, 833)]),
+        ];
+        nearest_claims(&mut both);
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[0].runs, vec![(500, 560)]);
+        let r = region(&both[0], 400);
+        assert!(r.x0 <= 100 && (560..800).contains(&r.x1), "{r:?}");
     }
 
     #[test]
@@ -479,6 +507,7 @@ mod tests {
             region: BBox::default(),
             runs: vec![(800, 880)],
             row: BBox::default(),
+            room: (0, 1000),
         };
         assert!(better(old, &[word(100, 200), word(800, 880)], &missed));
         // The missed ink not read.

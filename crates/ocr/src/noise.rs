@@ -33,8 +33,8 @@ pub const TALL: f32 = 2.0;
 pub const SMALL: f32 = 0.4;
 
 /// Flags the words of `page` that are not text ([`Word::noise`]); a word
-/// the engine flagged already (furigana, see the Tesseract engine's page
-/// plan) stays flagged. Returns how many words are flagged.
+/// an engine flagged already (furigana in Tesseract's readings) stays
+/// flagged, and no flag is cleared. Returns how many words are flagged.
 pub fn mark(page: &mut PageResult) -> usize {
     let body = body_height(page);
     let mut flagged = 0;

@@ -283,7 +283,8 @@ impl TesseractEngine {
     /// `raw`, read from `img` in `lang`, with each horizontal line that has
     /// missed ink on its row ([`crate::missed`]) read again as one line over
     /// it, where that reads better; `raw` itself with
-    /// [`Settings::keep_noise`] and on pages in columns.
+    /// [`Settings::keep_noise`], on pages in columns and in Chinese or
+    /// Japanese.
     #[allow(clippy::too_many_arguments)]
     fn read_missed(
         &self,
@@ -295,7 +296,12 @@ impl TesseractEngine {
         settings: &Settings,
         stop: &Stop<'_>,
     ) -> Result<Vec<RawBlock>, OcrError> {
-        if settings.keep_noise || Shape::of(&raw).mostly_vertical() {
+        // Chinese and Japanese: Tesseract reads a character a word, which
+        // leaves [`crate::missed::better`] no words to compare.
+        let cjk = lang
+            .split('+')
+            .any(|c| c.starts_with("jpn") || c.starts_with("chi"));
+        if settings.keep_noise || cjk || Shape::of(&raw).mostly_vertical() {
             return Ok(raw);
         }
         let missed = crate::missed::find(&raw, img, threshold);
@@ -311,9 +317,17 @@ impl TesseractEngine {
             for p in crop.pixels_mut() {
                 p.0[0] = if p.0[0] < threshold { 0 } else { 255 };
             }
-            let read = self.with_handle(lang, tess::PSM_SINGLE_LINE, |hd| {
+            // A row Tesseract fails on keeps its first reading.
+            let read = match self.with_handle(lang, tess::PSM_SINGLE_LINE, |hd| {
                 hd.recognize(&crop, ppi, stop)
-            })??;
+            })? {
+                Ok(read) => read,
+                Err(OcrError::OcrFailed(e)) => {
+                    tracing::debug!("row read again failed: {e}");
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let mut words: Vec<tess::RawWord> = read
                 .into_iter()
                 .flat_map(|b| b.paras)
@@ -340,6 +354,9 @@ impl TesseractEngine {
             if let Some(row) = words.iter().map(|w| w.bbox).reduce(|a, b| a.union(&b)) {
                 line.bbox = line.bbox.union(&row);
                 line.words = words;
+                let para = &mut raw[b].paras[p];
+                para.bbox = para.bbox.union(&row);
+                raw[b].bbox = raw[b].bbox.union(&row);
                 replaced += 1;
             }
         }
@@ -381,7 +398,16 @@ impl TesseractEngine {
                 .collect();
             let blanked = crate::ruby::blank(img, &boxes);
             stop.check()?;
-            raw = self.with_handle(lang, psm, |hd| hd.recognize(&blanked, ppi, stop))??;
+            // Should Tesseract fail on the blanked page, the reading before
+            // stays, without its ruby lines.
+            raw = match self.with_handle(lang, psm, |hd| hd.recognize(&blanked, ppi, stop))? {
+                Ok(read) => read,
+                Err(OcrError::OcrFailed(e)) => {
+                    tracing::debug!("reading without furigana failed: {e}");
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             let more = crate::ruby::take_lines(&mut raw, vertical);
             if more.is_empty() {
                 break;

@@ -40,7 +40,7 @@ const BODY_MIN_CHARS: usize = 4;
 
 /// Takes the ruby lines (see the module documentation) out of `raw`, a
 /// reading of a page (`vertical`: in columns), and returns them.
-pub(crate) fn take_lines(raw: &mut [RawBlock], vertical: bool) -> Vec<RawLine> {
+pub(crate) fn take_lines(raw: &mut Vec<RawBlock>, vertical: bool) -> Vec<RawLine> {
     let seen: Vec<Option<Seen>> = raw
         .iter()
         .flat_map(|b| &b.paras)
@@ -66,6 +66,11 @@ pub(crate) fn take_lines(raw: &mut [RawBlock], vertical: bool) -> Vec<RawLine> {
             at += 1;
         }
     }
+    // No empty paragraphs or blocks left behind.
+    for b in raw.iter_mut() {
+        b.paras.retain(|p| !p.lines.is_empty());
+    }
+    raw.retain(|b| !b.paras.is_empty());
     taken
 }
 

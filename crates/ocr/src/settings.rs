@@ -30,7 +30,11 @@ pub struct Settings {
     /// Keep every word the engine read as text, also those read from
     /// marks that are not text (stamps, handwriting, signatures, specks),
     /// which are otherwise flagged as [`crate::Word::noise`] and left out
-    /// of the text outputs (see [`crate::noise`]). Default `false`.
+    /// of the text outputs (see [`crate::noise`]), and read the page as
+    /// Tesseract's layout analysis finds it: no furigana blanked out, no
+    /// row read again where the analysis cut it short (both part of telling
+    /// text from what is not). The output is then that of before these
+    /// steps. Default `false`.
     pub keep_noise: bool,
     /// Also find each page's tables and figures on the page image, in the
     /// worker that recognized it ([`crate::structure`], into
