@@ -54,8 +54,9 @@ const BASE: f32 = 0.15;
 /// [`better`]: a word read with less confidence is in doubt (as for
 /// [`crate::noise`]).
 const DOUBT: f32 = crate::noise::DOUBT;
-/// [`better`]: a word read with this confidence is sure.
-const SURE: f32 = 80.0;
+/// [`better`]: a word read with this confidence is sure (as for
+/// [`crate::noise`]).
+const SURE: f32 = crate::noise::SURE;
 
 /// A line to read again: its position in the reading (block, paragraph,
 /// line) and the box to read, in the image's pixels.
@@ -121,9 +122,8 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                 if runs.is_empty() {
                     continue;
                 }
-                // Half a line height of paper around, but none of another
-                // line's words: those are read already.
-                // Where the region read must stop: other lines' words.
+                // Where the region read must stop: other lines' words,
+                // read already.
                 let left = (0..row.x0)
                     .rev()
                     .find(|&x| others[x as usize])

@@ -26,7 +26,7 @@ use crate::result::{BBox, Line, PageResult, Word};
 pub const DOUBT: f32 = 50.0;
 /// The words the body text size is measured on have at least this
 /// confidence and two letters or digits.
-const SURE: f32 = 80.0;
+pub(crate) const SURE: f32 = 80.0;
 /// A word more than this many times the body text's height is out of size.
 pub const TALL: f32 = 2.0;
 /// A word less than this many times the body text's height is out of size.

@@ -133,10 +133,14 @@ impl Engine for TesseractEngine {
                 "first read"
             );
             if r.reads_clearly() {
-                let raw =
-                    self.without_ruby(raw, &scaled, l, tess::PSM_AUTO, ppi, settings, &stop)?;
-                let raw =
-                    self.read_missed(raw, &scaled, l, ppi, stats.threshold, settings, &stop)?;
+                let again = Again {
+                    img: &scaled,
+                    lang: l,
+                    psm: tess::PSM_AUTO,
+                    ppi,
+                    threshold: stats.threshold,
+                };
+                let raw = self.read_again(raw, &again, settings, &stop)?;
                 return Ok(build(index, dpi, l, frame, raw));
             }
             first = Some(raw);
@@ -273,35 +277,73 @@ impl Engine for TesseractEngine {
                 lang = with_vert;
             }
         }
-        let raw = self.without_ruby(raw, &upright, &lang, psm, ppi, settings, &stop)?;
-        let raw = self.read_missed(raw, &upright, &lang, ppi, stats.threshold, settings, &stop)?;
+        let again = Again {
+            img: &upright,
+            lang: &lang,
+            psm,
+            ppi,
+            threshold: stats.threshold,
+        };
+        let raw = self.read_again(raw, &again, settings, &stop)?;
         Ok(build(index, dpi, &lang, Frame { rot, ..frame }, raw))
     }
 }
 
+/// How a reading was made, for reading parts of it again: the image read,
+/// in `lang` with segmentation mode `psm` at `ppi`, ink darker than
+/// `threshold`.
+struct Again<'a> {
+    img: &'a GrayImage,
+    lang: &'a str,
+    psm: u32,
+    ppi: i32,
+    threshold: u8,
+}
+
 impl TesseractEngine {
-    /// `raw`, read from `img` in `lang`, with each horizontal line that has
-    /// missed ink on its row ([`crate::missed`]) read again as one line over
-    /// it, where that reads better; `raw` itself with
-    /// [`Settings::keep_noise`], on pages in columns and in Chinese or
-    /// Japanese.
-    #[allow(clippy::too_many_arguments)]
-    fn read_missed(
+    /// `raw` with what Tesseract's layout analysis got wrong read again:
+    /// furigana blanked out ([`TesseractEngine::without_ruby`]), then rows
+    /// cut short ([`TesseractEngine::read_missed`]); `raw` itself with
+    /// [`Settings::keep_noise`].
+    fn read_again(
         &self,
-        mut raw: Vec<RawBlock>,
-        img: &GrayImage,
-        lang: &str,
-        ppi: i32,
-        threshold: u8,
+        raw: Vec<RawBlock>,
+        again: &Again<'_>,
         settings: &Settings,
         stop: &Stop<'_>,
     ) -> Result<Vec<RawBlock>, OcrError> {
+        if settings.keep_noise {
+            return Ok(raw);
+        }
+        let vertical = Shape::of(&raw).mostly_vertical();
+        let raw = self.without_ruby(raw, again, vertical, stop)?;
+        self.read_missed(raw, again, vertical, stop)
+    }
+
+    /// `raw` with each horizontal line that has missed ink on its row
+    /// ([`crate::missed`]) read again as one line over it, where that reads
+    /// better; `raw` itself on pages in columns (`vertical`) and in Chinese
+    /// or Japanese.
+    fn read_missed(
+        &self,
+        mut raw: Vec<RawBlock>,
+        again: &Again<'_>,
+        vertical: bool,
+        stop: &Stop<'_>,
+    ) -> Result<Vec<RawBlock>, OcrError> {
+        let Again {
+            img,
+            lang,
+            ppi,
+            threshold,
+            ..
+        } = *again;
         // Chinese and Japanese: Tesseract reads a character a word, which
         // leaves [`crate::missed::better`] no words to compare.
         let cjk = lang
             .split('+')
             .any(|c| c.starts_with("jpn") || c.starts_with("chi"));
-        if settings.keep_noise || cjk || Shape::of(&raw).mostly_vertical() {
+        if cjk || vertical {
             return Ok(raw);
         }
         let missed = crate::missed::find(&raw, img, threshold);
@@ -364,26 +406,27 @@ impl TesseractEngine {
         Ok(raw)
     }
 
-    /// The page read again with its furigana blanked out, when `raw`, read
-    /// from `img` in `lang` with `psm`, is Japanese with ruby lines (see
-    /// [`crate::ruby`]); `raw` itself otherwise, and with
-    /// [`Settings::keep_noise`]. The ruby lines found are kept, flagged as
-    /// noise, in a block of their own at the end.
-    #[allow(clippy::too_many_arguments)]
+    /// The page read again with its furigana blanked out, when `raw` (in
+    /// columns: `vertical`) is Japanese with ruby lines (see
+    /// [`crate::ruby`]); `raw` itself otherwise. The ruby lines found are
+    /// kept, flagged as noise, in a block of their own at the end.
     fn without_ruby(
         &self,
         mut raw: Vec<RawBlock>,
-        img: &GrayImage,
-        lang: &str,
-        psm: u32,
-        ppi: i32,
-        settings: &Settings,
+        again: &Again<'_>,
+        vertical: bool,
         stop: &Stop<'_>,
     ) -> Result<Vec<RawBlock>, OcrError> {
-        if settings.keep_noise || !lang.split('+').any(|c| c.starts_with("jpn")) {
+        let Again {
+            img,
+            lang,
+            psm,
+            ppi,
+            ..
+        } = *again;
+        if !lang.split('+').any(|c| c.starts_with("jpn")) {
             return Ok(raw);
         }
-        let vertical = Shape::of(&raw).mostly_vertical();
         let mut ruby = crate::ruby::take_lines(&mut raw, vertical);
         if ruby.is_empty() {
             return Ok(raw);
@@ -486,7 +529,7 @@ impl Shape {
             for c in line.words.iter().flat_map(|w| w.text.chars()) {
                 if crate::joins_unspaced(c) {
                     s.cjk += 1;
-                    s.kana += usize::from(matches!(c as u32, 0x3040..=0x30FF));
+                    s.kana += usize::from(crate::result::is_kana(c));
                 }
             }
         }

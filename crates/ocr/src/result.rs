@@ -168,6 +168,11 @@ pub fn splits_number(text: &str, next: &str) -> bool {
         && next.chars().all(|c| c.is_ascii_digit())
 }
 
+/// Hiragana and katakana (the prolonged sound mark included).
+pub(crate) fn is_kana(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF)
+}
+
 /// Whether `c` belongs to writing that puts no spaces between its words:
 /// Han ideographs, kana, CJK punctuation and symbols, full-width forms,
 /// Bopomofo, Yi. Hangul is not among them: Korean separates words with

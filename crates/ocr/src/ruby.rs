@@ -20,7 +20,7 @@
 //! - it sits on a body line's ruby side (above it, or right of a column),
 //!   within [`GAP`] body sizes, overlapping it along the line.
 
-use crate::result::BBox;
+use crate::result::{is_kana, BBox};
 use crate::tess::{RawBlock, RawLine, RawPara};
 use image::{GrayImage, Luma};
 use std::collections::HashSet;
@@ -45,13 +45,7 @@ pub(crate) fn take_lines(raw: &mut Vec<RawBlock>, vertical: bool) -> Vec<RawLine
         .iter()
         .flat_map(|b| &b.paras)
         .flat_map(|p| &p.lines)
-        .map(|l| {
-            Seen::of(
-                l.words.iter().map(|w| (&w.bbox, w.text.as_str())),
-                l.bbox,
-                vertical,
-            )
-        })
+        .map(|l| Seen::of(l, vertical))
         .collect();
     let ruby = find(&seen, vertical);
     let mut taken = Vec::new();
@@ -132,24 +126,21 @@ struct Seen {
 }
 
 impl Seen {
-    /// A line from its words (box, text) and its box; `None` without words.
-    fn of<'a>(
-        words: impl Iterator<Item = (&'a BBox, &'a str)>,
-        bbox: BBox,
-        vertical: bool,
-    ) -> Option<Seen> {
+    /// A line as seen; `None` without words.
+    fn of(line: &RawLine, vertical: bool) -> Option<Seen> {
         let median = |mut v: Vec<u32>| -> Option<u32> {
             v.sort_unstable();
             v.get(v.len() / 2).copied()
         };
         let (mut starts, mut ends, mut text) = (Vec::new(), Vec::new(), Vec::new());
-        for (b, t) in words {
+        for w in &line.words {
+            let b = &w.bbox;
             let (s, e) = if vertical { (b.x0, b.x1) } else { (b.y0, b.y1) };
             starts.push(s);
             ends.push(e);
-            text.extend(t.chars().filter(|c| !c.is_whitespace()));
+            text.extend(w.text.chars().filter(|c| !c.is_whitespace()));
         }
-        let mut core = bbox;
+        let mut core = line.bbox;
         if vertical {
             core.x0 = median(starts)?;
             core.x1 = median(ends)?;
@@ -157,7 +148,7 @@ impl Seen {
             core.y0 = median(starts)?;
             core.y1 = median(ends)?;
         }
-        let kana = text.iter().filter(|c| is_kana_char(**c)).count();
+        let kana = text.iter().filter(|c| is_kana(**c)).count();
         Some(Seen {
             thick: if vertical {
                 core.width()
@@ -188,11 +179,6 @@ fn body_thickness<'a>(all: impl Iterator<Item = &'a Seen>) -> Option<f32> {
         }
     }
     None
-}
-
-/// Hiragana and katakana (the prolonged sound mark included).
-fn is_kana_char(c: char) -> bool {
-    matches!(c as u32, 0x3041..=0x30FF)
 }
 
 /// Whether `ruby` sits on `body`'s ruby side: above a horizontal line or
