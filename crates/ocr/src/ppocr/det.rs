@@ -6,9 +6,10 @@
 //! box, as PaddleOCR's rotated boxes allow: an axis-aligned box around a
 //! slightly skewed line is mostly background), and kept boxes
 //! are expanded ("unclipped"): DB's network marks a shrunk core of each
-//! line, so the box grows on every side by `area * ratio / perimeter`.
-//! Boxes are axis-aligned (pages are upright and levelled before they get
-//! here); PaddleOCR's rotated rectangles are left for skewed text.
+//! line, so the box grows on every side by `area * ratio / perimeter` of
+//! the smallest rectangle around the region, turned with a slanted line.
+//! The boxes handed on are upright: pages are upright, and turned by
+//! little unless levelled before they get here.
 
 /// The thresholds of the post-processing (PaddleOCR's names and defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,7 +18,8 @@ pub(crate) struct DbParams {
     pub thresh: f32,
     /// A region is kept when the mean probability of its pixels is at least this.
     pub box_thresh: f32,
-    /// How much a box grows: `area * unclip_ratio / perimeter` on each side.
+    /// How much a box grows: `area * unclip_ratio / perimeter` of the
+    /// region's smallest rectangle, on each side.
     pub unclip_ratio: f32,
     /// Regions whose shorter side is under this many map pixels are noise.
     pub min_size: f32,
@@ -61,6 +63,7 @@ pub(crate) fn boxes(prob: &[f32], width: usize, height: usize, p: &DbParams) -> 
     }
     let mut seen = vec![false; width * height];
     let mut stack: Vec<usize> = Vec::new();
+    let mut region: Vec<usize> = Vec::new();
     let mut out = Vec::new();
     let mut candidates = 0usize;
     for start in 0..width * height {
@@ -74,12 +77,14 @@ pub(crate) fn boxes(prob: &[f32], width: usize, height: usize, p: &DbParams) -> 
         // Flood the region, keeping its bounding box (inclusive pixels).
         let (mut x0, mut y0, mut x1, mut y1) = (width, height, 0usize, 0usize);
         let (mut sum, mut count) = (0.0f32, 0usize);
+        region.clear();
         seen[start] = true;
         stack.push(start);
         while let Some(i) = stack.pop() {
             let (x, y) = (i % width, i / width);
             sum += prob[i];
             count += 1;
+            region.push(i);
             x0 = x0.min(x);
             x1 = x1.max(x);
             y0 = y0.min(y);
@@ -102,7 +107,11 @@ pub(crate) fn boxes(prob: &[f32], width: usize, height: usize, p: &DbParams) -> 
         if score < p.box_thresh {
             continue;
         }
-        let d = w * h * p.unclip_ratio / (2.0 * (w + h));
+        // PaddleOCR grows the smallest rectangle around the region, turned
+        // with it: a line on a page turned by a degree is thin along its
+        // slant, while its upright box is as tall as the slant is long.
+        let (a, b) = smallest_rect(&region, width, (w, h));
+        let d = a * b * p.unclip_ratio / (2.0 * (a + b));
         if (w + 2.0 * d).min(h + 2.0 * d) < p.min_size + 2.0 {
             continue;
         }
@@ -115,6 +124,49 @@ pub(crate) fn boxes(prob: &[f32], width: usize, height: usize, p: &DbParams) -> 
         });
     }
     out
+}
+
+/// The sides of the smaller of two rectangles around `region` (pixel
+/// indices in a map `width` wide): its upright box (`upright`, the sides of
+/// its bounding box) or the rectangle along its principal axis, the
+/// direction its pixels spread most (the smallest rectangle of a thin
+/// slanted line; PaddleOCR finds it from the region's outline).
+fn smallest_rect(region: &[usize], width: usize, upright: (f32, f32)) -> (f32, f32) {
+    if region.is_empty() {
+        return upright;
+    }
+    let n = region.len() as f64;
+    let (mut sx, mut sy) = (0.0f64, 0.0f64);
+    for &i in region {
+        sx += (i % width) as f64;
+        sy += (i / width) as f64;
+    }
+    let (mx, my) = (sx / n, sy / n);
+    let (mut xx, mut yy, mut xy) = (0.0f64, 0.0f64, 0.0f64);
+    for &i in region {
+        let (dx, dy) = ((i % width) as f64 - mx, (i / width) as f64 - my);
+        xx += dx * dx;
+        yy += dy * dy;
+        xy += dx * dy;
+    }
+    let theta = 0.5 * (2.0 * xy).atan2(xx - yy);
+    let (c, s) = (theta.cos(), theta.sin());
+    let (mut a0, mut a1, mut b0, mut b1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &i in region {
+        let (x, y) = ((i % width) as f64, (i / width) as f64);
+        let a = x * c + y * s;
+        let b = -x * s + y * c;
+        a0 = a0.min(a);
+        a1 = a1.max(a);
+        b0 = b0.min(b);
+        b1 = b1.max(b);
+    }
+    let turned = ((a1 - a0 + 1.0) as f32, (b1 - b0 + 1.0) as f32);
+    if turned.0 * turned.1 < upright.0 * upright.1 {
+        turned
+    } else {
+        upright
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +217,35 @@ mod tests {
         // Clipped to the map on the right.
         assert_eq!(b[1].x1, w as f32);
         assert!(b[1].y0 < 30.0 && b[1].y1 > 38.0);
+    }
+
+    #[test]
+    fn a_slanted_line_grows_by_its_thickness_not_its_box() {
+        // A line 4 pixels thick rising 16 pixels over its 160: its upright
+        // box is 20 tall, and growing by that box (d = 13.3) would take in
+        // the lines above and below; by its own rectangle d is under 5.
+        let (w, h) = (200, 60);
+        let mut m = vec![0.05f32; w * h];
+        for x in 20..180 {
+            let y = 20 + (x - 20) / 10;
+            for y in y..y + 4 {
+                m[y * w + x] = 0.9;
+            }
+        }
+        let b = boxes(&m, w, h, &DbParams::default());
+        assert_eq!(b.len(), 1, "{b:?}");
+        let grown = (b[0].y1 - b[0].y0) - 19.0;
+        assert!(grown > 0.0 && grown < 2.0 * 5.0, "grew by {grown}: {b:?}");
+        // An upright line grows as before: its rectangle is its box.
+        let mut m = vec![0.05f32; w * h];
+        for y in 20..26 {
+            for x in 20..80 {
+                m[y * w + x] = 0.9;
+            }
+        }
+        let b = boxes(&m, w, h, &DbParams::default());
+        let d = 360.0 * 1.5 / 132.0;
+        assert!((b[0].y0 - (20.0 - d)).abs() < 1e-4, "{b:?}");
     }
 
     #[test]
