@@ -85,7 +85,7 @@ const MAX_DICTIONARY: usize = 100_000;
 #[derive(Debug, Clone)]
 pub struct PpOcrEngine {
     models: PathBuf,
-    dict: Arc<Vec<String>>,
+    dict: Arc<ctc::Dictionary>,
 }
 
 /// The process's ONNX Runtime environment: one per process, made from the
@@ -315,7 +315,7 @@ fn shrinking() -> Result<RunOptions, OcrError> {
 
 /// The dictionary: one entry per line, class `i + 1` is line `i`; a space
 /// is appended as the last class (PaddleOCR's `use_space_char`).
-fn read_dictionary(path: &Path) -> Result<Vec<String>, OcrError> {
+fn read_dictionary(path: &Path) -> Result<ctc::Dictionary, OcrError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         OcrError::Unavailable(format!(
             "cannot read {}: {e}: run scripts/setup.sh",
@@ -328,7 +328,7 @@ fn read_dictionary(path: &Path) -> Result<Vec<String>, OcrError> {
         .map(|l| l.trim_end_matches('\r').to_string())
         .collect();
     dict.push(" ".into());
-    Ok(dict)
+    Ok(ctc::Dictionary::new(dict))
 }
 
 impl Engine for PpOcrEngine {
@@ -413,7 +413,7 @@ fn read_line(
     run: &RunOptions,
     gray: &GrayImage,
     bbox: BBox,
-    dict: &[String],
+    dict: &ctc::Dictionary,
     dpi: f32,
 ) -> Result<Option<Line>, OcrError> {
     let crop = image::imageops::crop_imm(gray, bbox.x0, bbox.y0, bbox.width(), bbox.height());

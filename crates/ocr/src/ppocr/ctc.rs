@@ -5,13 +5,80 @@
 //! blank, class `i` the `i`-th entry of the character dictionary. Greedy
 //! decoding takes the most likely class at each step, merges repeats of the
 //! same class at neighbouring steps, and drops blanks.
+//!
+//! The dictionary holds some characters twice, in forms that are one
+//! character to a reader (`¥` and the full-width `￥`, `(` and `（`): the
+//! network shares its belief between them, so a character's probability
+//! at a step is that of all its forms together.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The recognition network's character dictionary: entry `i` is class
+/// `i + 1`.
+#[derive(Debug, Clone)]
+pub(crate) struct Dictionary {
+    entries: Vec<String>,
+    /// For each class, the next class with the same NFKC form, in a cycle
+    /// (a class alone points to itself); class 0, the blank, is alone.
+    kin: Vec<u32>,
+}
+
+impl Dictionary {
+    /// The dictionary of `entries`, its forms of one character linked.
+    pub(crate) fn new(entries: Vec<String>) -> Self {
+        let mut kin: Vec<u32> = (0..=entries.len() as u32).collect();
+        let mut first: std::collections::HashMap<String, u32> = Default::default();
+        let mut last: std::collections::HashMap<String, u32> = Default::default();
+        for (i, e) in entries.iter().enumerate() {
+            let class = i as u32 + 1;
+            let form: String = e.nfkc().collect();
+            let head = *first.entry(form.clone()).or_insert(class);
+            if let Some(prev) = last.insert(form, class) {
+                kin[prev as usize] = class;
+                kin[class as usize] = head;
+            }
+        }
+        Dictionary { entries, kin }
+    }
+
+    /// How many entries it holds (classes less the blank).
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The probability of `class` and its other forms in `row`.
+    fn kin_prob(&self, row: &[f32], class: usize) -> f32 {
+        let mut p = row[class];
+        let mut at = self.kin[class] as usize;
+        while at != class {
+            p += row.get(at).copied().unwrap_or(0.0);
+            at = self.kin[at] as usize;
+        }
+        p
+    }
+
+    /// True when classes `a` and `b` are forms of one character.
+    fn same(&self, a: usize, b: usize) -> bool {
+        let mut at = a;
+        loop {
+            if at == b {
+                return true;
+            }
+            at = self.kin[at] as usize;
+            if at == a {
+                return false;
+            }
+        }
+    }
+}
 
 /// One decoded character with where the network saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Decoded {
     /// The dictionary entry (one character, or a space).
     pub text: String,
-    /// The mean of the best probability over the steps it covers, 0..=1.
+    /// The mean over the steps it covers of the probability of its class
+    /// and the class's other forms, 0..=1.
     pub prob: f32,
     /// The first step it was seen at.
     pub first: usize,
@@ -20,30 +87,36 @@ pub(crate) struct Decoded {
 }
 
 /// Decodes `probs` (`steps` rows of `classes` probabilities, row-major)
-/// with `dict` (entry `i` is class `i + 1`). A class past the dictionary
-/// decodes as nothing.
-pub(crate) fn greedy(probs: &[f32], steps: usize, classes: usize, dict: &[String]) -> Vec<Decoded> {
+/// with `dict`. A class past the dictionary decodes as nothing.
+pub(crate) fn greedy(
+    probs: &[f32],
+    steps: usize,
+    classes: usize,
+    dict: &Dictionary,
+) -> Vec<Decoded> {
     let mut out: Vec<Decoded> = Vec::new();
     let mut prev = 0usize;
     // Probability sum and step count of the character being read.
     let mut sum = 0.0f32;
     let mut n = 0usize;
     for (t, row) in probs.chunks_exact(classes.max(1)).take(steps).enumerate() {
-        let (best, p) = row
+        let best = row
             .iter()
             .copied()
             .enumerate()
-            .fold((0, f32::MIN), |a, (i, p)| if p > a.1 { (i, p) } else { a });
+            .fold((0, f32::MIN), |a, (i, p)| if p > a.1 { (i, p) } else { a })
+            .0;
         // A class past the dictionary counts as a blank.
         let best = if best > dict.len() { 0 } else { best };
-        if best != 0 && best == prev {
+        let p = dict.kin_prob(row, best);
+        if best != 0 && prev != 0 && dict.same(best, prev) {
             if let Some(last) = out.last_mut() {
                 last.last = t;
                 sum += p;
                 n += 1;
                 last.prob = sum / n as f32;
             }
-        } else if let Some(text) = best.checked_sub(1).and_then(|i| dict.get(i)) {
+        } else if let Some(text) = best.checked_sub(1).and_then(|i| dict.entries.get(i)) {
             sum = p;
             n = 1;
             out.push(Decoded {
@@ -73,10 +146,12 @@ mod tests {
 
     #[test]
     fn merges_repeats_drops_blanks_and_keeps_doubled_letters() {
-        let dict: Vec<String> = ["猫", "で", "あ", " "]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let dict = Dictionary::new(
+            ["猫", "で", "あ", " "]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
         let classes = dict.len() + 1;
         // 猫 猫 _ で で _ _ あ _ あ (blank = class 0): 猫である with あ
         // twice because a blank separates the two.
@@ -108,12 +183,44 @@ mod tests {
 
     #[test]
     fn all_blank_or_empty_gives_nothing() {
-        let dict = vec!["a".to_string()];
+        let dict = Dictionary::new(vec!["a".to_string()]);
         let probs: Vec<f32> = (0..5).flat_map(|_| row(2, 0, 0.9)).collect();
         assert!(greedy(&probs, 5, 2, &dict).is_empty());
         assert!(greedy(&[], 0, 2, &dict).is_empty());
         // A class the dictionary does not have decodes as nothing.
         let probs: Vec<f32> = row(3, 2, 0.9);
         assert!(greedy(&probs, 1, 3, &dict).is_empty());
+    }
+
+    #[test]
+    fn forms_of_one_character_share_their_probability() {
+        // ¥ and ￥ are one character to a reader: 0.5 + 0.4 at a step is a
+        // character read at 0.9, and ￥ after ¥ is a repeat, not a second
+        // character; 円 stands alone.
+        let dict = Dictionary::new(
+            ["¥", "円", "￥", "(", "（"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
+        let classes = dict.len() + 1;
+        let step = |ps: &[(usize, f32)]| {
+            let mut r = vec![0.0f32; classes];
+            ps.iter().for_each(|&(c, p)| r[c] = p);
+            r
+        };
+        let probs: Vec<f32> = [
+            step(&[(1, 0.5), (3, 0.4), (0, 0.1)]),
+            step(&[(3, 0.5), (1, 0.3), (2, 0.2)]),
+            step(&[(0, 0.9), (2, 0.1)]),
+            step(&[(2, 0.6), (1, 0.3), (0, 0.1)]),
+        ]
+        .concat();
+        let out = greedy(&probs, 4, classes, &dict);
+        let text: Vec<&str> = out.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(text, ["¥", "円"]);
+        assert!((out[0].prob - 0.85).abs() < 1e-6, "{}", out[0].prob);
+        assert!((out[1].prob - 0.6).abs() < 1e-6, "{}", out[1].prob);
+        assert!(dict.same(4, 5) && dict.same(5, 4) && !dict.same(1, 2));
     }
 }
