@@ -32,6 +32,9 @@ const MIN_OVERLAP: f32 = 0.5;
 /// the narrower one's width and at least this many text heights (a
 /// gutter between columns of running text is narrower, and its lines wider).
 const CELL_GAP: f32 = 2.0;
+/// At most this many lines of one cell stand between two rows of a table
+/// (an item's quantity and unit price under it).
+const MAX_BRIDGE: usize = 2;
 /// The largest skew corrected, as a slope (tan 5 degrees): the page
 /// preparation of other engines levels pages turned further.
 const MAX_SKEW_SLOPE: f32 = 0.0875;
@@ -136,10 +139,34 @@ impl Lines {
                 }
             }
         }
+        // A line of one cell between two rows (a receipt's `2 x 240` under
+        // its item) joins the rows it continues from and into.
+        let mut member = cell.clone();
+        for i in (0..n).filter(|&i| cell[i]) {
+            let mut bridge = Vec::new();
+            let mut at = i;
+            while let Some(next) = self.best(at, (at + 1..n).map(|j| (at, j))) {
+                if cell[next] {
+                    if !bridge.is_empty() {
+                        sets.join(i, next);
+                        for &k in &bridge {
+                            sets.join(i, k);
+                            member[k] = true;
+                        }
+                    }
+                    break;
+                }
+                if bridge.len() == MAX_BRIDGE {
+                    break;
+                }
+                bridge.push(next);
+                at = next;
+            }
+        }
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for root in 0..n {
             let members: Vec<usize> = (0..n)
-                .filter(|&i| cell[i] && sets.find(i) == root)
+                .filter(|&i| member[i] && sets.find(i) == root)
                 .collect();
             if members.is_empty() {
                 continue;
@@ -363,6 +390,35 @@ mod tests {
         let b = blocks(vec![line(120, 2, 300, 22), line(0, 0, 100, 20)]);
         assert_eq!(tops(&b), [vec![(0, 0)], vec![(120, 2)]]);
         assert!(blocks(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn a_line_between_rows_stays_in_its_table() {
+        // A receipt: item and price rows, the first item with its quantity
+        // on a line of its own under it; the table reads row by row, the
+        // quantity line between its item's row and the next.
+        let lines = vec![
+            line(0, 0, 200, 20),
+            line(500, 0, 560, 20),
+            line(20, 28, 220, 48), // 2 x 240
+            line(0, 56, 200, 76),
+            line(500, 56, 560, 76),
+            line(0, 84, 180, 104),
+            line(500, 84, 560, 104),
+        ];
+        let b = blocks(lines);
+        assert_eq!(
+            tops(&b),
+            [vec![
+                (0, 0),
+                (500, 0),
+                (20, 28),
+                (0, 56),
+                (500, 56),
+                (0, 84),
+                (500, 84)
+            ]]
+        );
     }
 
     #[test]
