@@ -56,6 +56,78 @@ fn reads_japanese_and_chinese_lines() {
     assert!(r.mean_confidence > 80.0, "{}", r.mean_confidence);
 }
 
+/// Long lines close together on a page turned by a degree: each line's
+/// upright box is about as tall as two lines, so lines must be grown by
+/// their slanted rectangle, not by that box, or each read takes in half of
+/// its neighbours.
+#[test]
+fn long_lines_on_a_turned_page_read_whole() {
+    use ocrloom_raster::{Page, PageImage, PageInfo, PageText, Unit};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ocr");
+    let doc = Document::open_path(&dir.join("cjk-lines.png"), &Default::default())
+        .expect("fixture opens");
+    let gray = match doc.render(0, Default::default()).expect("renders").image {
+        PageImage::Gray(g) => g,
+        PageImage::Rgb(c) => image::DynamicImage::ImageRgb8(c).to_luma8(),
+    };
+    let gt = std::fs::read_to_string(dir.join("cjk-lines.gt.txt")).expect("gt exists");
+    let want: Vec<String> = gt.lines().map(|l| l.repeat(3)).collect();
+    // The fixture's lines: bands of rows with ink, and their ink's extent.
+    let (w, h) = gray.dimensions();
+    let ink = |x: u32, y: u32| gray.get_pixel(x, y)[0] < 128;
+    let rows: Vec<bool> = (0..h).map(|y| (0..w).any(|x| ink(x, y))).collect();
+    let mut bands = Vec::new();
+    let mut y = 0;
+    while y < h {
+        if rows[y as usize] {
+            let top = y;
+            while y < h && rows[y as usize] {
+                y += 1;
+            }
+            bands.push((top, y));
+        }
+        y += 1;
+    }
+    assert_eq!(bands.len(), 3, "the fixture's three lines: {bands:?}");
+    // Each line written three times over, a character's width apart, at the
+    // fixture's own line pitch: lines up to about 1500 pixels long.
+    let gap = 30;
+    let mut long = image::GrayImage::from_pixel(3 * w, h, image::Luma([255]));
+    for &(top, bottom) in &bands {
+        let inked = |x: &u32| (top..bottom).any(|y| ink(*x, y));
+        let x0 = (0..w).find(inked).expect("ink");
+        let x1 = (0..w).rev().find(inked).expect("ink") + 1;
+        for copy in 0..3 {
+            for y in top..bottom {
+                for x in x0..x1 {
+                    let to = x + copy * (x1 - x0 + gap);
+                    long.put_pixel(to, y, *gray.get_pixel(x, y));
+                }
+            }
+        }
+    }
+    // Turned by 1 degree a line climbs 26 pixels, more than half the pitch.
+    let turned = ocrloom_ocr::preprocess::level(&long, 1.0);
+    let page = Page {
+        info: PageInfo {
+            index: 0,
+            width: turned.width() as f32,
+            height: turned.height() as f32,
+            unit: Unit::Px,
+            dpi: None,
+            rotation: 0,
+            text: PageText::None,
+        },
+        image: PageImage::Gray(turned),
+        dpi: None,
+    };
+    let r = engine()
+        .recognize(&page, &Settings::default())
+        .expect("recognizes");
+    let lines: Vec<String> = r.lines().map(|l| l.text()).collect();
+    assert_eq!(lines, want, "{}", r.text());
+}
+
 #[test]
 fn blank_page_reads_nothing() {
     use ocrloom_raster::{Page, PageImage, PageInfo, PageText, Unit};
