@@ -126,7 +126,7 @@ impl CjkEngine {
         let stop = Stop::starting_now(cancel, settings.page_timeout);
         let gray = gray_of(page);
         let lines = ppocr.find_lines(&gray, &stop)?;
-        if mostly_vertical(&lines) {
+        if mostly_vertical(&lines.iter().map(|l| l.bbox).collect::<Vec<_>>()) {
             tracing::debug!(page = page.info.index, "columns: read by Tesseract");
             return Ok(Flat::Columns);
         }

@@ -56,10 +56,10 @@ fn reads_japanese_and_chinese_lines() {
     assert!(r.mean_confidence > 80.0, "{}", r.mean_confidence);
 }
 
-/// Long lines close together on a page turned by a degree: each line's
-/// upright box is about as tall as two lines, so lines must be grown by
-/// their slanted rectangle, not by that box, or each read takes in half of
-/// its neighbours.
+/// Long lines close together on a turned page: each line's upright box is
+/// as tall as two lines or more, so lines must be grown by their slanted
+/// rectangle, read from it turned level and ordered as on the page turned
+/// level, or each read takes in parts of its neighbours.
 #[test]
 fn long_lines_on_a_turned_page_read_whole() {
     use ocrloom_raster::{Page, PageImage, PageInfo, PageText, Unit};
@@ -106,26 +106,29 @@ fn long_lines_on_a_turned_page_read_whole() {
             }
         }
     }
-    // Turned by 1 degree a line climbs 26 pixels, more than half the pitch.
-    let turned = ocrloom_ocr::preprocess::level(&long, 1.0);
-    let page = Page {
-        info: PageInfo {
-            index: 0,
-            width: turned.width() as f32,
-            height: turned.height() as f32,
-            unit: Unit::Px,
+    // Turned by 1 degree a line climbs 26 pixels, more than half the pitch;
+    // by 3 degrees 80, nearly two pitches, either way.
+    for degrees in [1.0, 3.0, -3.0] {
+        let turned = ocrloom_ocr::preprocess::level(&long, degrees);
+        let page = Page {
+            info: PageInfo {
+                index: 0,
+                width: turned.width() as f32,
+                height: turned.height() as f32,
+                unit: Unit::Px,
+                dpi: None,
+                rotation: 0,
+                text: PageText::None,
+            },
+            image: PageImage::Gray(turned),
             dpi: None,
-            rotation: 0,
-            text: PageText::None,
-        },
-        image: PageImage::Gray(turned),
-        dpi: None,
-    };
-    let r = engine()
-        .recognize(&page, &Settings::default())
-        .expect("recognizes");
-    let lines: Vec<String> = r.lines().map(|l| l.text()).collect();
-    assert_eq!(lines, want, "{}", r.text());
+        };
+        let r = engine()
+            .recognize(&page, &Settings::default())
+            .expect("recognizes");
+        let lines: Vec<String> = r.lines().map(|l| l.text()).collect();
+        assert_eq!(lines, want, "turned {degrees}: {}", r.text());
+    }
 }
 
 #[test]

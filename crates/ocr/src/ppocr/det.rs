@@ -50,6 +50,9 @@ pub(crate) struct DetBox {
     pub x1: f32,
     /// Bottom edge.
     pub y1: f32,
+    /// The slant of a line wider than tall (its long side's rise over its
+    /// run, y down); 0 when its upright box is its smallest rectangle.
+    pub slope: f32,
     /// Mean text probability of the region's pixels.
     pub score: f32,
 }
@@ -110,7 +113,7 @@ pub(crate) fn boxes(prob: &[f32], width: usize, height: usize, p: &DbParams) -> 
         // PaddleOCR grows the smallest rectangle around the region, turned
         // with it: a line on a page turned by a degree is thin along its
         // slant, while its upright box is as tall as the slant is long.
-        let (a, b) = smallest_rect(&region, width, (w, h));
+        let (a, b, slope) = smallest_rect(&region, width, (w, h));
         let d = a * b * p.unclip_ratio / (2.0 * (a + b));
         if (w + 2.0 * d).min(h + 2.0 * d) < p.min_size + 2.0 {
             continue;
@@ -120,6 +123,7 @@ pub(crate) fn boxes(prob: &[f32], width: usize, height: usize, p: &DbParams) -> 
             y0: (y0 as f32 - d).max(0.0),
             x1: (x1 as f32 + 1.0 + d).min(width as f32),
             y1: (y1 as f32 + 1.0 + d).min(height as f32),
+            slope,
             score,
         });
     }
@@ -127,13 +131,14 @@ pub(crate) fn boxes(prob: &[f32], width: usize, height: usize, p: &DbParams) -> 
 }
 
 /// The sides of the smaller of two rectangles around `region` (pixel
-/// indices in a map `width` wide): its upright box (`upright`, the sides of
-/// its bounding box) or the rectangle along its principal axis, the
-/// direction its pixels spread most (the smallest rectangle of a thin
+/// indices in a map `width` wide), and the slope of its long side when it
+/// is turned and wider than tall (else 0): its upright box (`upright`, the
+/// sides of its bounding box) or the rectangle along its principal axis,
+/// the direction its pixels spread most (the smallest rectangle of a thin
 /// slanted line; PaddleOCR finds it from the region's outline).
-fn smallest_rect(region: &[usize], width: usize, upright: (f32, f32)) -> (f32, f32) {
+fn smallest_rect(region: &[usize], width: usize, upright: (f32, f32)) -> (f32, f32, f32) {
     if region.is_empty() {
-        return upright;
+        return (upright.0, upright.1, 0.0);
     }
     let n = region.len() as f64;
     let (mut sx, mut sy) = (0.0f64, 0.0f64);
@@ -162,11 +167,15 @@ fn smallest_rect(region: &[usize], width: usize, upright: (f32, f32)) -> (f32, f
         b1 = b1.max(b);
     }
     let turned = ((a1 - a0 + 1.0) as f32, (b1 - b0 + 1.0) as f32);
-    if turned.0 * turned.1 < upright.0 * upright.1 {
-        turned
-    } else {
-        upright
+    if turned.0 * turned.1 >= upright.0 * upright.1 {
+        return (upright.0, upright.1, 0.0);
     }
+    let slope = if theta.abs() < std::f64::consts::FRAC_PI_4 {
+        theta.tan() as f32
+    } else {
+        0.0
+    };
+    (turned.0, turned.1, slope)
 }
 
 #[cfg(test)]

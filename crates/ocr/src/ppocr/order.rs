@@ -45,8 +45,10 @@ const SKEW_SAMPLE: usize = 200;
 /// mostly vertical is one block of columns read right to left (the layout
 /// model orders horizontal text only); otherwise lines are grouped into
 /// tables and paragraphs (see the module documentation), the blocks in the
-/// order of their first lines (top to bottom, then left to right).
-pub(super) fn blocks(mut lines: Vec<Line>) -> Vec<Block> {
+/// order of their first lines (top to bottom, then left to right). `slope`
+/// is the slant of the page's lines (rise over run, y down): lines are
+/// ordered as they stand on the page turned level.
+pub(super) fn blocks(mut lines: Vec<Line>, slope: f32) -> Vec<Block> {
     if lines.is_empty() {
         return Vec::new();
     }
@@ -54,8 +56,12 @@ pub(super) fn blocks(mut lines: Vec<Line>) -> Vec<Block> {
         lines.sort_by_key(|l| (std::cmp::Reverse(l.bbox.x1), l.bbox.y0));
         return vec![block(lines)];
     }
-    lines.sort_by_key(|l| (l.bbox.y0, l.bbox.x0));
-    let page = Lines::new(lines.iter().map(|l| l.bbox).collect());
+    let level = levelled(&lines, slope);
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    order.sort_by_key(|&i| (level[i].y0, level[i].x0));
+    let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
+    let lines: Vec<Line> = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let page = Lines::new(order.iter().map(|&i| level[i]).collect());
     let mut groups = page.tables();
     let in_table: Vec<bool> = {
         let mut t = vec![false; lines.len()];
@@ -68,6 +74,48 @@ pub(super) fn blocks(mut lines: Vec<Line>) -> Vec<Block> {
     groups
         .into_iter()
         .map(|g| block(g.iter().filter_map(|&i| slots[i].take()).collect()))
+        .collect()
+}
+
+/// The boxes of `lines` as they stand on the page turned level by `slope`:
+/// a line's box on a slanted page is as tall as its text plus its rise, and
+/// takes in the neighbours' rows at its ends; turned level, each is its own
+/// band (the box of the turned rectangle whose upright box it is).
+fn levelled(lines: &[Line], slope: f32) -> Vec<BBox> {
+    if slope == 0.0 || !slope.is_finite() {
+        return lines.iter().map(|l| l.bbox).collect();
+    }
+    let angle = slope.atan();
+    let (s, c) = angle.sin_cos();
+    let cos2 = c * c - s * s;
+    let turned: Vec<[f32; 4]> = lines
+        .iter()
+        .map(|l| {
+            let b = l.bbox;
+            let (w, h) = (b.width() as f32, b.height() as f32);
+            let (cx, cy) = (b.x0 as f32 + w / 2.0, b.y0 as f32 + h / 2.0);
+            // Turned back by the angle about the page's origin.
+            let (x, y) = (cx * c + cy * s, cy * c - cx * s);
+            let len = ((w * c - h * s.abs()) / cos2).max(1.0);
+            let thick = ((h * c - w * s.abs()) / cos2).max(1.0);
+            [
+                x - len / 2.0,
+                y - thick / 2.0,
+                x + len / 2.0,
+                y + thick / 2.0,
+            ]
+        })
+        .collect();
+    let min_x = turned.iter().map(|t| t[0]).fold(f32::MAX, f32::min);
+    let min_y = turned.iter().map(|t| t[1]).fold(f32::MAX, f32::min);
+    turned
+        .iter()
+        .map(|t| BBox {
+            x0: (t[0] - min_x).round() as u32,
+            y0: (t[1] - min_y).round() as u32,
+            x1: (t[2] - min_x).round().max(t[0] - min_x + 1.0) as u32,
+            y1: (t[3] - min_y).round().max(t[1] - min_y + 1.0) as u32,
+        })
         .collect()
 }
 
@@ -345,7 +393,7 @@ mod tests {
             line(50, 0, 60, 100),
             line(30, 0, 40, 80),
         ];
-        let b = blocks(cols);
+        let b = blocks(cols, 0.0);
         assert_eq!(tops(&b), [vec![(50, 0), (30, 0), (10, 0)]]);
     }
 
@@ -359,7 +407,7 @@ mod tests {
             lines.push(line(0, y, 180, y + 20));
             lines.push(line(220, y, 400, y + 20));
         }
-        let b = blocks(lines);
+        let b = blocks(lines, 0.0);
         assert_eq!(
             tops(&b),
             [
@@ -377,7 +425,7 @@ mod tests {
             line(0, 75, 120, 95),   // short last line of the paragraph
             line(0, 150, 300, 170), // after a gap of more than a line
         ];
-        let b = blocks(lines);
+        let b = blocks(lines, 0.0);
         assert_eq!(
             tops(&b),
             [vec![(0, 0)], vec![(0, 50), (0, 75)], vec![(0, 150)]]
@@ -387,9 +435,9 @@ mod tests {
     #[test]
     fn lines_side_by_side_are_not_chained() {
         // Two words on one row with a small gap: separate blocks, left first.
-        let b = blocks(vec![line(120, 2, 300, 22), line(0, 0, 100, 20)]);
+        let b = blocks(vec![line(120, 2, 300, 22), line(0, 0, 100, 20)], 0.0);
         assert_eq!(tops(&b), [vec![(0, 0)], vec![(120, 2)]]);
-        assert!(blocks(Vec::new()).is_empty());
+        assert!(blocks(Vec::new(), 0.0).is_empty());
     }
 
     #[test]
@@ -406,7 +454,7 @@ mod tests {
             line(0, 84, 180, 104),
             line(500, 84, 560, 104),
         ];
-        let b = blocks(lines);
+        let b = blocks(lines, 0.0);
         assert_eq!(
             tops(&b),
             [vec![
@@ -432,7 +480,7 @@ mod tests {
             lines.push(line(0, y, 200 + row * 20, y + 20));
             lines.push(line(520, y, 600, y + 20));
         }
-        let b = blocks(lines);
+        let b = blocks(lines, 0.0);
         assert_eq!(
             tops(&b),
             [
@@ -451,8 +499,49 @@ mod tests {
             ]
         );
         // One row of cells is not a table: a label and its value.
-        let b = blocks(vec![line(0, 0, 100, 20), line(400, 0, 480, 20)]);
+        let b = blocks(vec![line(0, 0, 100, 20), line(400, 0, 480, 20)], 0.0);
         assert_eq!(b.len(), 2);
+    }
+
+    #[test]
+    fn lines_on_a_turned_page_are_ordered_as_turned_level() {
+        // Two paragraphs of 20-pixel text, lines 30 apart, on a page turned
+        // by tan = 0.06: a 1000-pixel line climbs 60, twice the line pitch,
+        // so by their upright boxes the lines' rows interleave. Each
+        // paragraph's last line is short.
+        let slope = -0.06f32;
+        let (s, c) = slope.atan().sin_cos();
+        let put = |x: f32, y: f32, len: f32| {
+            // A level line's corners, turned about the origin.
+            let corners = [(x, y), (x + len, y), (x, y + 20.0), (x + len, y + 20.0)];
+            let t: Vec<(f32, f32)> = corners
+                .iter()
+                .map(|&(x, y)| (x * c - y * s + 100.0, x * s + y * c + 100.0))
+                .collect();
+            let min = |f: fn(&(f32, f32)) -> f32| t.iter().map(f).fold(f32::MAX, f32::min);
+            let max = |f: fn(&(f32, f32)) -> f32| t.iter().map(f).fold(f32::MIN, f32::max);
+            line(
+                min(|p| p.0) as u32,
+                min(|p| p.1) as u32,
+                max(|p| p.0) as u32,
+                max(|p| p.1) as u32,
+            )
+        };
+        let level = [
+            (0.0, 0.0, 1000.0),
+            (0.0, 30.0, 1000.0),
+            (0.0, 60.0, 300.0),
+            (0.0, 120.0, 1000.0),
+            (0.0, 150.0, 200.0),
+        ];
+        let lines: Vec<Line> = level.iter().map(|&(x, y, len)| put(x, y, len)).collect();
+        let want: Vec<Vec<(u32, u32)>> = vec![
+            lines[..3].iter().map(|l| (l.bbox.x0, l.bbox.y0)).collect(),
+            lines[3..].iter().map(|l| (l.bbox.x0, l.bbox.y0)).collect(),
+        ];
+        let mut shuffled = lines.clone();
+        shuffled.reverse();
+        assert_eq!(tops(&blocks(shuffled, slope)), want);
     }
 
     #[test]
@@ -466,7 +555,7 @@ mod tests {
             line(0, 90, 100, 112),
             line(0, 300, 1000, 340),
         ];
-        let b = blocks(lines);
+        let b = blocks(lines, 0.0);
         assert_eq!(
             tops(&b),
             [vec![(0, 0), (0, 30), (0, 60), (0, 90)], vec![(0, 300)]]
