@@ -11,6 +11,10 @@
 //! The boxes handed on are upright: pages are upright, and turned by
 //! little unless levelled before they get here.
 
+/// The steepest slant reported for a line (tan 10 degrees): past it a
+/// region is a mark, not a line of a turned page, and is read upright.
+pub(crate) const MAX_SLOPE: f32 = 0.176;
+
 /// The thresholds of the post-processing (PaddleOCR's names and defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct DbParams {
@@ -170,8 +174,11 @@ fn smallest_rect(region: &[usize], width: usize, upright: (f32, f32)) -> (f32, f
     if turned.0 * turned.1 >= upright.0 * upright.1 {
         return (upright.0, upright.1, 0.0);
     }
-    let slope = if theta.abs() < std::f64::consts::FRAC_PI_4 {
-        theta.tan() as f32
+    // A slant is a line's: a region at least twice as long as thick, turned
+    // by no more than pages are (a round blob's axis is any direction).
+    let slope = theta.tan() as f32;
+    let slope = if turned.0 >= 2.0 * turned.1 && slope.abs() <= MAX_SLOPE {
+        slope
     } else {
         0.0
     };
@@ -243,6 +250,7 @@ mod tests {
         }
         let b = boxes(&m, w, h, &DbParams::default());
         assert_eq!(b.len(), 1, "{b:?}");
+        assert!((b[0].slope - 0.1).abs() < 0.02, "{b:?}");
         let grown = (b[0].y1 - b[0].y0) - 19.0;
         assert!(grown > 0.0 && grown < 2.0 * 5.0, "grew by {grown}: {b:?}");
         // An upright line grows as before: its rectangle is its box.

@@ -12,9 +12,11 @@
 //!   it that shares its column and its text size, the way a reader follows
 //!   a paragraph.
 //!
-//! Heights are text heights: a line's box on a page turned by a degree is
-//! taller than its text by its width times the skew, which is measured
-//! from the boxes themselves ([`skew_slope`]).
+//! Lines are placed as they stand on the page turned level by the slant the
+//! detector measured ([`levelled`]). Heights are text heights: a line's box
+//! on a page turned by a slant the detector did not report is taller than
+//! its text by its width times the skew, which is measured from the boxes
+//! themselves ([`skew_slope`]).
 
 use crate::result::{BBox, Block, Line, Paragraph};
 use crate::sets::DisjointSets;
@@ -32,11 +34,11 @@ const MIN_OVERLAP: f32 = 0.5;
 /// the narrower one's width and at least this many text heights (a
 /// gutter between columns of running text is narrower, and its lines wider).
 const CELL_GAP: f32 = 2.0;
-/// At most this many lines of one cell stand between two rows of a table
-/// (an item's quantity and unit price under it).
+/// At most this many lines that are not cells stand between two rows of a
+/// table (an item's quantity and unit price under it).
 const MAX_BRIDGE: usize = 2;
-/// The largest skew corrected, as a slope (tan 5 degrees): the page
-/// preparation of other engines levels pages turned further.
+/// The largest skew left after levelling that is corrected, as a slope
+/// (tan 5 degrees).
 const MAX_SKEW_SLOPE: f32 = 0.0875;
 /// At most this many lines are sampled to measure the skew.
 const SKEW_SAMPLE: usize = 200;
@@ -82,7 +84,7 @@ pub(super) fn blocks(mut lines: Vec<Line>, slope: f32) -> Vec<Block> {
 /// takes in the neighbours' rows at its ends; turned level, each is its own
 /// band (the box of the turned rectangle whose upright box it is).
 fn levelled(lines: &[Line], slope: f32) -> Vec<BBox> {
-    if slope == 0.0 || !slope.is_finite() {
+    if slope == 0.0 || !slope.is_finite() || slope.abs() > super::det::MAX_SLOPE {
         return lines.iter().map(|l| l.bbox).collect();
     }
     let angle = slope.atan();
@@ -187,8 +189,8 @@ impl Lines {
                 }
             }
         }
-        // A line of one cell between two rows (a receipt's `2 x 240` under
-        // its item) joins the rows it continues from and into.
+        // Lines that are not cells between two rows (a receipt's `2 x 240`
+        // under its item) join the rows they continue from and into.
         let mut member = cell.clone();
         for i in (0..n).filter(|&i| cell[i]) {
             let mut bridge = Vec::new();
@@ -542,6 +544,14 @@ mod tests {
         let mut shuffled = lines.clone();
         shuffled.reverse();
         assert_eq!(tops(&blocks(shuffled, slope)), want);
+        // A slant no page is turned by is not levelled (at 45 degrees the
+        // turned boxes would have no size).
+        for wild in [1.0, -1.0, f32::NAN, f32::INFINITY] {
+            assert_eq!(
+                tops(&blocks(lines.clone(), wild)),
+                tops(&blocks(lines.clone(), 0.0))
+            );
+        }
     }
 
     #[test]
