@@ -17,7 +17,7 @@
 //! are Tesseract's too (with a warning, once).
 
 use crate::engine::Engine;
-use crate::lang::{Languages, Tessdata};
+use crate::lang::{is_cjk, Languages, Tessdata};
 use crate::ppocr::{gray_of, mostly_vertical, PpOcrEngine};
 use crate::result::PageResult;
 use crate::settings::Settings;
@@ -26,17 +26,6 @@ use crate::tesseract::TesseractEngine;
 use crate::{CancelToken, OcrError};
 use ocrloom_raster::Page;
 use std::sync::OnceLock;
-
-/// Tesseract's models that PP-OCRv5 reads as well, and that make a page
-/// its own (at least one of them must be asked for).
-const CJK: [&str; 6] = [
-    "jpn",
-    "jpn_vert",
-    "chi_sim",
-    "chi_sim_vert",
-    "chi_tra",
-    "chi_tra_vert",
-];
 
 /// A page PP-OCRv5 reads with a lower mean confidence (its characters'
 /// probabilities, %) is read by Tesseract instead. On the pages this was
@@ -126,7 +115,7 @@ impl CjkEngine {
         let stop = Stop::starting_now(cancel, settings.page_timeout);
         let gray = gray_of(page);
         let lines = ppocr.find_lines(&gray, &stop)?;
-        if mostly_vertical(&lines.iter().map(|l| l.bbox).collect::<Vec<_>>()) {
+        if mostly_vertical(lines.iter().map(|l| &l.bbox)) {
             tracing::debug!(page = page.info.index, "columns: read by Tesseract");
             return Ok(Flat::Columns);
         }
@@ -150,7 +139,7 @@ fn vertical_models(tessdata: &Tessdata, languages: &Languages) -> Option<String>
     let Languages::Codes(codes) = languages else {
         return None;
     };
-    let cjk = |c: &String| CJK.contains(&c.as_str());
+    let cjk = |c: &String| is_cjk(c);
     if !codes.iter().all(|c| c == "eng" || cjk(c)) || !codes.iter().any(cjk) {
         return None;
     }

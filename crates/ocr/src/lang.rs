@@ -23,6 +23,22 @@ impl Default for Languages {
     }
 }
 
+/// Tesseract's Chinese and Japanese models: PP-OCRv5 reads these scripts
+/// as well, and Tesseract reads them a character a word.
+const CJK: [&str; 6] = [
+    "jpn",
+    "jpn_vert",
+    "chi_sim",
+    "chi_sim_vert",
+    "chi_tra",
+    "chi_tra_vert",
+];
+
+/// True for one of Tesseract's Chinese or Japanese models ([`CJK`]).
+pub(crate) fn is_cjk(code: &str) -> bool {
+    CJK.contains(&code)
+}
+
 /// ISO 639-1 codes (and a few common English names) of the languages
 /// Tesseract ships models for, mapped to Tesseract's own codes.
 const ALIASES: &[(&str, &str)] = &[

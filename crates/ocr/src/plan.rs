@@ -340,10 +340,7 @@ impl TesseractEngine {
         } = *again;
         // Chinese and Japanese: Tesseract reads a character a word, which
         // leaves [`crate::missed::better`] no words to compare.
-        let cjk = lang
-            .split('+')
-            .any(|c| c.starts_with("jpn") || c.starts_with("chi"));
-        if cjk || vertical {
+        if lang.split('+').any(crate::lang::is_cjk) || vertical {
             return Ok(raw);
         }
         let missed = crate::missed::find(&raw, img, threshold);

@@ -369,9 +369,13 @@ pub(crate) fn gray_of(page: &Page) -> Cow<'_, GrayImage> {
 }
 
 /// True when most of the lines `boxes` stand upright ([`BBox::is_upright`]).
-pub(crate) fn mostly_vertical(boxes: &[BBox]) -> bool {
-    let vertical = boxes.iter().filter(|b| b.is_upright()).count();
-    vertical * 2 > boxes.len()
+pub(crate) fn mostly_vertical<'a>(boxes: impl IntoIterator<Item = &'a BBox>) -> bool {
+    let (mut vertical, mut all) = (0usize, 0usize);
+    for b in boxes {
+        vertical += usize::from(b.is_upright());
+        all += 1;
+    }
+    vertical * 2 > all
 }
 
 /// A text line the detector found: its upright box in page pixels and the

@@ -27,15 +27,15 @@ impl Dictionary {
     /// The dictionary of `entries`, its forms of one character linked.
     pub(crate) fn new(entries: Vec<String>) -> Self {
         let mut kin: Vec<u32> = (0..=entries.len() as u32).collect();
-        let mut first: std::collections::HashMap<String, u32> = Default::default();
-        let mut last: std::collections::HashMap<String, u32> = Default::default();
+        // Each form's first and last class met so far.
+        let mut ends: std::collections::HashMap<String, (u32, u32)> = Default::default();
         for (i, e) in entries.iter().enumerate() {
             let class = i as u32 + 1;
-            let form: String = e.nfkc().collect();
-            let head = *first.entry(form.clone()).or_insert(class);
-            if let Some(prev) = last.insert(form, class) {
-                kin[prev as usize] = class;
-                kin[class as usize] = head;
+            let (head, last) = ends.entry(e.nfkc().collect()).or_insert((class, class));
+            if *last != class {
+                kin[*last as usize] = class;
+                kin[class as usize] = *head;
+                *last = class;
             }
         }
         Dictionary { entries, kin }

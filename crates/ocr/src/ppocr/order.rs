@@ -54,7 +54,7 @@ pub(super) fn blocks(mut lines: Vec<Line>, slope: f32) -> Vec<Block> {
     if lines.is_empty() {
         return Vec::new();
     }
-    if super::mostly_vertical(&lines.iter().map(|l| l.bbox).collect::<Vec<_>>()) {
+    if super::mostly_vertical(lines.iter().map(|l| &l.bbox)) {
         lines.sort_by_key(|l| (std::cmp::Reverse(l.bbox.x1), l.bbox.y0));
         return vec![block(lines)];
     }
