@@ -104,7 +104,15 @@ impl Engine for TesseractEngine {
             gray
         };
         let ppi = (dpi * factor).round().clamp(70.0, 4800.0) as i32;
-        tracing::debug!(page = index, text_h, factor, ppi, skew, "prepared");
+        tracing::debug!(
+            page = index,
+            text_h,
+            factor,
+            ppi,
+            skew,
+            threshold = stats.threshold,
+            "prepared"
+        );
         // How the prepared image maps back, before any turn.
         let frame = Frame {
             w,

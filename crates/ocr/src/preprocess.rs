@@ -45,6 +45,11 @@ fn otsu(hist: &[u64; 256], levels: std::ops::RangeInclusive<usize>) -> (u8, f64)
         .sum();
     let (mut w_b, mut sum_b) = (0f64, 0f64);
     let (mut best, mut best_t, mut best_diff) = (-1f64, 127u8, 0f64);
+    // The last level that splits as well as `best_t`: levels no pixel has
+    // split alike, and the threshold goes to the middle of such a gap (a
+    // black and white page splits at 127, not at 0, so that grey edges of
+    // its scaled copy split as a reader would).
+    let mut last_t = best_t;
     for (i, c) in levels.iter().enumerate() {
         let t = from + i;
         w_b += *c as f64;
@@ -62,10 +67,13 @@ fn otsu(hist: &[u64; 256], levels: std::ops::RangeInclusive<usize>) -> (u8, f64)
         if between > best {
             best = between;
             best_t = t as u8;
+            last_t = best_t;
             best_diff = m_f - m_b;
+        } else if between == best {
+            last_t = t as u8;
         }
     }
-    (best_t, best_diff)
+    (best_t + (last_t - best_t) / 2, best_diff)
 }
 
 /// What one pass over the ink of a page tells.
@@ -619,6 +627,23 @@ mod tests {
             None
         );
         assert!(!is_blank(&img));
+    }
+
+    #[test]
+    fn a_black_and_white_page_splits_halfway() {
+        // Otsu splits black from white equally well at any level between;
+        // at 0 the grey edges of a scaled copy would all be paper.
+        let mut img = GrayImage::from_pixel(400, 200, image::Luma([255]));
+        for i in 0..30u32 {
+            let (x0, y0) = (10 + (i % 15) * 25, 20 + (i / 15) * 60);
+            fill(&mut img, x0..x0 + 12, y0..y0 + 20, 0);
+        }
+        assert_eq!(page_stats(&img).threshold, 127);
+        // Two greys: halfway between them (ink at 119 or darker).
+        for p in img.pixels_mut() {
+            p.0[0] = if p.0[0] == 0 { 40 } else { 200 };
+        }
+        assert_eq!(page_stats(&img).threshold, 119);
     }
 
     #[test]
