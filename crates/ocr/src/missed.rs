@@ -8,7 +8,9 @@
 //! the page covers and that looks like text rather than a mark ([`find`]):
 //! - it stands in the row: blank pixel rows part it from what is above and
 //!   below, near the row's edges ([`AROUND`], [`SLACK`]; a stamp, a
-//!   signature or a picture runs over several rows);
+//!   signature or a picture runs over several rows); the row follows the
+//!   page's slope ([`Guide`]: on a page turned a degree, a price half the
+//!   page away from its item sits several pixels higher or lower);
 //! - it is as tall as text (ink on at least [`FILL`] of the row's pixel
 //!   rows: a rule or a speck is not);
 //! - it stands on the line's baseline: most of its ink ends there
@@ -17,7 +19,8 @@
 //!
 //! Lines with fewer than two letters or digits, without a baseline, less
 //! than 4 pixels high or narrower than high are left as they are, and ink
-//! beyond another line's words is that line's to miss.
+//! beyond another line's words (half of them in what a reading of the row
+//! takes in) is that line's to miss.
 //!
 //! A line with missed ink is read again as one line over its own span and
 //! the missed ink ([`crate::tess::PSM_SINGLE_LINE`]), and the new reading
@@ -51,6 +54,13 @@ const MARGIN: f32 = 0.35;
 /// Missed ink's foot (where most of it ends) lies within this many line
 /// heights of the line's baseline.
 const BASE: f32 = 0.15;
+/// The steepest page slope followed across a row (tan 2.5 degrees: pages
+/// turned 2 degrees or more are levelled first, see
+/// [`crate::settings::Preprocess::min_skew`]).
+const MAX_RISE: f32 = 0.044;
+/// A baseline this many line heights long or longer tells the page's
+/// slope.
+const MEASURED: f32 = 8.0;
 /// [`better`]: a word read with less confidence is in doubt (as for
 /// [`crate::noise`]).
 const DOUBT: f32 = crate::noise::DOUBT;
@@ -68,6 +78,8 @@ pub(crate) struct Missed {
     pub runs: Vec<(u32, u32)>,
     /// The line's row (see [`row_of`]).
     row: BBox,
+    /// The line's baseline, across the row.
+    guide: Guide,
     /// How far left and right the region may reach: up to other lines'
     /// words on the row.
     room: (u32, u32),
@@ -78,6 +90,7 @@ pub(crate) struct Missed {
 /// documentation).
 pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Missed> {
     let (w, h) = img.dimensions();
+    let slope = page_slope(raw);
     let mut out = Vec::new();
     for (bi, b) in raw.iter().enumerate() {
         for (pi, p) in b.paras.iter().enumerate() {
@@ -93,18 +106,24 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                     continue;
                 }
                 let pad = (COVER_PAD * lh) as u32;
-                // Columns other lines' words cover on this row.
+                let guide = Guide::new(&base, &row, slope);
+                // Columns other lines' words cover on this row: words half
+                // inside what a reading of the row would take in (a line
+                // half a line off is no less in the way).
+                let margin = (MARGIN * lh) as i64;
+                let taken = |wb: &BBox| {
+                    let rise = guide.rise((wb.x0 + wb.x1) as f32 / 2.0);
+                    let y0 = (i64::from(row.y0) + rise - margin).max(0);
+                    let y1 = i64::from(row.y1) + rise + margin;
+                    let common = y1.min(i64::from(wb.y1)) - y0.max(i64::from(wb.y0));
+                    2 * common >= i64::from(wb.height())
+                };
                 let mut others = vec![false; w as usize];
                 for (ri, other) in lines_of(raw) {
                     if ri == (bi, pi, li) {
                         continue;
                     }
-                    for wb in other
-                        .words
-                        .iter()
-                        .map(|w| &w.bbox)
-                        .filter(|wb| overlaps_rows(wb, &row))
-                    {
+                    for wb in other.words.iter().map(|w| &w.bbox).filter(|wb| taken(wb)) {
                         let (x0, x1) = (wb.x0.saturating_sub(pad).min(w), (wb.x1 + pad).min(w));
                         others[x0 as usize..x1.max(x0) as usize].fill(true);
                     }
@@ -114,7 +133,7 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                 let mut covered = others.clone();
                 let (x0, x1) = (row.x0.saturating_sub(pad).min(w), (row.x1 + pad).min(w));
                 covered[x0 as usize..x1.max(x0) as usize].fill(true);
-                let mut runs = ink_runs(img, threshold, &row, &base, &covered, lh);
+                let mut runs = ink_runs(img, threshold, &row, &guide, &covered, lh);
                 runs.retain(|&(a, b)| {
                     let between = if a >= row.x1 { row.x1..a } else { b..row.x0 };
                     !between.into_iter().any(|x| others[x as usize])
@@ -134,6 +153,7 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                     region: BBox::default(),
                     runs,
                     row,
+                    guide,
                     room: (left, right),
                 });
             }
@@ -148,18 +168,21 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
 
 /// The box to read for `m`: its line and its runs with half a line height
 /// of paper around (none of another line's words, [`Missed::room`]), and
-/// [`MARGIN`] above and below.
+/// [`MARGIN`] above and below the row where the baseline takes it at
+/// either end.
 fn region(m: &Missed, h: u32) -> BBox {
     let lh = m.row.height();
     let half = lh / 2;
     let start = m.runs.iter().map(|r| r.0).fold(m.row.x0, u32::min);
     let end = m.runs.iter().map(|r| r.1).fold(m.row.x1, u32::max);
-    let margin = (MARGIN * lh as f32) as u32;
+    let margin = i64::from((MARGIN * lh as f32) as u32);
+    let (a, b) = (m.guide.rise(start as f32), m.guide.rise(end as f32));
+    let y = |y: u32, rise: i64| (i64::from(y) + rise).clamp(0, i64::from(h)) as u32;
     BBox {
         x0: start.saturating_sub(half).max(m.room.0.min(start)),
-        y0: m.row.y0.saturating_sub(margin),
+        y0: y(m.row.y0, a.min(b).min(0) - margin),
         x1: (end + half).min(m.room.1.max(end)),
-        y1: (m.row.y1 + margin).min(h),
+        y1: y(m.row.y1, a.max(b).max(0) + margin),
     }
 }
 
@@ -211,6 +234,65 @@ fn base_y(b: &Baseline, x: f32) -> f32 {
         return b.y0.max(b.y1);
     }
     b.y0 + (b.y1 - b.y0) * (x - b.x0) / (b.x1 - b.x0)
+}
+
+/// A line's baseline carried across its row with the page's slope: a
+/// price half the page away from its item sits a few pixels higher or
+/// lower on a slightly turned page. The line's own baseline gives only
+/// the height (a short line's slope is mostly noise).
+#[derive(Debug, Clone, Copy, Default)]
+struct Guide {
+    /// The middle of the row, and the baseline's height there.
+    mid: f32,
+    y: f32,
+    slope: f32,
+}
+
+impl Guide {
+    fn new(b: &Baseline, row: &BBox, slope: f32) -> Self {
+        let mid = (row.x0 + row.x1) as f32 / 2.0;
+        Guide {
+            mid,
+            y: base_y(b, mid),
+            slope,
+        }
+    }
+
+    /// The baseline's height at `x`.
+    fn y_at(&self, x: f32) -> f32 {
+        self.y + self.slope * (x - self.mid)
+    }
+
+    /// How much lower the baseline lies at `x` than at the row's middle,
+    /// whole pixels.
+    fn rise(&self, x: f32) -> i64 {
+        let rise = self.slope * (x - self.mid);
+        if rise.is_finite() {
+            rise.round() as i64
+        } else {
+            0
+        }
+    }
+}
+
+/// The page's slope: the median slope of the baselines at least
+/// [`MEASURED`] line heights long, at most [`MAX_RISE`] either way (pages
+/// turned further are levelled before they are read); 0 without any.
+fn page_slope(raw: &[RawBlock]) -> f32 {
+    let mut slopes: Vec<f32> = lines_of(raw)
+        .filter_map(|(_, l)| {
+            let (b, row) = (l.baseline?, row_of(l)?);
+            let run = b.x1 - b.x0;
+            (run >= MEASURED * row.height() as f32 && run > 0.0).then(|| (b.y1 - b.y0) / run)
+        })
+        .filter(|s| s.is_finite())
+        .collect();
+    if slopes.is_empty() {
+        return 0.0;
+    }
+    let mid = slopes.len() / 2;
+    let (_, m, _) = slopes.select_nth_unstable_by(mid, f32::total_cmp);
+    m.clamp(-MAX_RISE, MAX_RISE)
 }
 
 /// Every line of `raw` with its position (block, paragraph, line).
@@ -285,19 +367,25 @@ fn ink_runs(
     img: &GrayImage,
     threshold: u8,
     row: &BBox,
-    base: &Baseline,
+    guide: &Guide,
     covered: &[bool],
     lh: f32,
 ) -> Vec<(u32, u32)> {
     let (w, h) = img.dimensions();
     let around = (AROUND * lh) as u32;
-    let (above, below) = (row.y0.saturating_sub(around), (row.y1 + around).min(h));
     let ink = |x: u32, y: u32| img.get_pixel(x, y).0[0] < threshold;
+    // The row at column `x`, moved with the baseline.
+    let band = |x: f32| -> (u32, u32) {
+        let rise = guide.rise(x);
+        let at = |y: u32| (i64::from(y) + rise).clamp(0, i64::from(h)) as u32;
+        (at(row.y0), at(row.y1))
+    };
     // Candidate columns: uncovered, with ink inside the row.
     let mut runs: Vec<(u32, u32)> = Vec::new();
     let join = (JOIN * lh) as u32;
     for x in 0..w {
-        if covered[x as usize] || !(row.y0..row.y1).any(|y| ink(x, y)) {
+        let (y0, y1) = band(x as f32);
+        if covered[x as usize] || !(y0..y1).any(|y| ink(x, y)) {
             continue;
         }
         match runs.last_mut() {
@@ -311,12 +399,13 @@ fn ink_runs(
             return false;
         }
         let blank = |y: u32| !(x0..x1).any(|x| ink(x, y));
+        let mid = (x0 + x1) as f32 / 2.0;
+        let (y0, y1) = band(mid);
+        let (above, below) = (y0.saturating_sub(around), (y1 + around).min(h));
         // A blank pixel row above and below, near the row's edges: the ink
         // stands in the row, apart from what is above and below it.
-        let top = (above..(row.y0 + slack).min(row.y1))
-            .rev()
-            .find(|&y| blank(y));
-        let bottom = (row.y1.saturating_sub(slack).max(row.y0)..below).find(|&y| blank(y));
+        let top = (above..(y0 + slack).min(y1)).rev().find(|&y| blank(y));
+        let bottom = (y1.saturating_sub(slack).max(y0)..below).find(|&y| blank(y));
         let (Some(top), Some(bottom)) = (top, bottom) else {
             return false;
         };
@@ -325,8 +414,7 @@ fn ink_runs(
         // line's baseline (letters and digits end there, descenders aside).
         let ends = |y: u32| (x0..x1).filter(|&x| ink(x, y) && !ink(x, y + 1)).count();
         let foot = (top..bottom).max_by_key(|&y| (ends(y), y));
-        let mid = (x0 + x1) as f32 / 2.0;
-        let on_base = foot.is_some_and(|y| (y as f32 - base_y(base, mid)).abs() <= BASE * lh);
+        let on_base = foot.is_some_and(|y| (y as f32 - guide.y_at(mid)).abs() <= BASE * lh);
         filled as f32 >= FILL * row.height() as f32 && on_base
     });
     runs
@@ -335,10 +423,10 @@ fn ink_runs(
 /// Whether `new`, a reading of a [`Missed`] region, should replace `old`:
 /// a word with a letter or digit lies on every missed run, it holds more
 /// letters and digits than the old reading's words not in doubt
-/// ([`DOUBT`]), and every word
-/// of two letters or more that the old reading was sure of ([`SURE`]) is
-/// read again, its letters and digits the same (a reading of the row that goes wrong loses them;
-/// numbers are what a cut row changes: `54.` becomes `54.69`).
+/// ([`DOUBT`]), and every word of two letters or more that the old
+/// reading was sure of ([`SURE`]) is read again, its letters and digits
+/// the same (a reading of the row that goes wrong loses them; numbers are
+/// what a cut row changes: `54.` becomes `54.69`).
 pub(crate) fn better(old: &RawLine, new: &[RawWord], missed: &Missed) -> bool {
     let read = |run: &(u32, u32)| {
         new.iter()
@@ -436,6 +524,65 @@ mod tests {
     }
 
     #[test]
+    fn a_price_follows_the_slope_of_a_turned_page() {
+        // The page falls 2 pixels in 100 (about 1.1 degrees): the line's
+        // baseline runs from 127 at x 100 to 133 at x 400, and a price at
+        // 800-880 sits 12 pixels below the row. Level, the row's blank
+        // pixel rows would cut through it.
+        let mut raw = reading(vec![word(100, 250), word(270, 400)]);
+        raw[0].paras[0].lines[0].baseline = Some(Baseline {
+            x0: 100.0,
+            y0: 127.0,
+            x1: 400.0,
+            y1: 133.0,
+        });
+        let img = page(&[(100, 100, 400, 130), (800, 114, 880, 139)]);
+        let m = find(&raw, &img, 128);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].runs, vec![(800, 880)]);
+        assert!(m[0].region.y1 > 139, "{:?}", m[0].region);
+        // On a level line the same ink is not on the row.
+        raw[0].paras[0].lines[0].baseline = Some(Baseline {
+            x0: 100.0,
+            y0: 127.0,
+            x1: 400.0,
+            y1: 127.0,
+        });
+        assert!(find(&raw, &img, 128).is_empty());
+    }
+
+    #[test]
+    fn ink_past_a_line_half_a_line_off_is_not_missed() {
+        // The line at 600-800; another line's word at 200-500, 18 pixels
+        // lower (under half of it on the row, most of it in what a reading
+        // of the row would take in); text-like ink at 50-130. Reading from
+        // 50 to 800 would read the other line over again.
+        let mut raw = reading(vec![word(600, 700), word(720, 800)]);
+        let mut other = word(200, 500);
+        other.bbox.y0 = 118;
+        other.bbox.y1 = 148;
+        raw[0].paras[0].lines.push(RawLine {
+            bbox: other.bbox,
+            baseline: Some(Baseline {
+                x0: 200.0,
+                y0: 145.0,
+                x1: 500.0,
+                y1: 145.0,
+            }),
+            words: vec![other],
+        });
+        let img = page(&[
+            (600, 100, 800, 130),
+            (200, 118, 500, 148),
+            (50, 102, 130, 128),
+        ]);
+        assert!(find(&raw, &img, 128).is_empty());
+        // Without that line, the ink is missed.
+        raw[0].paras[0].lines.pop();
+        assert_eq!(find(&raw, &img, 128).len(), 1);
+    }
+
+    #[test]
     fn covered_ink_specks_rules_and_tall_marks_are_not_missed() {
         let raw = reading(vec![word(100, 200), word(220, 300)]);
         let img = page(&[
@@ -476,6 +623,7 @@ mod tests {
                 x1: row.1,
                 y1: 130,
             },
+            guide: Guide::default(),
             room: (0, 1000),
         };
         // An item's line at 100-300, a price's cut line at 840-900: the
@@ -507,6 +655,7 @@ mod tests {
             region: BBox::default(),
             runs: vec![(800, 880)],
             row: BBox::default(),
+            guide: Guide::default(),
             room: (0, 1000),
         };
         assert!(better(old, &[word(100, 200), word(800, 880)], &missed));
