@@ -69,7 +69,7 @@ fn otsu(hist: &[u64; 256], levels: std::ops::RangeInclusive<usize>) -> (u8, f64)
             best_t = t as u8;
             last_t = best_t;
             best_diff = m_f - m_b;
-        } else if between == best {
+        } else if between == best && usize::from(last_t) + 1 == t {
             last_t = t as u8;
         }
     }
