@@ -30,7 +30,10 @@ fn histogram(img: &GrayImage) -> [u64; 256] {
 
 /// Otsu's threshold over the grey levels `levels` of a histogram, and the
 /// difference between the mean grey of the two classes it separates (0
-/// when those levels hold a single tone).
+/// when those levels hold a single tone). When the levels right after the
+/// best split hold no pixel, each of them splits as well: the threshold is
+/// the middle of that run (a black and white page splits at 127, not at
+/// 0, so that the grey edges of its scaled copy split as a reader would).
 fn otsu(hist: &[u64; 256], levels: std::ops::RangeInclusive<usize>) -> (u8, f64) {
     let from = *levels.start();
     let levels = hist.get(levels).unwrap_or(&[]);
@@ -45,10 +48,7 @@ fn otsu(hist: &[u64; 256], levels: std::ops::RangeInclusive<usize>) -> (u8, f64)
         .sum();
     let (mut w_b, mut sum_b) = (0f64, 0f64);
     let (mut best, mut best_t, mut best_diff) = (-1f64, 127u8, 0f64);
-    // The last level that splits as well as `best_t`: levels no pixel has
-    // split alike, and the threshold goes to the middle of such a gap (a
-    // black and white page splits at 127, not at 0, so that grey edges of
-    // its scaled copy split as a reader would).
+    // The last of the levels right after `best_t` that split as well.
     let mut last_t = best_t;
     for (i, c) in levels.iter().enumerate() {
         let t = from + i;
