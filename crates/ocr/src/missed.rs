@@ -188,7 +188,8 @@ fn region(m: &Missed, h: u32) -> BBox {
 }
 
 /// Ink two lines of one row both miss (an item's line and a price's line
-/// cut in two) goes to the line whose end is nearer; a line left without
+/// cut in two) goes to the line whose end is nearer (on a turned page, a
+/// line's row is compared where it passes the other); a line left without
 /// missed ink is not read again.
 fn nearest_claims(missed: &mut Vec<Missed>) {
     let gap = |m: &Missed, r: &(u32, u32)| -> u32 {
@@ -202,7 +203,16 @@ fn nearest_claims(missed: &mut Vec<Missed>) {
     let mut lose: Vec<Vec<bool>> = missed.iter().map(|m| vec![false; m.runs.len()]).collect();
     for i in 0..n {
         for j in 0..n {
-            if i == j || !overlaps_rows(&missed[i].row, &missed[j].row) {
+            // Row i where it passes row j, on a turned page.
+            let (row_i, row_j) = (&missed[i].row, &missed[j].row);
+            let rise = missed[i].guide.rise((row_j.x0 + row_j.x1) as f32 / 2.0);
+            let at = |y: u32| (i64::from(y) + rise).max(0) as u32;
+            let passing = BBox {
+                y0: at(row_i.y0),
+                y1: at(row_i.y1),
+                ..*row_i
+            };
+            if i == j || !overlaps_rows(&passing, row_j) {
                 continue;
             }
             for (ri, r) in missed[i].runs.iter().enumerate() {
@@ -650,6 +660,34 @@ mod tests {
         assert_eq!(both[0].runs, vec![(500, 560)]);
         let r = region(&both[0], 400);
         assert!(r.x0 <= 100 && (560..800).contains(&r.x1), "{r:?}");
+    }
+
+    #[test]
+    fn on_a_turned_page_ink_two_lines_miss_goes_to_the_nearer_line() {
+        // The page falls 2 pixels in 100: an item's line at 100-300 (rows
+        // 100-130) passes 20 pixels lower under a price's cut line at
+        // 1100-1300 (rows 120-150), and both miss the ink at 1000-1040.
+        let line = |at, x: (u32, u32), y0: u32| Missed {
+            at: (0, 0, at),
+            region: BBox::default(),
+            runs: vec![(1000, 1040)],
+            row: BBox {
+                x0: x.0,
+                y0,
+                x1: x.1,
+                y1: y0 + 30,
+            },
+            guide: Guide {
+                mid: (x.0 + x.1) as f32 / 2.0,
+                y: (y0 + 27) as f32,
+                slope: 0.02,
+            },
+            room: (0, 2000),
+        };
+        let mut both = vec![line(0, (100, 300), 100), line(1, (1100, 1300), 120)];
+        nearest_claims(&mut both);
+        assert_eq!(both.len(), 1);
+        assert_eq!(both[0].at, (0, 0, 1));
     }
 
     #[test]
