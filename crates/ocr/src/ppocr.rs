@@ -21,6 +21,7 @@
 
 mod ctc;
 mod det;
+mod lookalike;
 mod order;
 
 use crate::engine::Engine;
@@ -511,7 +512,8 @@ fn read_line(
             )))
         }
     };
-    let chars = ctc::greedy(probs, steps, classes, dict);
+    let mut chars = ctc::greedy(probs, steps, classes, dict);
+    lookalike::settle(&mut chars);
     let read: Vec<&ctc::Decoded> = chars.iter().filter(|c| c.text.trim() != "").collect();
     if read.is_empty() {
         return Ok(None);

@@ -1,0 +1,125 @@
+//! Katakana and kanji drawn alike (`カ` and `力`, `ロ` and `口`, `ー` and
+//! `一`, ...). The recognizer reads each character on its own and takes
+//! one for the other; the characters around it tell which it is, since
+//! katakana stand among katakana and kanji among kanji:
+//! - a katakana after a kanji and before no katakana is the kanji
+//!   (`入カし` is `入力し`), except `カ` as a counter (`数カ所`, `何カ月`);
+//! - a kanji after a katakana and before no kanji is the katakana
+//!   (`プ口グラム` is `プログラム`);
+//! - a long-vowel mark `ー` before a kanji and after no katakana is `一`
+//!   (`のー覧` is `の一覧`).
+
+use super::ctc::Decoded;
+
+/// The look-alike pairs: (katakana, kanji).
+const PAIRS: &[(char, char)] = &[
+    ('カ', '力'),
+    ('ロ', '口'),
+    ('エ', '工'),
+    ('ニ', '二'),
+    ('ー', '一'),
+    ('タ', '夕'),
+    ('ト', '卜'),
+    ('ハ', '八'),
+];
+
+/// What `カ` counts before as a counter (`三カ所`, `数カ月`, `五カ国`,
+/// `二カ条`, `何カ年`).
+const COUNTED: &[char] = &['所', '月', '国', '条', '年'];
+
+/// `chars` (one line, in reading order) with each look-alike set to what
+/// its neighbours say it is; spaces are not neighbours.
+pub(crate) fn settle(chars: &mut [Decoded]) {
+    let one = |d: &Decoded| {
+        let mut it = d.text.chars();
+        match (it.next(), it.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        }
+    };
+    let read: Vec<(usize, char)> = chars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| one(d).filter(|c| !c.is_whitespace()).map(|c| (i, c)))
+        .collect();
+    for (k, &(i, c)) in read.iter().enumerate() {
+        let prev = k.checked_sub(1).map(|p| read[p].1);
+        let next = read.get(k + 1).map(|n| n.1);
+        if let Some(to) = settled(prev, c, next) {
+            chars[i].text = to.to_string();
+        }
+    }
+}
+
+/// What `c` is between `prev` and `next`, when it is a look-alike read as
+/// the other of its pair (see the module documentation).
+fn settled(prev: Option<char>, c: char, next: Option<char>) -> Option<char> {
+    let kanji = |c: Option<char>| c.is_some_and(is_kanji);
+    let katakana = |c: Option<char>| c.is_some_and(is_katakana);
+    if let Some(&(_, to)) = PAIRS.iter().find(|p| p.0 == c) {
+        let counter = c == 'カ' && next.is_some_and(|n| COUNTED.contains(&n));
+        let after_kanji = kanji(prev) && !katakana(next) && !counter;
+        let long_one = c == 'ー' && kanji(next) && !katakana(prev);
+        if after_kanji || long_one {
+            return Some(to);
+        }
+    }
+    if let Some(&(to, _)) = PAIRS.iter().find(|p| p.1 == c) {
+        if katakana(prev) && !kanji(next) {
+            return Some(to);
+        }
+    }
+    None
+}
+
+/// A kanji (a CJK unified ideograph, or `々`).
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
+}
+
+/// A katakana, the long-vowel mark `ー` among them.
+fn is_katakana(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{31F0}'..='\u{31FF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settle_text(text: &str) -> String {
+        let mut chars: Vec<Decoded> = text
+            .chars()
+            .enumerate()
+            .map(|(i, c)| Decoded {
+                text: c.to_string(),
+                prob: 0.9,
+                first: i,
+                last: i,
+            })
+            .collect();
+        settle(&mut chars);
+        chars.iter().map(|d| d.text.as_str()).collect()
+    }
+
+    #[test]
+    fn look_alikes_take_the_script_of_their_neighbours() {
+        assert_eq!(settle_text("キーボード入カします"), "キーボード入力します");
+        assert_eq!(settle_text("強カな"), "強力な");
+        assert_eq!(settle_text("どのプ口グラム"), "どのプログラム");
+        assert_eq!(settle_text("ファイルのー覧"), "ファイルの一覧");
+        assert_eq!(settle_text("第ニ章"), "第二章");
+        // Left as read: katakana words after kanji, counters, kanji
+        // compounds after katakana, a long vowel after kana.
+        for kept in [
+            "新カメラ",
+            "数カ所",
+            "何カ月",
+            "ビル一階",
+            "すごーい",
+            "入力",
+            "日本ハム",
+        ] {
+            assert_eq!(settle_text(kept), kept);
+        }
+    }
+}
