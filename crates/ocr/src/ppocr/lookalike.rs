@@ -2,8 +2,9 @@
 //! `一`, ...). The recognizer reads each character on its own and takes
 //! one for the other; the characters around it tell which it is, since
 //! katakana stand among katakana and kanji among kanji:
-//! - a katakana after a kanji and before no katakana is the kanji
-//!   (`入カし` is `入力し`), except `カ` as a counter (`数カ所`, `何カ月`);
+//! - a katakana between a kanji and a hiragana is the kanji (`入カし` is
+//!   `入力し`). Not before a kanji: older texts write their particles in
+//!   katakana after kanji (`我輩ハ猫デアル`), and `カ` counts (`数カ所`);
 //! - a kanji after a katakana and before no kanji is the katakana
 //!   (`プ口グラム` is `プログラム`);
 //! - a long-vowel mark `ー` before a kanji and after no katakana is `一`
@@ -22,10 +23,6 @@ const PAIRS: &[(char, char)] = &[
     ('ト', '卜'),
     ('ハ', '八'),
 ];
-
-/// What `カ` counts before as a counter (`三カ所`, `数カ月`, `五カ国`,
-/// `二カ条`, `何カ年`).
-const COUNTED: &[char] = &['所', '月', '国', '条', '年'];
 
 /// `chars` (one line, in reading order) with each look-alike set to what
 /// its neighbours say it is; spaces are not neighbours.
@@ -57,8 +54,7 @@ fn settled(prev: Option<char>, c: char, next: Option<char>) -> Option<char> {
     let kanji = |c: Option<char>| c.is_some_and(is_kanji);
     let katakana = |c: Option<char>| c.is_some_and(is_katakana);
     if let Some(&(_, to)) = PAIRS.iter().find(|p| p.0 == c) {
-        let counter = c == 'カ' && next.is_some_and(|n| COUNTED.contains(&n));
-        let after_kanji = kanji(prev) && !katakana(next) && !counter;
+        let after_kanji = kanji(prev) && next.is_some_and(is_hiragana);
         let long_one = c == 'ー' && kanji(next) && !katakana(prev);
         if after_kanji || long_one {
             return Some(to);
@@ -75,6 +71,10 @@ fn settled(prev: Option<char>, c: char, next: Option<char>) -> Option<char> {
 /// A kanji (a CJK unified ideograph, or `々`).
 fn is_kanji(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
+}
+
+fn is_hiragana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}')
 }
 
 /// A katakana, the long-vowel mark `ー` among them.
@@ -107,13 +107,14 @@ mod tests {
         assert_eq!(settle_text("強カな"), "強力な");
         assert_eq!(settle_text("どのプ口グラム"), "どのプログラム");
         assert_eq!(settle_text("ファイルのー覧"), "ファイルの一覧");
-        assert_eq!(settle_text("第ニ章"), "第二章");
-        // Left as read: katakana words after kanji, counters, kanji
-        // compounds after katakana, a long vowel after kana.
+        // Left as read: katakana words after kanji, counters, particles in
+        // katakana, kanji compounds after katakana, a long vowel after kana.
         for kept in [
             "新カメラ",
             "数カ所",
             "何カ月",
+            "我輩ハ猫デアル",
+            "東京ニ於テ",
             "ビル一階",
             "すごーい",
             "入力",
