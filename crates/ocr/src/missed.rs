@@ -114,9 +114,9 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                 let margin = (MARGIN * lh) as i64;
                 let taken = |wb: &BBox| {
                     let rise = guide.rise((wb.x0 + wb.x1) as f32 / 2.0);
-                    let y0 = (i64::from(row.y0) + rise - margin).max(0);
-                    let y1 = i64::from(row.y1) + rise + margin;
-                    let common = y1.min(i64::from(wb.y1)) - y0.max(i64::from(wb.y0));
+                    let y0 = shifted(row.y0, rise - margin, u32::MAX);
+                    let y1 = shifted(row.y1, rise + margin, u32::MAX);
+                    let common = i64::from(y1.min(wb.y1)) - i64::from(y0.max(wb.y0));
                     2 * common >= i64::from(wb.height())
                 };
                 let mut others = vec![false; w as usize];
@@ -178,12 +178,11 @@ fn region(m: &Missed, h: u32) -> BBox {
     let end = m.runs.iter().map(|r| r.1).fold(m.row.x1, u32::max);
     let margin = i64::from((MARGIN * lh as f32) as u32);
     let (a, b) = (m.guide.rise(start as f32), m.guide.rise(end as f32));
-    let y = |y: u32, rise: i64| (i64::from(y) + rise).clamp(0, i64::from(h)) as u32;
     BBox {
         x0: start.saturating_sub(half).max(m.room.0.min(start)),
-        y0: y(m.row.y0, a.min(b).min(0) - margin),
+        y0: shifted(m.row.y0, a.min(b).min(0) - margin, h),
         x1: (end + half).min(m.room.1.max(end)),
-        y1: y(m.row.y1, a.max(b).max(0) + margin),
+        y1: shifted(m.row.y1, a.max(b).max(0) + margin, h),
     }
 }
 
@@ -206,10 +205,9 @@ fn nearest_claims(missed: &mut Vec<Missed>) {
             // Row i where it passes row j, on a turned page.
             let (row_i, row_j) = (&missed[i].row, &missed[j].row);
             let rise = missed[i].guide.rise((row_j.x0 + row_j.x1) as f32 / 2.0);
-            let at = |y: u32| (i64::from(y) + rise).max(0) as u32;
             let passing = BBox {
-                y0: at(row_i.y0),
-                y1: at(row_i.y1),
+                y0: shifted(row_i.y0, rise, u32::MAX),
+                y1: shifted(row_i.y1, rise, u32::MAX),
                 ..*row_i
             };
             if i == j || !overlaps_rows(&passing, row_j) {
@@ -284,6 +282,11 @@ impl Guide {
             0
         }
     }
+}
+
+/// `y` moved by `by` pixels, kept within `0..=h`.
+fn shifted(y: u32, by: i64, h: u32) -> u32 {
+    (i64::from(y) + by).clamp(0, i64::from(h)) as u32
 }
 
 /// The page's slope: the median slope of the baselines at least
@@ -390,8 +393,7 @@ fn ink_runs(
     // The row at column `x`, moved with the baseline.
     let band = |x: f32| -> (u32, u32) {
         let rise = guide.rise(x);
-        let at = |y: u32| (i64::from(y) + rise).clamp(0, i64::from(h)) as u32;
-        (at(row.y0), at(row.y1))
+        (shifted(row.y0, rise, h), shifted(row.y1, rise, h))
     };
     // Candidate columns: uncovered, with ink inside the row.
     let mut runs: Vec<(u32, u32)> = Vec::new();

@@ -578,7 +578,7 @@ fn read_line(
 fn level_line(crop: GrayImage, slope: f32) -> GrayImage {
     let (w, h) = crop.dimensions();
     let rise = slope.abs() * w as f32;
-    if !slope.is_finite() || slope.abs() > det::MAX_SLOPE || rise < LEVEL_RISE * h as f32 {
+    if !det::slants(slope) || rise < LEVEL_RISE * h as f32 {
         return crop;
     }
     // The band's height, measured down a column.

@@ -613,14 +613,19 @@ mod tests {
         *seed
     }
 
-    #[test]
-    fn finds_glyph_height() {
-        // 30 dark "glyphs" of 12x20 pixels on white.
+    /// 30 black "glyphs" of 12x20 pixels on white.
+    fn glyphs() -> GrayImage {
         let mut img = GrayImage::from_pixel(400, 200, image::Luma([255]));
         for i in 0..30u32 {
             let (x0, y0) = (10 + (i % 15) * 25, 20 + (i / 15) * 60);
             fill(&mut img, x0..x0 + 12, y0..y0 + 20, 0);
         }
+        img
+    }
+
+    #[test]
+    fn finds_glyph_height() {
+        let img = glyphs();
         assert_eq!(text_height(&img), Some(20.0));
         assert_eq!(
             text_height(&GrayImage::from_pixel(50, 50, image::Luma([255]))),
@@ -633,11 +638,7 @@ mod tests {
     fn a_black_and_white_page_splits_halfway() {
         // Otsu splits black from white equally well at any level between;
         // at 0 the grey edges of a scaled copy would all be paper.
-        let mut img = GrayImage::from_pixel(400, 200, image::Luma([255]));
-        for i in 0..30u32 {
-            let (x0, y0) = (10 + (i % 15) * 25, 20 + (i / 15) * 60);
-            fill(&mut img, x0..x0 + 12, y0..y0 + 20, 0);
-        }
+        let mut img = glyphs();
         assert_eq!(page_stats(&img).threshold, 127);
         // Two greys: halfway between them (ink at 119 or darker).
         for p in img.pixels_mut() {

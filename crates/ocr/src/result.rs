@@ -173,6 +173,22 @@ pub(crate) fn is_kana(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF)
 }
 
+/// Hiragana letters.
+pub(crate) fn is_hiragana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}')
+}
+
+/// Katakana letters, the long-vowel mark `ー` and the small katakana of
+/// Ainu among them.
+pub(crate) fn is_katakana(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{31F0}'..='\u{31FF}')
+}
+
+/// A kanji: a CJK unified ideograph (extension A included), or `々`.
+pub(crate) fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
+}
+
 /// Whether `c` belongs to writing that puts no spaces between its words:
 /// Han ideographs, kana, CJK punctuation and symbols, full-width forms,
 /// Bopomofo, Yi. Hangul is not among them: Korean separates words with

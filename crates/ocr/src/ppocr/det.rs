@@ -13,7 +13,13 @@
 
 /// The steepest slant reported for a line (tan 10 degrees): past it a
 /// region is a mark, not a line of a turned page, and is read upright.
-pub(crate) const MAX_SLOPE: f32 = 0.176;
+const MAX_SLOPE: f32 = 0.176;
+
+/// True for the slant of a line on a turned page: finite and at most
+/// [`MAX_SLOPE`] either way.
+pub(crate) fn slants(slope: f32) -> bool {
+    slope.is_finite() && slope.abs() <= MAX_SLOPE
+}
 
 /// The thresholds of the post-processing (PaddleOCR's names and defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -177,7 +183,7 @@ fn smallest_rect(region: &[usize], width: usize, upright: (f32, f32)) -> (f32, f
     // A slant is a line's: a region at least twice as long as thick, turned
     // by no more than pages are (a round blob's axis is any direction).
     let slope = theta.tan() as f32;
-    let slope = if turned.0 >= 2.0 * turned.1 && slope.abs() <= MAX_SLOPE {
+    let slope = if turned.0 >= 2.0 * turned.1 && slants(slope) {
         slope
     } else {
         0.0

@@ -11,6 +11,7 @@
 //!   (`のー覧` is `の一覧`).
 
 use super::ctc::Decoded;
+use crate::result::{is_hiragana, is_kanji, is_katakana};
 
 /// The look-alike pairs: (katakana, kanji).
 const PAIRS: &[(char, char)] = &[
@@ -66,20 +67,6 @@ fn settled(prev: Option<char>, c: char, next: Option<char>) -> Option<char> {
         }
     }
     None
-}
-
-/// A kanji (a CJK unified ideograph, or `々`).
-fn is_kanji(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
-}
-
-fn is_hiragana(c: char) -> bool {
-    matches!(c, '\u{3041}'..='\u{3096}')
-}
-
-/// A katakana, the long-vowel mark `ー` among them.
-fn is_katakana(c: char) -> bool {
-    matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{31F0}'..='\u{31FF}')
 }
 
 #[cfg(test)]

@@ -58,12 +58,10 @@ pub(super) fn blocks(mut lines: Vec<Line>, slope: f32) -> Vec<Block> {
         lines.sort_by_key(|l| (std::cmp::Reverse(l.bbox.x1), l.bbox.y0));
         return vec![block(lines)];
     }
-    let level = levelled(&lines, slope);
-    let mut order: Vec<usize> = (0..lines.len()).collect();
-    order.sort_by_key(|&i| (level[i].y0, level[i].x0));
-    let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
-    let lines: Vec<Line> = order.iter().filter_map(|&i| slots[i].take()).collect();
-    let page = Lines::new(order.iter().map(|&i| level[i]).collect());
+    let mut placed: Vec<(BBox, Line)> = levelled(&lines, slope).into_iter().zip(lines).collect();
+    placed.sort_by_key(|(b, _)| (b.y0, b.x0));
+    let (level, lines): (Vec<BBox>, Vec<Line>) = placed.into_iter().unzip();
+    let page = Lines::new(level);
     let mut groups = page.tables();
     let in_table: Vec<bool> = {
         let mut t = vec![false; lines.len()];
@@ -84,7 +82,7 @@ pub(super) fn blocks(mut lines: Vec<Line>, slope: f32) -> Vec<Block> {
 /// takes in the neighbours' rows at its ends; turned level, each is its own
 /// band (the box of the turned rectangle whose upright box it is).
 fn levelled(lines: &[Line], slope: f32) -> Vec<BBox> {
-    if slope == 0.0 || !slope.is_finite() || slope.abs() > super::det::MAX_SLOPE {
+    if slope == 0.0 || !super::det::slants(slope) {
         return lines.iter().map(|l| l.bbox).collect();
     }
     let angle = slope.atan();
