@@ -101,11 +101,13 @@ impl CjkEngine {
             .as_ref()
     }
 
-    /// The page read by PP-OCRv5 when it is installed, the page is not in
-    /// columns and PP-OCRv5 is sure enough of it ([`MIN_CONFIDENCE`]).
+    /// The page read by PP-OCRv5, as text in `languages`, when it is
+    /// installed, the page is not in columns and PP-OCRv5 is sure enough of
+    /// it ([`MIN_CONFIDENCE`]).
     fn read_flat(
         &self,
         page: &Page,
+        languages: &Languages,
         settings: &Settings,
         cancel: &CancelToken,
     ) -> Result<Flat, OcrError> {
@@ -119,7 +121,7 @@ impl CjkEngine {
             tracing::debug!(page = page.info.index, "columns: read by Tesseract");
             return Ok(Flat::Columns);
         }
-        let result = ppocr.read_lines(page, &gray, lines, &stop)?;
+        let result = ppocr.read_lines(page, &gray, lines, languages, &stop)?;
         if result.mean_confidence < MIN_CONFIDENCE {
             tracing::debug!(
                 page = page.info.index,
@@ -166,7 +168,7 @@ impl Engine for CjkEngine {
             if first.language.contains("_vert") || vertical_models(tessdata, &found).is_none() {
                 return Ok(first);
             }
-            return Ok(match self.read_flat(page, settings, cancel)? {
+            return Ok(match self.read_flat(page, &found, settings, cancel)? {
                 Flat::Read(mut result) => {
                     result.language = first.language;
                     result
@@ -177,7 +179,7 @@ impl Engine for CjkEngine {
         let Some(vertical) = vertical_models(tessdata, &settings.languages) else {
             return self.tesseract.recognize_cancellable(page, settings, cancel);
         };
-        match self.read_flat(page, settings, cancel)? {
+        match self.read_flat(page, &settings.languages, settings, cancel)? {
             Flat::Read(mut result) => {
                 result.language = vertical_free(&settings.languages);
                 Ok(result)

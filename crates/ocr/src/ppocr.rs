@@ -25,10 +25,12 @@ mod lookalike;
 mod order;
 
 use crate::engine::Engine;
+use crate::lang::Languages;
 use crate::result::{joins_unspaced, BBox, Line, PageResult, Word};
 use crate::settings::Settings;
 use crate::tess::Stop;
 use crate::{CancelToken, OcrError};
+use ctc::Charset;
 use image::GrayImage;
 use ocrloom_raster::{Page, PageImage};
 use ort::environment::Environment;
@@ -87,8 +89,9 @@ const MAX_DICTIONARY: usize = 100_000;
 ///
 /// Recognizes horizontal lines, and vertical columns by turning them; it
 /// does not run the page preparation of [`Settings::preprocess`]
-/// (orientation, deskew, resolution), nor use [`Settings::languages`]: the
-/// one network reads Chinese, Japanese, English and more.
+/// (orientation, deskew, resolution). The one network reads Chinese,
+/// Japanese, English and more; [`Settings::languages`] only keeps a page
+/// in Japanese (and not Chinese) to the kanji Japanese is written with.
 #[derive(Debug, Clone)]
 pub struct PpOcrEngine {
     models: PathBuf,
@@ -177,14 +180,17 @@ impl PpOcrEngine {
     }
 
     /// Reads the lines found by [`PpOcrEngine::find_lines`] into the page's
-    /// result, in blocks in reading order.
+    /// result, in blocks in reading order, as text in `languages` (see
+    /// [`Charset`]).
     pub(crate) fn read_lines(
         &self,
         page: &Page,
         gray: &GrayImage,
         boxes: Vec<Detected>,
+        languages: &Languages,
         stop: &Stop,
     ) -> Result<PageResult, OcrError> {
+        let charset = charset(languages);
         let dpi = page.dpi.map_or(300.0, |d| d.y);
         let mut result = PageResult::empty(page.info.index, gray.width(), gray.height(), dpi);
         result.language = "ppocrv5".into();
@@ -193,7 +199,9 @@ impl PpOcrEngine {
             let mut lines = Vec::with_capacity(boxes.len());
             for b in boxes {
                 stop.check()?;
-                if let Some(line) = read_line(&mut s.rec, &s.run, gray, b, &self.dict, dpi)? {
+                if let Some(line) =
+                    read_line(&mut s.rec, &s.run, gray, b, &self.dict, charset, dpi)?
+                {
                     lines.push(line);
                 }
             }
@@ -353,11 +361,26 @@ impl Engine for PpOcrEngine {
         let stop = Stop::starting_now(cancel, settings.page_timeout);
         let gray = gray_of(page);
         let boxes = self.find_lines(&gray, &stop)?;
-        self.read_lines(page, &gray, boxes, &stop)
+        self.read_lines(page, &gray, boxes, &settings.languages, &stop)
     }
 
     fn name(&self) -> &str {
         "ppocrv5"
+    }
+}
+
+/// The characters a page in `languages` is read with: Japanese's when
+/// Japanese is among them and Chinese is not.
+fn charset(languages: &Languages) -> Charset {
+    let Languages::Codes(codes) = languages else {
+        return Charset::All;
+    };
+    let japanese = codes.iter().any(|c| c.starts_with("jpn"));
+    let chinese = codes.iter().any(|c| c.starts_with("chi_"));
+    if japanese && !chinese {
+        Charset::Japanese
+    } else {
+        Charset::All
     }
 }
 
@@ -469,6 +492,7 @@ fn read_line(
     gray: &GrayImage,
     found: Detected,
     dict: &ctc::Dictionary,
+    charset: Charset,
     dpi: f32,
 ) -> Result<Option<Line>, OcrError> {
     let bbox = found.bbox;
@@ -512,7 +536,7 @@ fn read_line(
             )))
         }
     };
-    let mut chars = ctc::greedy(probs, steps, classes, dict);
+    let mut chars = ctc::greedy(probs, steps, classes, dict, charset);
     lookalike::settle(&mut chars);
     let read: Vec<&ctc::Decoded> = chars.iter().filter(|c| c.text.trim() != "").collect();
     if read.is_empty() {

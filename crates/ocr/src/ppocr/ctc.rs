@@ -10,8 +10,41 @@
 //! character to a reader (`¥` and the full-width `￥`, `(` and `（`): the
 //! network shares its belief between them, so a character's probability
 //! at a step is that of all its forms together.
+//!
+//! A line is decoded within a [`Charset`]: the network reads Chinese and
+//! Japanese with one set of classes, and a page known to be Japanese is
+//! read without the Chinese-only forms of its kanji.
 
 use unicode_normalization::UnicodeNormalization;
+
+/// The characters a line may be read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Charset {
+    /// Every entry of the dictionary.
+    All,
+    /// Japanese: every entry but the Han ideographs Japanese is not
+    /// written with, those outside the JIS X 0208 character set and
+    /// Windows' extensions of it (what Shift_JIS encodes). The network
+    /// reads a Japanese kanji in its simplified or traditional Chinese form
+    /// where the two look alike (`別` as `别`, `単` as `单`, `内` as `內`);
+    /// the Japanese form is the likeliest character Japanese allows.
+    Japanese,
+}
+
+/// True for a Han ideograph: the unified ones with their extensions, and
+/// the compatibility ones.
+fn is_han(c: char) -> bool {
+    matches!(c,
+        '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{3FFFF}')
+}
+
+/// Whether Japanese is written with `entry` (see [`Charset::Japanese`]).
+fn japanese(entry: &str) -> bool {
+    !entry.chars().any(is_han) || !encoding_rs::SHIFT_JIS.encode(entry).2
+}
 
 /// The recognition network's character dictionary: entry `i` is class
 /// `i + 1`.
@@ -21,6 +54,8 @@ pub(crate) struct Dictionary {
     /// For each class, the next class with the same NFKC form, in a cycle
     /// (a class alone points to itself); class 0, the blank, is alone.
     kin: Vec<u32>,
+    /// For each class, whether [`Charset::Japanese`] allows it.
+    japanese: Vec<bool>,
 }
 
 impl Dictionary {
@@ -38,12 +73,27 @@ impl Dictionary {
                 *last = class;
             }
         }
-        Dictionary { entries, kin }
+        let japanese = std::iter::once(true)
+            .chain(entries.iter().map(|e| japanese(e)))
+            .collect();
+        Dictionary {
+            entries,
+            kin,
+            japanese,
+        }
     }
 
     /// How many entries it holds (classes less the blank).
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Whether `class` may be read within `charset` (the blank always may).
+    fn allows(&self, charset: Charset, class: usize) -> bool {
+        match charset {
+            Charset::All => true,
+            Charset::Japanese => self.japanese.get(class).copied().unwrap_or(true),
+        }
     }
 
     /// The probability of `class` and its other forms in `row`.
@@ -87,12 +137,15 @@ pub(crate) struct Decoded {
 }
 
 /// Decodes `probs` (`steps` rows of `classes` probabilities, row-major)
-/// with `dict`. A class past the dictionary decodes as nothing.
+/// with `dict` within `charset`: where the likeliest class at a step is a
+/// character `charset` does not allow, the likeliest character it allows.
+/// A class past the dictionary decodes as nothing.
 pub(crate) fn greedy(
     probs: &[f32],
     steps: usize,
     classes: usize,
     dict: &Dictionary,
+    charset: Charset,
 ) -> Vec<Decoded> {
     let mut out: Vec<Decoded> = Vec::new();
     let mut prev = 0usize;
@@ -100,12 +153,22 @@ pub(crate) fn greedy(
     let mut sum = 0.0f32;
     let mut n = 0usize;
     for (t, row) in probs.chunks_exact(classes.max(1)).take(steps).enumerate() {
-        let best = row
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, f32::MIN), |a, (i, p)| if p > a.1 { (i, p) } else { a })
-            .0;
+        let likeliest = |allowed: &dyn Fn(usize) -> bool| {
+            row.iter()
+                .copied()
+                .enumerate()
+                .filter(|&(i, _)| allowed(i))
+                .fold((0, f32::MIN), |a, (i, p)| if p > a.1 { (i, p) } else { a })
+                .0
+        };
+        let best = likeliest(&|_| true);
+        // A character the charset does not allow is the likeliest one it
+        // does: the network saw a character there, in another form.
+        let best = if dict.allows(charset, best) {
+            best
+        } else {
+            likeliest(&|i| i != 0 && dict.allows(charset, i))
+        };
         // A class past the dictionary counts as a blank.
         let best = if best > dict.len() { 0 } else { best };
         let p = dict.kin_prob(row, best);
@@ -168,7 +231,7 @@ mod tests {
             (3, 0.5),
         ];
         let probs: Vec<f32> = seq.iter().flat_map(|&(c, p)| row(classes, c, p)).collect();
-        let out = greedy(&probs, seq.len(), classes, &dict);
+        let out = greedy(&probs, seq.len(), classes, &dict, Charset::All);
         let text: String = out.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(text, "猫でああ");
         assert_eq!(out.len(), 4);
@@ -185,11 +248,11 @@ mod tests {
     fn all_blank_or_empty_gives_nothing() {
         let dict = Dictionary::new(vec!["a".to_string()]);
         let probs: Vec<f32> = (0..5).flat_map(|_| row(2, 0, 0.9)).collect();
-        assert!(greedy(&probs, 5, 2, &dict).is_empty());
-        assert!(greedy(&[], 0, 2, &dict).is_empty());
+        assert!(greedy(&probs, 5, 2, &dict, Charset::All).is_empty());
+        assert!(greedy(&[], 0, 2, &dict, Charset::All).is_empty());
         // A class the dictionary does not have decodes as nothing.
         let probs: Vec<f32> = row(3, 2, 0.9);
-        assert!(greedy(&probs, 1, 3, &dict).is_empty());
+        assert!(greedy(&probs, 1, 3, &dict, Charset::All).is_empty());
     }
 
     #[test]
@@ -216,11 +279,49 @@ mod tests {
             step(&[(2, 0.6), (1, 0.3), (0, 0.1)]),
         ]
         .concat();
-        let out = greedy(&probs, 4, classes, &dict);
+        let out = greedy(&probs, 4, classes, &dict, Charset::All);
         let text: Vec<&str> = out.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(text, ["¥", "円"]);
         assert!((out[0].prob - 0.85).abs() < 1e-6, "{}", out[0].prob);
         assert!((out[1].prob - 0.6).abs() < 1e-6, "{}", out[1].prob);
         assert!(dict.same(4, 5) && dict.same(5, 4) && !dict.same(1, 2));
+    }
+
+    #[test]
+    fn japanese_takes_the_likeliest_kanji_japanese_is_written_with() {
+        // 别 and 单 are simplified Chinese, 內 traditional: Japanese writes
+        // 別, 単 and 内. Other characters (kana, Latin) are all allowed.
+        let dict = Dictionary::new(
+            ["别", "別", "单", "単", "內", "内", "ş", "s"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
+        let classes = dict.len() + 1;
+        let step = |ps: &[(usize, f32)]| {
+            let mut r = vec![0.0f32; classes];
+            ps.iter().for_each(|&(c, p)| r[c] = p);
+            r
+        };
+        let probs: Vec<f32> = [
+            step(&[(1, 0.7), (2, 0.2), (0, 0.1)]),
+            step(&[(0, 0.9), (1, 0.1)]),
+            step(&[(3, 0.6), (4, 0.3), (0, 0.1)]),
+            step(&[(0, 0.9), (1, 0.1)]),
+            step(&[(5, 0.5), (6, 0.1), (0, 0.4)]),
+            step(&[(0, 0.9), (1, 0.1)]),
+            step(&[(7, 0.6), (8, 0.3), (0, 0.1)]),
+        ]
+        .concat();
+        let text = |charset| -> String {
+            greedy(&probs, 7, classes, &dict, charset)
+                .iter()
+                .map(|d| d.text.as_str())
+                .collect()
+        };
+        assert_eq!(text(Charset::All), "别单內ş");
+        // At 內's step the blank (0.4) is likelier than 内 (0.1), but the
+        // network saw a character there: 内.
+        assert_eq!(text(Charset::Japanese), "別単内ş");
     }
 }
