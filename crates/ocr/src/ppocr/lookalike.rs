@@ -1,14 +1,30 @@
-//! Katakana and kanji drawn alike (`カ` and `力`, `ロ` and `口`, `ー` and
-//! `一`, ...). The recognizer reads each character on its own and takes
-//! one for the other; the characters around it tell which it is, since
-//! katakana stand among katakana and kanji among kanji:
+//! Characters drawn alike: katakana and kanji (`カ` and `力`, `ロ` and
+//! `口`, `ー` and `一`, ...), katakana and hiragana (`ヘ` and `へ`), and
+//! katakana and ASCII marks (`ノ` and `/`). The recognizer reads each
+//! character on its own and takes one for the other; the characters around
+//! it tell which it is, since katakana stand among katakana, kanji among
+//! kanji and hiragana among hiragana:
 //! - a katakana between a kanji and a hiragana is the kanji (`入カし` is
 //!   `入力し`). Not before a kanji: older texts write their particles in
 //!   katakana after kanji (`我輩ハ猫デアル`), and `カ` counts (`数カ所`);
 //! - a kanji after a katakana and before no kanji is the katakana
 //!   (`プ口グラム` is `プログラム`);
-//! - a long-vowel mark `ー` before a kanji and after no katakana is `一`
-//!   (`のー覧` is `の一覧`).
+//! - a long-vowel mark `ー` lengthens a kana: before a kanji and after no
+//!   katakana, or after a kanji, it is `一` (`のー覧` is `の一覧`, `第ー`
+//!   is `第一`);
+//! - `ヘ`, `ベ` and `ペ` are the hiragana `へ`, `べ` and `ぺ` (the same
+//!   strokes) with no katakana beside them (`くベき` is `くべき`), and the
+//!   hiragana are the katakana between two katakana;
+//! - `ー` and `ノ` between two ASCII marks or letters are `-` and `/`
+//!   (`~ノ.bashrc` is `~/.bashrc`).
+//!
+//! Straight and curly double quotation marks are alike too, and some fonts
+//! draw the straight one slanted (Ume Mincho's `"` is two slanted wedges):
+//! the network reads a quotation's closing mark after text as `”` even
+//! where it read the opening one straight (`"info”`). A quotation opens and
+//! closes with marks of one kind, and only curly ones have a direction:
+//! two marks that disagree (`"…”`, `“…"`) or point the same way (`”…”`)
+//! are straight.
 
 use super::ctc::Decoded;
 use crate::result::{is_hiragana, is_kanji, is_katakana};
@@ -25,9 +41,17 @@ const PAIRS: &[(char, char)] = &[
     ('ハ', '八'),
 ];
 
+/// The look-alike pairs: (katakana, hiragana).
+const KANA: &[(char, char)] = &[('ヘ', 'へ'), ('ベ', 'べ'), ('ペ', 'ぺ')];
+
+/// The look-alike pairs: (katakana, ASCII).
+const ASCII: &[(char, char)] = &[('ー', '-'), ('ノ', '/')];
+
 /// `chars` (one line, in reading order) with each look-alike set to what
-/// its neighbours say it is; spaces are not neighbours.
+/// its neighbours say it is (spaces are not neighbours), and each
+/// quotation's marks to one kind.
 pub(crate) fn settle(chars: &mut [Decoded]) {
+    pair_quotes(chars);
     let one = |d: &Decoded| {
         let mut it = d.text.chars();
         match (it.next(), it.next()) {
@@ -49,20 +73,62 @@ pub(crate) fn settle(chars: &mut [Decoded]) {
     }
 }
 
+/// Sets the two marks of each quotation in `chars` (one line) to one kind
+/// (see the module documentation). The line's double quotation marks pair
+/// up in order; a line with an odd number of them starts or ends inside a
+/// quotation, and its pairs are not known, so it is left as read. A
+/// closing mark before an opening one (`”…“`) is such a line too.
+fn pair_quotes(chars: &mut [Decoded]) {
+    const STRAIGHT: &str = "\"";
+    let marks: Vec<usize> = (0..chars.len())
+        .filter(|&i| matches!(chars[i].text.as_str(), STRAIGHT | "\u{201c}" | "\u{201d}"))
+        .collect();
+    if marks.len() % 2 != 0 {
+        return;
+    }
+    for pair in marks.chunks_exact(2) {
+        let kinds = (chars[pair[0]].text.as_str(), chars[pair[1]].text.as_str());
+        if !matches!(
+            kinds,
+            (STRAIGHT, STRAIGHT) | ("\u{201c}", "\u{201d}") | ("\u{201d}", "\u{201c}")
+        ) {
+            for &i in pair {
+                chars[i].text = STRAIGHT.to_string();
+            }
+        }
+    }
+}
+
 /// What `c` is between `prev` and `next`, when it is a look-alike read as
 /// the other of its pair (see the module documentation).
 fn settled(prev: Option<char>, c: char, next: Option<char>) -> Option<char> {
     let kanji = |c: Option<char>| c.is_some_and(is_kanji);
     let katakana = |c: Option<char>| c.is_some_and(is_katakana);
+    let ascii = |c: Option<char>| c.is_some_and(|c| c.is_ascii_graphic());
+    if let Some(&(_, to)) = ASCII.iter().find(|p| p.0 == c) {
+        if ascii(prev) && ascii(next) {
+            return Some(to);
+        }
+    }
     if let Some(&(_, to)) = PAIRS.iter().find(|p| p.0 == c) {
         let after_kanji = kanji(prev) && next.is_some_and(is_hiragana);
-        let long_one = c == 'ー' && kanji(next) && !katakana(prev);
+        let long_one = c == 'ー' && (kanji(prev) || kanji(next) && !katakana(prev));
         if after_kanji || long_one {
             return Some(to);
         }
     }
     if let Some(&(to, _)) = PAIRS.iter().find(|p| p.1 == c) {
         if katakana(prev) && !kanji(next) {
+            return Some(to);
+        }
+    }
+    if let Some(&(_, to)) = KANA.iter().find(|p| p.0 == c) {
+        if !katakana(prev) && !katakana(next) {
+            return Some(to);
+        }
+    }
+    if let Some(&(to, _)) = KANA.iter().find(|p| p.1 == c) {
+        if katakana(prev) && katakana(next) {
             return Some(to);
         }
     }
@@ -94,6 +160,12 @@ mod tests {
         assert_eq!(settle_text("強カな"), "強力な");
         assert_eq!(settle_text("どのプ口グラム"), "どのプログラム");
         assert_eq!(settle_text("ファイルのー覧"), "ファイルの一覧");
+        assert_eq!(settle_text("マウスの第ーボタン"), "マウスの第一ボタン");
+        assert_eq!(settle_text("覚えておくベきこと"), "覚えておくべきこと");
+        assert_eq!(settle_text("東京ヘ行く"), "東京へ行く");
+        assert_eq!(settle_text("スぺース"), "スペース");
+        assert_eq!(settle_text("私の~ノ.bashrc"), "私の~/.bashrc");
+        assert_eq!(settle_text("'ー-color'"), "'--color'");
         // Left as read: katakana words after kanji, counters, particles in
         // katakana, kanji compounds after katakana, a long vowel after kana.
         for kept in [
@@ -106,6 +178,29 @@ mod tests {
             "すごーい",
             "入力",
             "日本ハム",
+            "ヘルプ",
+            "ページ",
+            "ベーコン",
+            "新ヘルメット",
+            "ソノ",
+            "データー",
+            "OKー",
+        ] {
+            assert_eq!(settle_text(kept), kept);
+        }
+    }
+
+    #[test]
+    fn a_quotation_has_marks_of_one_kind() {
+        assert_eq!(settle_text("で\"info”を"), "で\"info\"を");
+        assert_eq!(settle_text("“a\" と ”b”"), "\"a\" と \"b\"");
+        // Left as read: pairs of one kind, a line that closes a quotation
+        // and opens another, and a line with an unpaired mark.
+        for kept in [
+            "“a” と \"b\"",
+            "終わり” と “始まり",
+            "“a” と ”b",
+            "\"a” と “b",
         ] {
             assert_eq!(settle_text(kept), kept);
         }
