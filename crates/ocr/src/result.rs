@@ -110,6 +110,38 @@ impl Line {
         }
     }
 
+    /// Whether the line is a column of vertical writing (Chinese,
+    /// Japanese), read from top to bottom: its box stands upright
+    /// ([`BBox::is_upright`]) and its words' centres spread further down
+    /// than across; or it is one word of two or more characters written
+    /// without spaces, standing upright. (Engines' word boxes in a column
+    /// may overlap, so the order of neighbours is not asked.)
+    pub fn is_column(&self) -> bool {
+        if !self.bbox.is_upright() {
+            return false;
+        }
+        let words: Vec<&Word> = self
+            .words
+            .iter()
+            .filter(|w| !w.text.trim().is_empty())
+            .collect();
+        if let [one] = words.as_slice() {
+            let text = one.text.trim();
+            return one.bbox.is_upright()
+                && text.chars().count() >= 2
+                && text.chars().all(joins_unspaced);
+        }
+        // Twice the centres, to stay in integers.
+        let spread = |centre: &dyn Fn(&BBox) -> u32| {
+            let (lo, hi) = words.iter().fold((u32::MAX, 0), |(lo, hi), w| {
+                let c = centre(&w.bbox);
+                (lo.min(c), hi.max(c))
+            });
+            hi.saturating_sub(lo)
+        };
+        words.len() >= 2 && spread(&|b| b.y0 + b.y1) > spread(&|b| b.x0 + b.x1)
+    }
+
     /// The line's text: its words but those flagged as [`Word::noise`],
     /// separated as [`space_between`] says (as [`Line::space_before`]
     /// does for neighbours). Empty when every word is noise.
@@ -410,5 +442,41 @@ mod tests {
             assert_eq!(&l.text(), want);
             assert!(!l.space_before(0));
         }
+    }
+
+    #[test]
+    fn columns_are_upright_lines_of_words_one_below_the_other() {
+        let boxed = |words: &[(&str, [u32; 4])]| -> Line {
+            let words: Vec<Word> = words
+                .iter()
+                .map(|&(t, [x0, y0, x1, y1])| Word {
+                    bbox: BBox { x0, y0, x1, y1 },
+                    ..word(t)
+                })
+                .collect();
+            Line {
+                bbox: words
+                    .iter()
+                    .map(|w| w.bbox)
+                    .reduce(|a, b| a.union(&b))
+                    .unwrap_or_default(),
+                words,
+                ..line(&[])
+            }
+        };
+        // A column whose word boxes overlap and whose narrow kana stand in.
+        let column = boxed(&[
+            ("変更", [100, 100, 150, 220]),
+            ("し", [88, 190, 162, 215]),
+            ("ます", [100, 230, 150, 340]),
+        ]);
+        assert!(column.is_column());
+        assert!(boxed(&[("パスワード", [100, 100, 150, 400])]).is_column());
+        // A horizontal line; one tall Latin word; one tall character.
+        assert!(
+            !boxed(&[("吾輩", [100, 100, 220, 150]), ("は", [230, 100, 280, 150])]).is_column()
+        );
+        assert!(!boxed(&[("Il", [100, 100, 110, 140])]).is_column());
+        assert!(!boxed(&[("吾", [100, 100, 110, 140])]).is_column());
     }
 }

@@ -104,6 +104,16 @@ fn reading_direction(orientation: u16) -> (f64, f64) {
     }
 }
 
+/// Whether `line`, on a page whose lines read along `page_dir`, is a
+/// column of vertical writing on an upright page ([`Line::is_column`]).
+/// Its words are written downwards, so that extractors read the column as
+/// one line and the columns one after the other (right to left, as each
+/// column's "up" points right), as they read the lines of a page on its
+/// side.
+fn is_column(line: &Line, page_dir: (f64, f64)) -> bool {
+    page_dir == (1.0, 0.0) && line.is_column()
+}
+
 /// The direction "up" from a line that reads along `dir` (image pixels,
 /// y down): `dir` turned 90 degrees counter-clockwise on screen.
 fn up_from(dir: (f64, f64)) -> (f64, f64) {
@@ -154,13 +164,29 @@ type PlacedLine = (Vec<(usize, Placed)>, f64);
 /// inflated size makes extractors miss the spaces between the other words
 /// (their space threshold is a fraction of the font size). `None` when the
 /// line has no word to write.
-fn line_words(line: &Line, dir: (f64, f64)) -> Option<PlacedLine> {
+///
+/// The words of a column stand across it on the column's own extent, not
+/// on their boxes: vertical writing centres each character on the column,
+/// so narrow ones (`ド`, `、`) have boxes off its edge, and extractors
+/// break the line where a word's baseline moves.
+fn line_words(line: &Line, dir: (f64, f64), column: bool) -> Option<PlacedLine> {
     let placed: Vec<(usize, Placed)> = line
         .words
         .iter()
         .enumerate()
         .filter(|(_, w)| !w.noise && !w.text.trim().is_empty())
-        .filter_map(|(i, w)| place(&w.bbox, dir).map(|p| (i, p)))
+        .filter_map(|(i, w)| {
+            let bbox = if column {
+                BBox {
+                    x0: line.bbox.x0,
+                    x1: line.bbox.x1,
+                    ..w.bbox
+                }
+            } else {
+                w.bbox
+            };
+            place(&bbox, dir).map(|p| (i, p))
+        })
         .collect();
     let mut heights: Vec<f64> = placed.iter().map(|(_, p)| p.height).collect();
     heights.sort_by(f64::total_cmp);
@@ -252,8 +278,7 @@ pub(crate) fn content(
 ) -> (Vec<u8>, BTreeSet<usize>) {
     let mut used = BTreeSet::new();
     let mut out: Vec<u8> = Vec::new();
-    let dir = reading_direction(page.orientation);
-    let up = up_from(dir);
+    let page_dir = reading_direction(page.orientation);
     let advance = f64::from(font::ADVANCE) / f64::from(font::UNITS_PER_EM);
     let mut text = Vec::new();
     // Font and scaling persist across lines (text state survives Tm).
@@ -263,12 +288,17 @@ pub(crate) fn content(
     if !(m.a * m.d - m.b * m.c).is_normal() {
         return (out, used);
     }
-    let lines: Vec<(&Line, PlacedLine)> = page
+    let lines: Vec<(&Line, (f64, f64), PlacedLine)> = page
         .lines()
-        .filter_map(|line| Some((line, line_words(line, dir)?)))
+        .filter_map(|line| {
+            let column = is_column(line, page_dir);
+            let dir = if column { (0.0, 1.0) } else { page_dir };
+            Some((line, dir, line_words(line, dir, column)?))
+        })
         .collect();
-    for (n, (line, (placed, line_height))) in lines.iter().enumerate() {
-        let (line, line_height) = (*line, *line_height);
+    for (n, (line, dir, (placed, line_height))) in lines.iter().enumerate() {
+        let (line, dir, line_height) = (*line, *dir, *line_height);
+        let up = up_from(dir);
         let Some((_, first)) = placed.first() else {
             continue;
         };
@@ -448,9 +478,10 @@ pub(crate) fn content(
         // (PDFium reads it as an empty line; other extractors ignore a lone
         // space).
         let last = placed.last().map_or(first.origin, |(_, p)| p.origin);
-        let next = lines.get(n + 1).and_then(|(_, (next, _))| next.first());
-        // Upright pages only: an upside-down line's words share its origin
-        // (see above), and words of vertical lines are far apart.
+        let next = lines.get(n + 1).and_then(|(_, _, (next, _))| next.first());
+        // Lines that read rightwards only: an upside-down line's words
+        // share its origin (see above), and words of vertical lines are far
+        // apart.
         if let Some((_, next)) = next.filter(|_| dir.0 > 0.0) {
             let d = (next.origin.0 - last.0, next.origin.1 - last.1);
             if (d.0 * up.0 + d.1 * up.1).abs() <= 0.5 * line_height {

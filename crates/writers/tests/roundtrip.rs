@@ -755,3 +755,53 @@ fn japanese_text_comes_back_without_invented_spaces() {
     assert_eq!(plain, expected, "pdftotext");
     let _ = std::fs::remove_file(path);
 }
+
+/// A page of Japanese in columns (read top to bottom, right to left) comes
+/// back a column a line, in order and without spaces, from PDFium and
+/// from `pdftotext` (reading order and raw), though its narrow characters'
+/// boxes stand off the column's edge (vertical writing centres each
+/// character) and the engine's word boxes overlap.
+#[test]
+fn japanese_columns_come_back_a_column_a_line() {
+    let (w, h) = (2550u32, 3300u32);
+    let columns = [
+        ["パス", "ワー", "ド", "を", "変更", "し", "ます"],
+        ["有効", "期限", "が", "過ぎ", "て", "か", "ら"],
+        ["アカ", "ウン", "ト", "情報", "の", "管理", "。"],
+    ];
+    // 50 px wide columns 80 px apart from the right; a word of n
+    // characters is n * 56 px tall; one-character kana and punctuation are
+    // narrower and centred; each column's fifth word starts 10 px into
+    // the fourth (overlapping boxes, as Tesseract gives).
+    let mut lines: Vec<Vec<(&str, ocrloom_ocr::BBox)>> = Vec::new();
+    for (c, words) in columns.iter().enumerate() {
+        let x0 = 2200 - 130 * c as u32;
+        let mut y = 300u32;
+        let mut line = Vec::new();
+        for (k, word) in words.iter().enumerate() {
+            let n = word.chars().count() as u32;
+            let inset = if n == 1 { 12 } else { 0 };
+            if k == 4 {
+                y -= 10;
+            }
+            line.push((
+                *word,
+                common::bbox(x0 + inset, y, x0 + 50 - inset, y + 56 * n),
+            ));
+            y += 56 * n + 6;
+        }
+        lines.push(line);
+    }
+    let refs: Vec<&[(&str, ocrloom_ocr::BBox)]> = lines.iter().map(Vec::as_slice).collect();
+    let result = DocumentResult {
+        pages: vec![common::page(0, w, h, &refs)],
+    };
+    let (_, path) = write_pdf("trivial.pdf", &result, "japanese-columns.pdf");
+    let expected: Vec<String> = columns.iter().map(|c| c.concat()).collect();
+    assert_eq!(pdfium_words(&path), expected, "PDFium");
+    assert_eq!(raw_words(&path), expected, "pdftotext -raw");
+    let plain = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+    let plain: Vec<&str> = plain.split_whitespace().collect();
+    assert_eq!(plain, expected, "pdftotext");
+    let _ = std::fs::remove_file(path);
+}
