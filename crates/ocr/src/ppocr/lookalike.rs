@@ -83,7 +83,7 @@ fn pair_quotes(chars: &mut [Decoded]) {
     let marks: Vec<usize> = (0..chars.len())
         .filter(|&i| matches!(chars[i].text.as_str(), STRAIGHT | "\u{201c}" | "\u{201d}"))
         .collect();
-    if marks.len() % 2 != 0 {
+    if !marks.len().is_multiple_of(2) {
         return;
     }
     for pair in marks.chunks_exact(2) {
