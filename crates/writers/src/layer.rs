@@ -114,6 +114,30 @@ fn is_column(line: &Line, page_dir: (f64, f64)) -> bool {
     page_dir == (1.0, 0.0) && line.is_column()
 }
 
+/// The band across a column its characters stand in, pixels: as wide as
+/// its typical word, around the middle of its words' centres. Not the
+/// column's box, which a stray mark or a misread box beside the column
+/// (furigana) widens: the font size of a column is its band's width, and
+/// PDFium drops a character drawn within a fraction of the font size of
+/// the same character before it (a repeated kana, `てて`, in a column
+/// three characters wide).
+fn column_band(line: &Line) -> Option<(u32, u32)> {
+    let words = || {
+        line.words
+            .iter()
+            .filter(|w| !w.noise && !w.text.trim().is_empty())
+    };
+    let median = |mut v: Vec<u32>| {
+        v.sort_unstable();
+        v.get(v.len() / 2).copied()
+    };
+    let width = median(words().map(|w| w.bbox.width()).collect())?;
+    // Twice the centre, to stay in integers.
+    let centre = median(words().map(|w| w.bbox.x0 + w.bbox.x1).collect())?;
+    let x0 = centre.saturating_sub(width) / 2;
+    Some((x0, x0 + width))
+}
+
 /// The direction "up" from a line that reads along `dir` (image pixels,
 /// y down): `dir` turned 90 degrees counter-clockwise on screen.
 fn up_from(dir: (f64, f64)) -> (f64, f64) {
@@ -165,25 +189,21 @@ type PlacedLine = (Vec<(usize, Placed)>, f64);
 /// (their space threshold is a fraction of the font size). `None` when the
 /// line has no word to write.
 ///
-/// The words of a column stand across it on the column's own extent, not
-/// on their boxes: vertical writing centres each character on the column,
-/// so narrow ones (`ド`, `、`) have boxes off its edge, and extractors
-/// break the line where a word's baseline moves.
+/// The words of a column stand across it in one band ([`column_band`]),
+/// not on their boxes: vertical writing centres each character on the
+/// column, so narrow ones (`ド`, `、`) have boxes off its edge, and
+/// extractors break the line where a word's baseline moves.
 fn line_words(line: &Line, dir: (f64, f64), column: bool) -> Option<PlacedLine> {
+    let band = column.then(|| column_band(line)).flatten();
     let placed: Vec<(usize, Placed)> = line
         .words
         .iter()
         .enumerate()
         .filter(|(_, w)| !w.noise && !w.text.trim().is_empty())
         .filter_map(|(i, w)| {
-            let bbox = if column {
-                BBox {
-                    x0: line.bbox.x0,
-                    x1: line.bbox.x1,
-                    ..w.bbox
-                }
-            } else {
-                w.bbox
+            let bbox = match band {
+                Some((x0, x1)) => BBox { x0, x1, ..w.bbox },
+                None => w.bbox,
             };
             place(&bbox, dir).map(|p| (i, p))
         })

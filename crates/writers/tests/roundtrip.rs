@@ -766,13 +766,15 @@ fn japanese_columns_come_back_a_column_a_line() {
     let (w, h) = (2550u32, 3300u32);
     let columns = [
         ["パス", "ワー", "ド", "を", "変更", "し", "ます"],
-        ["有効", "期限", "が", "過ぎ", "て", "か", "ら"],
+        ["有効", "期限", "が", "過ぎ", "て", "て", "ら"],
         ["アカ", "ウン", "ト", "情報", "の", "管理", "。"],
     ];
     // 50 px wide columns 80 px apart from the right; a word of n
     // characters is n * 56 px tall; one-character kana and punctuation are
     // narrower and centred; each column's fifth word starts 10 px into
-    // the fourth (overlapping boxes, as Tesseract gives).
+    // the fourth (overlapping boxes, as Tesseract gives); the second
+    // column repeats a kana, the second one's box three columns wide (a
+    // misread box taking in furigana).
     let mut lines: Vec<Vec<(&str, ocrloom_ocr::BBox)>> = Vec::new();
     for (c, words) in columns.iter().enumerate() {
         let x0 = 2200 - 130 * c as u32;
@@ -784,10 +786,12 @@ fn japanese_columns_come_back_a_column_a_line() {
             if k == 4 {
                 y -= 10;
             }
-            line.push((
-                *word,
-                common::bbox(x0 + inset, y, x0 + 50 - inset, y + 56 * n),
-            ));
+            let (left, right) = if (c, k) == (1, 5) {
+                (x0 - 50, x0 + 100)
+            } else {
+                (x0 + inset, x0 + 50 - inset)
+            };
+            line.push((*word, common::bbox(left, y, right, y + 56 * n)));
             y += 56 * n + 6;
         }
         lines.push(line);
