@@ -184,7 +184,7 @@ fn default_engine_shares_pages_between_recognizers() {
     let page = open("cjk-lines.png");
     let r = cjk.recognize(&page, &settings(&["jpn"])).expect("reads");
     let alone = engine()
-        .recognize(&page, &Settings::default())
+        .recognize(&page, &settings(&["jpn"]))
         .expect("reads");
     assert_eq!(r.language, "jpn");
     assert_eq!(r.text(), alone.text());

@@ -138,8 +138,9 @@ pub(crate) struct Decoded {
 
 /// Decodes `probs` (`steps` rows of `classes` probabilities, row-major)
 /// with `dict` within `charset`: where the likeliest class at a step is a
-/// character `charset` does not allow, the likeliest character it allows.
-/// A class past the dictionary decodes as nothing.
+/// character `charset` does not allow, the likeliest character it allows,
+/// with the probability of the one seen. A class past the dictionary
+/// decodes as nothing.
 pub(crate) fn greedy(
     probs: &[f32],
     steps: usize,
@@ -161,17 +162,21 @@ pub(crate) fn greedy(
                 .fold((0, f32::MIN), |a, (i, p)| if p > a.1 { (i, p) } else { a })
                 .0
         };
-        let best = likeliest(&|_| true);
-        // A character the charset does not allow is the likeliest one it
-        // does: the network saw a character there, in another form.
-        let best = if dict.allows(charset, best) {
-            best
-        } else {
-            likeliest(&|i| i != 0 && dict.allows(charset, i))
-        };
         // A class past the dictionary counts as a blank.
-        let best = if best > dict.len() { 0 } else { best };
-        let p = dict.kin_prob(row, best);
+        let seen = Some(likeliest(&|_| true))
+            .filter(|&c| c <= dict.len())
+            .unwrap_or(0);
+        // A character the charset does not allow is the likeliest one it
+        // does: the network saw a character there, in another form. Its
+        // probability stays the network's for what it saw: the charset
+        // chose the form, and a page's confidence should not fall because
+        // the page's languages ruled one out.
+        let (best, p) = if dict.allows(charset, seen) {
+            (seen, dict.kin_prob(row, seen))
+        } else {
+            let allowed = likeliest(&|i| (1..=dict.len()).contains(&i) && dict.allows(charset, i));
+            (allowed, dict.kin_prob(row, seen))
+        };
         if best != 0 && prev != 0 && dict.same(best, prev) {
             if let Some(last) = out.last_mut() {
                 last.last = t;
@@ -323,5 +328,8 @@ mod tests {
         // At 內's step the blank (0.4) is likelier than 内 (0.1), but the
         // network saw a character there: 内.
         assert_eq!(text(Charset::Japanese), "別単内ş");
+        // Each with the probability of what the network saw (别 at 0.7).
+        let out = greedy(&probs, 7, classes, &dict, Charset::Japanese);
+        assert!((out[0].prob - 0.7).abs() < 1e-6, "{}", out[0].prob);
     }
 }
