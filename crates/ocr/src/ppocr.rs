@@ -689,6 +689,21 @@ fn words(
 mod tests {
     use super::*;
 
+    #[test]
+    fn japanese_pages_take_japanese_kanji_chinese_or_mixed_ones_all() {
+        let codes = |c: &[&str]| Languages::Codes(c.iter().map(|s| s.to_string()).collect());
+        assert_eq!(charset(&codes(&["jpn"])), Charset::Japanese);
+        assert_eq!(
+            charset(&codes(&["jpn", "jpn_vert", "eng"])),
+            Charset::Japanese
+        );
+        assert_eq!(charset(&codes(&["jpn_vert"])), Charset::Japanese);
+        assert_eq!(charset(&codes(&["jpn", "chi_sim"])), Charset::All);
+        assert_eq!(charset(&codes(&["chi_tra"])), Charset::All);
+        assert_eq!(charset(&codes(&["eng"])), Charset::All);
+        assert_eq!(charset(&Languages::Auto), Charset::All);
+    }
+
     fn ch(text: &str, first: usize, last: usize, prob: f32) -> ctc::Decoded {
         ctc::Decoded {
             text: text.into(),

@@ -22,17 +22,24 @@ use unicode_normalization::UnicodeNormalization;
 pub(crate) enum Charset {
     /// Every entry of the dictionary.
     All,
-    /// Japanese: every entry but the Han ideographs Japanese is not
-    /// written with, those outside the JIS X 0208 character set and
-    /// Windows' extensions of it (what Shift_JIS encodes). The network
-    /// reads a Japanese kanji in its simplified or traditional Chinese form
-    /// where the two look alike (`別` as `别`, `単` as `单`, `内` as `內`);
-    /// the Japanese form is the likeliest character Japanese allows.
+    /// Japanese: every entry but the Han ideographs outside the kanji
+    /// Japanese is commonly written with: the JIS X 0208 character set
+    /// with Windows' extensions of it (what Shift_JIS encodes), and the
+    /// four common-use kanji of 2010 it lacks ([`JOYO_BEYOND_SHIFT_JIS`]).
+    /// The network reads a Japanese kanji in its simplified or traditional
+    /// Chinese form where the two look alike (`別` as `别`, `単` as `单`,
+    /// `内` as `內`); the Japanese form is the likeliest character Japanese
+    /// allows. Rarer kanji of names (`鷗`) are given up for that.
     Japanese,
 }
 
-/// True for a Han ideograph: the unified ones with their extensions, and
-/// the compatibility ones.
+/// The common-use (Jōyō) kanji of 2010 that Shift_JIS does not encode.
+const JOYO_BEYOND_SHIFT_JIS: [char; 4] = ['\u{20B9F}', '塡', '剝', '頰'];
+
+/// True for a Han ideograph: the unified ones with their extensions and
+/// the compatibility ones. Wider than `result::is_kanji` (the blocks
+/// running text uses, with `々`): here every ideograph the dictionary
+/// may hold is to be checked.
 fn is_han(c: char) -> bool {
     matches!(c,
         '\u{3400}'..='\u{4DBF}'
@@ -41,9 +48,12 @@ fn is_han(c: char) -> bool {
         | '\u{20000}'..='\u{3FFFF}')
 }
 
-/// Whether Japanese is written with `entry` (see [`Charset::Japanese`]).
-fn japanese(entry: &str) -> bool {
-    !entry.chars().any(is_han) || !encoding_rs::SHIFT_JIS.encode(entry).2
+/// Whether `entry` is in [`Charset::Japanese`].
+fn in_japanese(entry: &str) -> bool {
+    entry
+        .chars()
+        .all(|c| !is_han(c) || JOYO_BEYOND_SHIFT_JIS.contains(&c))
+        || !encoding_rs::SHIFT_JIS.encode(entry).2
 }
 
 /// The recognition network's character dictionary: entry `i` is class
@@ -74,7 +84,7 @@ impl Dictionary {
             }
         }
         let japanese = std::iter::once(true)
-            .chain(entries.iter().map(|e| japanese(e)))
+            .chain(entries.iter().map(|e| in_japanese(e)))
             .collect();
         Dictionary {
             entries,
@@ -127,8 +137,9 @@ impl Dictionary {
 pub(crate) struct Decoded {
     /// The dictionary entry (one character, or a space).
     pub text: String,
-    /// The mean over the steps it covers of the probability of its class
-    /// and the class's other forms, 0..=1.
+    /// The mean over the steps it covers of the probability of the class
+    /// seen there and the class's other forms, 0..=1: its own class, unless
+    /// a [`Charset`] put it in place of the one seen.
     pub prob: f32,
     /// The first step it was seen at.
     pub first: usize,
@@ -149,7 +160,10 @@ pub(crate) fn greedy(
     charset: Charset,
 ) -> Vec<Decoded> {
     let mut out: Vec<Decoded> = Vec::new();
+    // The class seen at the step before, and whether a character was read
+    // from it.
     let mut prev = 0usize;
+    let mut prev_read = false;
     // Probability sum and step count of the character being read.
     let mut sum = 0.0f32;
     let mut n = 0usize;
@@ -177,7 +191,10 @@ pub(crate) fn greedy(
             let allowed = likeliest(&|i| (1..=dict.len()).contains(&i) && dict.allows(charset, i));
             (allowed, dict.kin_prob(row, seen))
         };
-        if best != 0 && prev != 0 && dict.same(best, prev) {
+        // Repeats are those of what the network saw: a run of one seen
+        // character is one character, whatever allowed class each of its
+        // steps would have given (the first step's stays).
+        if seen != 0 && prev != 0 && prev_read && dict.same(seen, prev) {
             if let Some(last) = out.last_mut() {
                 last.last = t;
                 sum += p;
@@ -193,8 +210,11 @@ pub(crate) fn greedy(
                 first: t,
                 last: t,
             });
+            prev_read = true;
+        } else {
+            prev_read = false;
         }
-        prev = best;
+        prev = seen;
     }
     out
 }
@@ -331,5 +351,49 @@ mod tests {
         // Each with the probability of what the network saw (别 at 0.7).
         let out = greedy(&probs, 7, classes, &dict, Charset::Japanese);
         assert!((out[0].prob - 0.7).abs() < 1e-6, "{}", out[0].prob);
+    }
+
+    #[test]
+    fn a_run_of_one_character_stays_one_character_in_any_charset() {
+        // 别 seen at two steps whose likeliest allowed classes differ (別,
+        // then 刖): one character, the first step's.
+        let dict = Dictionary::new(
+            ["别", "別", "刖", "で"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
+        let classes = dict.len() + 1;
+        let step = |ps: &[(usize, f32)]| {
+            let mut r = vec![0.0f32; classes];
+            ps.iter().for_each(|&(c, p)| r[c] = p);
+            r
+        };
+        let probs: Vec<f32> = [
+            step(&[(1, 0.7), (2, 0.2), (0, 0.1)]),
+            step(&[(1, 0.6), (3, 0.2), (2, 0.1), (0, 0.1)]),
+            step(&[(0, 0.9), (4, 0.1)]),
+            step(&[(4, 0.9), (0, 0.1)]),
+        ]
+        .concat();
+        let out = greedy(&probs, 4, classes, &dict, Charset::Japanese);
+        let text: Vec<&str> = out.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(text, ["別", "で"]);
+        assert_eq!((out[0].first, out[0].last), (0, 1));
+        assert!((out[0].prob - 0.65).abs() < 1e-6, "{}", out[0].prob);
+        // No allowed character at all: nothing is read there.
+        let dict = Dictionary::new(vec!["别".to_string()]);
+        let probs = step(&[(1, 0.9), (0, 0.1)]);
+        assert!(greedy(&probs[..2], 1, 2, &dict, Charset::Japanese).is_empty());
+    }
+
+    #[test]
+    fn the_common_use_kanji_shift_jis_lacks_are_japanese() {
+        for c in ["剝", "頰", "塡", "\u{20B9F}", "別", "〒", "カ", "é"] {
+            assert!(in_japanese(c), "{c}");
+        }
+        for c in ["别", "单", "內", "亍"] {
+            assert!(!in_japanese(c), "{c}");
+        }
     }
 }
