@@ -13,8 +13,10 @@
 //!   katakana, or after a kanji, it is `一` (`のー覧` is `の一覧`, `第ー`
 //!   is `第一`);
 //! - `ヘ`, `ベ` and `ペ` are the hiragana `へ`, `べ` and `ぺ` (the same
-//!   strokes) with no katakana beside them (`くベき` is `くべき`), and the
-//!   hiragana are the katakana between two katakana;
+//!   strokes) beside a hiragana and no katakana (`くベき` is `くべき`; not
+//!   between kanji: `ヘ長調`, `東京ヘ行ク` in older prose), and `べ`, `ぺ`
+//!   between two katakana are the katakana (not `へ`, the particle:
+//!   `サーバーへアクセス`);
 //! - `ー` and `ノ` between two ASCII marks or letters are `-` and `/`
 //!   (`~ノ.bashrc` is `~/.bashrc`).
 //!
@@ -112,7 +114,7 @@ fn settled(prev: Option<char>, c: char, next: Option<char>) -> Option<char> {
     }
     if let Some(&(_, to)) = PAIRS.iter().find(|p| p.0 == c) {
         let after_kanji = kanji(prev) && next.is_some_and(is_hiragana);
-        let long_one = c == 'ー' && (kanji(prev) || kanji(next) && !katakana(prev));
+        let long_one = c == 'ー' && (kanji(prev) || (kanji(next) && !katakana(prev)));
         if after_kanji || long_one {
             return Some(to);
         }
@@ -122,12 +124,13 @@ fn settled(prev: Option<char>, c: char, next: Option<char>) -> Option<char> {
             return Some(to);
         }
     }
+    let hiragana = |c: Option<char>| c.is_some_and(is_hiragana);
     if let Some(&(_, to)) = KANA.iter().find(|p| p.0 == c) {
-        if !katakana(prev) && !katakana(next) {
+        if !katakana(prev) && !katakana(next) && (hiragana(prev) || hiragana(next)) {
             return Some(to);
         }
     }
-    if let Some(&(to, _)) = KANA.iter().find(|p| p.1 == c) {
+    if let Some(&(to, _)) = KANA.iter().find(|p| p.1 == c && c != 'へ') {
         if katakana(prev) && katakana(next) {
             return Some(to);
         }
@@ -162,7 +165,7 @@ mod tests {
         assert_eq!(settle_text("ファイルのー覧"), "ファイルの一覧");
         assert_eq!(settle_text("マウスの第ーボタン"), "マウスの第一ボタン");
         assert_eq!(settle_text("覚えておくベきこと"), "覚えておくべきこと");
-        assert_eq!(settle_text("東京ヘ行く"), "東京へ行く");
+        assert_eq!(settle_text("*.extヘのマッチ"), "*.extへのマッチ");
         assert_eq!(settle_text("スぺース"), "スペース");
         assert_eq!(settle_text("私の~ノ.bashrc"), "私の~/.bashrc");
         assert_eq!(settle_text("'ー-color'"), "'--color'");
@@ -185,6 +188,10 @@ mod tests {
             "ソノ",
             "データー",
             "OKー",
+            "サーバーへアクセス",
+            "ヘ長調",
+            "東京ヘ行ク",
+            "イロハニホヘト",
         ] {
             assert_eq!(settle_text(kept), kept);
         }
