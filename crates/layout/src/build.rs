@@ -306,9 +306,8 @@ fn is_list_marker(token: &str) -> bool {
     digits || letter || roman
 }
 
-/// Right to left when most of the page's characters stand in columns (lines
-/// upright, [`BBox::is_upright`], of two characters or more): vertical
-/// Chinese and Japanese writing.
+/// Right to left when most of the page's characters stand in columns
+/// ([`ocrloom_ocr::Line::is_column`]): vertical Chinese and Japanese writing.
 fn flow(r: &PageResult) -> Flow {
     let (mut all, mut upright) = (0usize, 0usize);
     for line in r
@@ -319,7 +318,7 @@ fn flow(r: &PageResult) -> Flow {
     {
         let n: usize = line.words.iter().map(|w| w.text.chars().count()).sum();
         all += n;
-        if n >= 2 && line.bbox.is_upright() {
+        if line.is_column() {
             upright += n;
         }
     }

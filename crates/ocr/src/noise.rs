@@ -20,7 +20,7 @@
 //! in doubt and at least half of whose characters are noise is noise as a
 //! whole: what is left of it was read from the same mark.
 
-use crate::result::{BBox, Line, PageResult, Word};
+use crate::result::{BBox, PageResult, Word};
 
 /// A word below this confidence (0..=100) is in doubt.
 pub const DOUBT: f32 = 50.0;
@@ -44,7 +44,7 @@ pub fn mark(page: &mut PageResult) -> usize {
         .flat_map(|b| b.paragraphs.iter_mut())
         .flat_map(|p| p.lines.iter_mut())
     {
-        let vertical = is_vertical(line);
+        let vertical = line.is_column();
         for w in &mut line.words {
             let doubt = w.confidence < DOUBT;
             // Punctuation is small by nature: only a word with a letter
@@ -73,12 +73,6 @@ pub fn mark(page: &mut PageResult) -> usize {
     flagged
 }
 
-/// Whether the line runs down the page (Chinese or Japanese in columns):
-/// taller than wide with more than one word.
-fn is_vertical(line: &Line) -> bool {
-    line.words.len() > 1 && line.bbox.height() > line.bbox.width()
-}
-
 /// A box's extent across its line: height, or width in a vertical line.
 fn across(b: &BBox, vertical: bool) -> u32 {
     if vertical {
@@ -94,7 +88,7 @@ fn body_height(page: &PageResult) -> Option<f32> {
     let mut heights: Vec<u32> = page
         .lines()
         .flat_map(|l| {
-            let vertical = is_vertical(l);
+            let vertical = l.is_column();
             l.words
                 .iter()
                 .filter(|w| !w.noise && w.confidence >= SURE && alnum(w) >= 2)
@@ -156,7 +150,7 @@ pub fn odd_shape(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::{Block, Paragraph};
+    use crate::result::{Block, Line, Paragraph};
 
     fn word(text: &str, x: u32, h: u32, confidence: f32) -> Word {
         Word {

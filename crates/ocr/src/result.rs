@@ -112,10 +112,12 @@ impl Line {
 
     /// Whether the line is a column of vertical writing (Chinese,
     /// Japanese), read from top to bottom: its box stands upright
-    /// ([`BBox::is_upright`]) and its words' centres spread further down
-    /// than across; or it is one word of two or more characters written
-    /// without spaces, standing upright. (Engines' word boxes in a column
-    /// may overlap, so the order of neighbours is not asked.)
+    /// ([`BBox::is_upright`]), at least half of its characters are written
+    /// without spaces ([`joins_unspaced`]: digits and Latin may stand in a
+    /// column), and its words' centres spread further down than across, or
+    /// it is one upright word of two characters or more. Words flagged as
+    /// [`Word::noise`] do not count. (Engines' word boxes in a column may
+    /// overlap, so the order of neighbours is not asked.)
     pub fn is_column(&self) -> bool {
         if !self.bbox.is_upright() {
             return false;
@@ -123,23 +125,29 @@ impl Line {
         let words: Vec<&Word> = self
             .words
             .iter()
-            .filter(|w| !w.text.trim().is_empty())
+            .filter(|w| !w.noise && !w.text.trim().is_empty())
             .collect();
-        if let [one] = words.as_slice() {
-            let text = one.text.trim();
-            return one.bbox.is_upright()
-                && text.chars().count() >= 2
-                && text.chars().all(joins_unspaced);
+        let chars = || words.iter().flat_map(|w| w.text.trim().chars());
+        let (all, unspaced) = chars().fold((0, 0), |(a, u), c| {
+            (a + 1, u + usize::from(joins_unspaced(c)))
+        });
+        if all < 2 || 2 * unspaced < all {
+            return false;
         }
-        // Twice the centres, to stay in integers.
-        let spread = |centre: &dyn Fn(&BBox) -> u32| {
-            let (lo, hi) = words.iter().fold((u32::MAX, 0), |(lo, hi), w| {
+        if let [one] = words.as_slice() {
+            return one.bbox.is_upright();
+        }
+        // Twice the centres (in u64: a box's corners are u32).
+        let spread = |centre: &dyn Fn(&BBox) -> u64| {
+            let (lo, hi) = words.iter().fold((u64::MAX, 0), |(lo, hi), w| {
                 let c = centre(&w.bbox);
                 (lo.min(c), hi.max(c))
             });
             hi.saturating_sub(lo)
         };
-        words.len() >= 2 && spread(&|b| b.y0 + b.y1) > spread(&|b| b.x0 + b.x1)
+        let down = spread(&|b| u64::from(b.y0) + u64::from(b.y1));
+        let across = spread(&|b| u64::from(b.x0) + u64::from(b.x1));
+        down > across
     }
 
     /// The line's text: its words but those flagged as [`Word::noise`],
@@ -472,7 +480,17 @@ mod tests {
         ]);
         assert!(column.is_column());
         assert!(boxed(&[("パスワード", [100, 100, 150, 400])]).is_column());
-        // A horizontal line; one tall Latin word; one tall character.
+        // A column with a number in it.
+        assert!(boxed(&[
+            ("令和", [100, 100, 150, 220]),
+            ("6", [110, 225, 140, 260]),
+            ("年", [100, 265, 150, 320])
+        ])
+        .is_column());
+        // A horizontal line; one tall Latin word; one tall character; an
+        // upright Latin line whose second word sits low (a digit and a
+        // full stop).
+        assert!(!boxed(&[("1", [0, 0, 10, 40]), (".", [14, 34, 18, 40])]).is_column());
         assert!(
             !boxed(&[("吾輩", [100, 100, 220, 150]), ("は", [230, 100, 280, 150])]).is_column()
         );

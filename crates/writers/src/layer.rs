@@ -84,7 +84,7 @@ fn round(v: f64, decimals: i32) -> f32 {
 }
 
 /// A word placed in the result's pixel frame: its baseline starts at
-/// `origin` and runs `length` pixels along the page's reading direction; it
+/// `origin` and runs `length` pixels along its line's reading direction; it
 /// is `height` pixels tall across it.
 #[derive(Debug, Clone, Copy)]
 struct Placed {
@@ -127,15 +127,21 @@ fn column_band(line: &Line) -> Option<(u32, u32)> {
             .iter()
             .filter(|w| !w.noise && !w.text.trim().is_empty())
     };
-    let median = |mut v: Vec<u32>| {
+    let median = |mut v: Vec<u64>| {
         v.sort_unstable();
         v.get(v.len() / 2).copied()
     };
-    let width = median(words().map(|w| w.bbox.width()).collect())?;
-    // Twice the centre, to stay in integers.
-    let centre = median(words().map(|w| w.bbox.x0 + w.bbox.x1).collect())?;
-    let x0 = centre.saturating_sub(width) / 2;
-    Some((x0, x0 + width))
+    let width = median(words().map(|w| u64::from(w.bbox.width())).collect())?;
+    // Twice the centre (in u64: a box's corners are u32).
+    let centre = median(
+        words()
+            .map(|w| u64::from(w.bbox.x0) + u64::from(w.bbox.x1))
+            .collect(),
+    )?;
+    let x0 = u32::try_from(centre.saturating_sub(width) / 2).ok()?;
+    let x1 = x0.checked_add(u32::try_from(width).ok()?)?;
+    // Too thin to size a word on: the words stay on their own boxes.
+    (f64::from(x1 - x0) >= MIN_EXTENT).then_some((x0, x1))
 }
 
 /// The direction "up" from a line that reads along `dir` (image pixels,
