@@ -38,8 +38,8 @@ pub struct Args {
     /// The recognizer: `default` (Tesseract, with PP-OCRv5 reading the
     /// horizontal pages when `--lang` is Chinese or Japanese), `tesseract`
     /// (Tesseract alone) or `ppocr` (PP-OCRv5 on ONNX Runtime alone, installed
-    /// by scripts/setup.sh; one model for Chinese, Japanese and English,
-    /// `--lang` is not used).
+    /// by scripts/setup.sh; one model for Chinese, Japanese and English:
+    /// `--lang` only keeps a Japanese page to Japanese's kanji).
     #[arg(long, value_enum, default_value_t = EngineChoice::Default)]
     engine: EngineChoice,
     /// Also OCR PDF pages that already carry text (an earlier invisible
