@@ -747,13 +747,19 @@ fn japanese_text_comes_back_without_invented_spaces() {
         pages: vec![common::page(0, w, h, &[&line])],
     };
     let (_, path) = write_pdf("trivial.pdf", &result, "japanese.pdf");
-    let expected = ["吾輩は猫である。", "Debian", "です"];
-    assert_eq!(pdfium_words(&path), expected, "PDFium");
-    assert_eq!(raw_words(&path), expected, "pdftotext -raw");
-    let plain = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
+    assert_words_from_every_extractor(&path, &["吾輩は猫である。", "Debian", "です"]);
+    let _ = std::fs::remove_file(path);
+}
+
+/// PDFium, `pdftotext -raw` and `pdftotext` each give `expected` as the
+/// words of page 1 of `pdf`, in order.
+fn assert_words_from_every_extractor<S: AsRef<str>>(pdf: &Path, expected: &[S]) {
+    let expected: Vec<&str> = expected.iter().map(AsRef::as_ref).collect();
+    assert_eq!(pdfium_words(pdf), expected, "PDFium");
+    assert_eq!(raw_words(pdf), expected, "pdftotext -raw");
+    let plain = tool("pdftotext", &[&pdf.to_string_lossy(), "-"]);
     let plain: Vec<&str> = plain.split_whitespace().collect();
     assert_eq!(plain, expected, "pdftotext");
-    let _ = std::fs::remove_file(path);
 }
 
 /// A page of Japanese in columns (read top to bottom, right to left) comes
@@ -802,10 +808,6 @@ fn japanese_columns_come_back_a_column_a_line() {
     };
     let (_, path) = write_pdf("trivial.pdf", &result, "japanese-columns.pdf");
     let expected: Vec<String> = columns.iter().map(|c| c.concat()).collect();
-    assert_eq!(pdfium_words(&path), expected, "PDFium");
-    assert_eq!(raw_words(&path), expected, "pdftotext -raw");
-    let plain = tool("pdftotext", &[&path.to_string_lossy(), "-"]);
-    let plain: Vec<&str> = plain.split_whitespace().collect();
-    assert_eq!(plain, expected, "pdftotext");
+    assert_words_from_every_extractor(&path, &expected);
     let _ = std::fs::remove_file(path);
 }

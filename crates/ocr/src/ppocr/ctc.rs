@@ -223,6 +223,18 @@ pub(crate) fn greedy(
 mod tests {
     use super::*;
 
+    /// A dictionary of `entries`.
+    fn dictionary(entries: &[&str]) -> Dictionary {
+        Dictionary::new(entries.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// One row of `classes` probabilities: the given ones, 0 elsewhere.
+    fn row_of(classes: usize, ps: &[(usize, f32)]) -> Vec<f32> {
+        let mut r = vec![0.0f32; classes];
+        ps.iter().for_each(|&(c, p)| r[c] = p);
+        r
+    }
+
     /// One row of `classes` probabilities with `p` on class `c` and the
     /// rest shared out evenly.
     fn row(classes: usize, c: usize, p: f32) -> Vec<f32> {
@@ -234,12 +246,7 @@ mod tests {
 
     #[test]
     fn merges_repeats_drops_blanks_and_keeps_doubled_letters() {
-        let dict = Dictionary::new(
-            ["猫", "で", "あ", " "]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        );
+        let dict = dictionary(&["猫", "で", "あ", " "]);
         let classes = dict.len() + 1;
         // 猫 猫 _ で で _ _ あ _ あ (blank = class 0): 猫である with あ
         // twice because a blank separates the two.
@@ -285,18 +292,9 @@ mod tests {
         // ¥ and ￥ are one character to a reader: 0.5 + 0.4 at a step is a
         // character read at 0.9, and ￥ after ¥ is a repeat, not a second
         // character; 円 stands alone.
-        let dict = Dictionary::new(
-            ["¥", "円", "￥", "(", "（"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        );
+        let dict = dictionary(&["¥", "円", "￥", "(", "（"]);
         let classes = dict.len() + 1;
-        let step = |ps: &[(usize, f32)]| {
-            let mut r = vec![0.0f32; classes];
-            ps.iter().for_each(|&(c, p)| r[c] = p);
-            r
-        };
+        let step = |ps: &[(usize, f32)]| row_of(classes, ps);
         let probs: Vec<f32> = [
             step(&[(1, 0.5), (3, 0.4), (0, 0.1)]),
             step(&[(3, 0.5), (1, 0.3), (2, 0.2)]),
@@ -316,18 +314,9 @@ mod tests {
     fn japanese_takes_the_likeliest_kanji_japanese_is_written_with() {
         // 别 and 单 are simplified Chinese, 內 traditional: Japanese writes
         // 別, 単 and 内. Other characters (kana, Latin) are all allowed.
-        let dict = Dictionary::new(
-            ["别", "別", "单", "単", "內", "内", "ş", "s"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        );
+        let dict = dictionary(&["别", "別", "单", "単", "內", "内", "ş", "s"]);
         let classes = dict.len() + 1;
-        let step = |ps: &[(usize, f32)]| {
-            let mut r = vec![0.0f32; classes];
-            ps.iter().for_each(|&(c, p)| r[c] = p);
-            r
-        };
+        let step = |ps: &[(usize, f32)]| row_of(classes, ps);
         let probs: Vec<f32> = [
             step(&[(1, 0.7), (2, 0.2), (0, 0.1)]),
             step(&[(0, 0.9), (1, 0.1)]),
@@ -357,18 +346,9 @@ mod tests {
     fn a_run_of_one_character_stays_one_character_in_any_charset() {
         // 别 seen at two steps whose likeliest allowed classes differ (別,
         // then 刖): one character, the first step's.
-        let dict = Dictionary::new(
-            ["别", "別", "刖", "で"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        );
+        let dict = dictionary(&["别", "別", "刖", "で"]);
         let classes = dict.len() + 1;
-        let step = |ps: &[(usize, f32)]| {
-            let mut r = vec![0.0f32; classes];
-            ps.iter().for_each(|&(c, p)| r[c] = p);
-            r
-        };
+        let step = |ps: &[(usize, f32)]| row_of(classes, ps);
         let probs: Vec<f32> = [
             step(&[(1, 0.7), (2, 0.2), (0, 0.1)]),
             step(&[(1, 0.6), (3, 0.2), (2, 0.1), (0, 0.1)]),
@@ -383,8 +363,8 @@ mod tests {
         assert!((out[0].prob - 0.65).abs() < 1e-6, "{}", out[0].prob);
         // No allowed character at all: nothing is read there.
         let dict = Dictionary::new(vec!["别".to_string()]);
-        let probs = step(&[(1, 0.9), (0, 0.1)]);
-        assert!(greedy(&probs[..2], 1, 2, &dict, Charset::Japanese).is_empty());
+        let probs = row_of(2, &[(1, 0.9), (0, 0.1)]);
+        assert!(greedy(&probs, 1, 2, &dict, Charset::Japanese).is_empty());
     }
 
     #[test]
