@@ -39,6 +39,17 @@ pub(crate) fn is_cjk(code: &str) -> bool {
     CJK.contains(&code)
 }
 
+/// True for one of Tesseract's Japanese models (`jpn`, `jpn_vert`).
+pub(crate) fn is_japanese(code: &str) -> bool {
+    is_cjk(code) && code.starts_with("jpn")
+}
+
+/// True for one of Tesseract's Chinese models (`chi_sim`, `chi_tra`, and
+/// their vertical ones).
+pub(crate) fn is_chinese(code: &str) -> bool {
+    is_cjk(code) && code.starts_with("chi_")
+}
+
 /// ISO 639-1 codes (and a few common English names) of the languages
 /// Tesseract ships models for, mapped to Tesseract's own codes.
 const ALIASES: &[(&str, &str)] = &[

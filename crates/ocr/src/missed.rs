@@ -113,9 +113,7 @@ pub(crate) fn find(raw: &[RawBlock], img: &GrayImage, threshold: u8) -> Vec<Miss
                 // half a line off is no less in the way).
                 let margin = (MARGIN * lh) as i64;
                 let taken = |wb: &BBox| {
-                    let rise = guide.rise((wb.x0 + wb.x1) as f32 / 2.0);
-                    let y0 = shifted(row.y0, rise - margin, u32::MAX);
-                    let y1 = shifted(row.y1, rise + margin, u32::MAX);
+                    let (y0, y1) = guide.band(&row, centre_x(wb), margin, u32::MAX);
                     let common = i64::from(y1.min(wb.y1)) - i64::from(y0.max(wb.y0));
                     2 * common >= i64::from(wb.height())
                 };
@@ -204,12 +202,8 @@ fn nearest_claims(missed: &mut Vec<Missed>) {
         for j in 0..n {
             // Row i where it passes row j, on a turned page.
             let (row_i, row_j) = (&missed[i].row, &missed[j].row);
-            let rise = missed[i].guide.rise((row_j.x0 + row_j.x1) as f32 / 2.0);
-            let passing = BBox {
-                y0: shifted(row_i.y0, rise, u32::MAX),
-                y1: shifted(row_i.y1, rise, u32::MAX),
-                ..*row_i
-            };
+            let (y0, y1) = missed[i].guide.band(row_i, centre_x(row_j), 0, u32::MAX);
+            let passing = BBox { y0, y1, ..*row_i };
             if i == j || !overlaps_rows(&passing, row_j) {
                 continue;
             }
@@ -259,7 +253,7 @@ struct Guide {
 
 impl Guide {
     fn new(b: &Baseline, row: &BBox, slope: f32) -> Self {
-        let mid = (row.x0 + row.x1) as f32 / 2.0;
+        let mid = centre_x(row);
         Guide {
             mid,
             y: base_y(b, mid),
@@ -272,6 +266,16 @@ impl Guide {
         self.y + self.slope * (x - self.mid)
     }
 
+    /// The pixel rows `row` spans at `x`, moved with the baseline and
+    /// widened by `pad` each way, within `0..=h`.
+    fn band(&self, row: &BBox, x: f32, pad: i64, h: u32) -> (u32, u32) {
+        let rise = self.rise(x);
+        (
+            shifted(row.y0, rise - pad, h),
+            shifted(row.y1, rise + pad, h),
+        )
+    }
+
     /// How much lower the baseline lies at `x` than at the row's middle,
     /// whole pixels.
     fn rise(&self, x: f32) -> i64 {
@@ -282,6 +286,11 @@ impl Guide {
             0
         }
     }
+}
+
+/// The middle of a box, across.
+fn centre_x(b: &BBox) -> f32 {
+    (b.x0 as f32 + b.x1 as f32) / 2.0
 }
 
 /// `y` moved by `by` pixels, kept within `0..=h`.
@@ -391,10 +400,7 @@ fn ink_runs(
     let around = (AROUND * lh) as u32;
     let ink = |x: u32, y: u32| img.get_pixel(x, y).0[0] < threshold;
     // The row at column `x`, moved with the baseline.
-    let band = |x: f32| -> (u32, u32) {
-        let rise = guide.rise(x);
-        (shifted(row.y0, rise, h), shifted(row.y1, rise, h))
-    };
+    let band = |x: f32| guide.band(row, x, 0, h);
     // Candidate columns: uncovered, with ink inside the row.
     let mut runs: Vec<(u32, u32)> = Vec::new();
     let join = (JOIN * lh) as u32;

@@ -429,7 +429,7 @@ impl TesseractEngine {
             ppi,
             ..
         } = *again;
-        if !lang.split('+').any(|c| c.starts_with("jpn")) {
+        if !lang.split('+').any(crate::lang::is_japanese) {
             return Ok(raw);
         }
         let mut ruby = crate::ruby::take_lines(&mut raw, vertical);

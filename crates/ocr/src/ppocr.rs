@@ -25,7 +25,7 @@ mod lookalike;
 mod order;
 
 use crate::engine::Engine;
-use crate::lang::Languages;
+use crate::lang::{is_chinese, is_japanese, Languages};
 use crate::result::{joins_unspaced, BBox, Line, PageResult, Word};
 use crate::settings::Settings;
 use crate::tess::Stop;
@@ -375,9 +375,8 @@ fn charset(languages: &Languages) -> Charset {
     let Languages::Codes(codes) = languages else {
         return Charset::All;
     };
-    let japanese = codes.iter().any(|c| c.starts_with("jpn"));
-    let chinese = codes.iter().any(|c| c.starts_with("chi_"));
-    if japanese && !chinese {
+    let any = |of: fn(&str) -> bool| codes.iter().any(|c| of(c));
+    if any(is_japanese) && !any(is_chinese) {
         Charset::Japanese
     } else {
         Charset::All

@@ -79,6 +79,14 @@ pub struct Word {
     pub noise: bool,
 }
 
+impl Word {
+    /// Whether a text output writes it: it is not [`Word::noise`] and not
+    /// blank.
+    pub fn is_written(&self) -> bool {
+        !self.noise && !self.text.trim().is_empty()
+    }
+}
+
 /// One text line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
@@ -122,11 +130,7 @@ impl Line {
         if !self.bbox.is_upright() {
             return false;
         }
-        let words: Vec<&Word> = self
-            .words
-            .iter()
-            .filter(|w| !w.noise && !w.text.trim().is_empty())
-            .collect();
+        let words: Vec<&Word> = self.words.iter().filter(|w| w.is_written()).collect();
         let chars = || words.iter().flat_map(|w| w.text.trim().chars());
         let (all, unspaced) = chars().fold((0, 0), |(a, u), c| {
             (a + 1, u + usize::from(joins_unspaced(c)))

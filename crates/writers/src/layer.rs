@@ -104,16 +104,6 @@ fn reading_direction(orientation: u16) -> (f64, f64) {
     }
 }
 
-/// Whether `line`, on a page whose lines read along `page_dir`, is a
-/// column of vertical writing on an upright page ([`Line::is_column`]).
-/// Its words are written downwards, so that extractors read the column as
-/// one line and the columns one after the other (right to left, as each
-/// column's "up" points right), as they read the lines of a page on its
-/// side.
-fn is_column(line: &Line, page_dir: (f64, f64)) -> bool {
-    page_dir == (1.0, 0.0) && line.is_column()
-}
-
 /// The band across a column its characters stand in, pixels: as wide as
 /// its typical word, around the middle of its words' centres. Not the
 /// column's box, which a stray mark or a misread box beside the column
@@ -122,11 +112,7 @@ fn is_column(line: &Line, page_dir: (f64, f64)) -> bool {
 /// the same character before it (a repeated kana, `てて`, in a column
 /// three characters wide).
 fn column_band(line: &Line) -> Option<(u32, u32)> {
-    let words = || {
-        line.words
-            .iter()
-            .filter(|w| !w.noise && !w.text.trim().is_empty())
-    };
+    let words = || line.words.iter().filter(|w| w.is_written());
     let median = |mut v: Vec<u64>| {
         v.sort_unstable();
         v.get(v.len() / 2).copied()
@@ -205,7 +191,7 @@ fn line_words(line: &Line, dir: (f64, f64), column: bool) -> Option<PlacedLine> 
         .words
         .iter()
         .enumerate()
-        .filter(|(_, w)| !w.noise && !w.text.trim().is_empty())
+        .filter(|(_, w)| w.is_written())
         .filter_map(|(i, w)| {
             let bbox = match band {
                 Some((x0, x1)) => BBox { x0, x1, ..w.bbox },
@@ -317,7 +303,12 @@ pub(crate) fn content(
     let lines: Vec<(&Line, (f64, f64), PlacedLine)> = page
         .lines()
         .filter_map(|line| {
-            let column = is_column(line, page_dir);
+            // A column of vertical writing on an upright page is written
+            // downwards, so that extractors read it as one line and the
+            // columns one after the other (right to left, as each column's
+            // "up" points right), as they read the lines of a page on its
+            // side.
+            let column = page_dir == (1.0, 0.0) && line.is_column();
             let dir = if column { (0.0, 1.0) } else { page_dir };
             Some((line, dir, line_words(line, dir, column)?))
         })

@@ -160,10 +160,8 @@ pub(crate) fn greedy(
     charset: Charset,
 ) -> Vec<Decoded> {
     let mut out: Vec<Decoded> = Vec::new();
-    // The class seen at the step before, and whether a character was read
-    // from it.
-    let mut prev = 0usize;
-    let mut prev_read = false;
+    // The class seen at the step before, when a character was read there.
+    let mut reading: Option<usize> = None;
     // Probability sum and step count of the character being read.
     let mut sum = 0.0f32;
     let mut n = 0usize;
@@ -185,16 +183,16 @@ pub(crate) fn greedy(
         // probability stays the network's for what it saw: the charset
         // chose the form, and a page's confidence should not fall because
         // the page's languages ruled one out.
-        let (best, p) = if dict.allows(charset, seen) {
-            (seen, dict.kin_prob(row, seen))
+        let p = dict.kin_prob(row, seen);
+        let best = if dict.allows(charset, seen) {
+            seen
         } else {
-            let allowed = likeliest(&|i| (1..=dict.len()).contains(&i) && dict.allows(charset, i));
-            (allowed, dict.kin_prob(row, seen))
+            likeliest(&|i| (1..=dict.len()).contains(&i) && dict.allows(charset, i))
         };
         // Repeats are those of what the network saw: a run of one seen
         // character is one character, whatever allowed class each of its
         // steps would have given (the first step's stays).
-        if seen != 0 && prev != 0 && prev_read && dict.same(seen, prev) {
+        if seen != 0 && reading.is_some_and(|r| dict.same(seen, r)) {
             if let Some(last) = out.last_mut() {
                 last.last = t;
                 sum += p;
@@ -210,11 +208,10 @@ pub(crate) fn greedy(
                 first: t,
                 last: t,
             });
-            prev_read = true;
+            reading = Some(seen);
         } else {
-            prev_read = false;
+            reading = None;
         }
-        prev = seen;
     }
     out
 }

@@ -106,36 +106,31 @@ fn pair_quotes(chars: &mut [Decoded]) {
 fn settled(prev: Option<char>, c: char, next: Option<char>) -> Option<char> {
     let kanji = |c: Option<char>| c.is_some_and(is_kanji);
     let katakana = |c: Option<char>| c.is_some_and(is_katakana);
-    let ascii = |c: Option<char>| c.is_some_and(|c| c.is_ascii_graphic());
-    if let Some(&(_, to)) = ASCII.iter().find(|p| p.0 == c) {
-        if ascii(prev) && ascii(next) {
-            return Some(to);
-        }
-    }
-    if let Some(&(_, to)) = PAIRS.iter().find(|p| p.0 == c) {
-        let after_kanji = kanji(prev) && next.is_some_and(is_hiragana);
-        let long_one = c == 'ー' && (kanji(prev) || (kanji(next) && !katakana(prev)));
-        if after_kanji || long_one {
-            return Some(to);
-        }
-    }
-    if let Some(&(to, _)) = PAIRS.iter().find(|p| p.1 == c) {
-        if katakana(prev) && !kanji(next) {
-            return Some(to);
-        }
-    }
     let hiragana = |c: Option<char>| c.is_some_and(is_hiragana);
-    if let Some(&(_, to)) = KANA.iter().find(|p| p.0 == c) {
-        if !katakana(prev) && !katakana(next) && (hiragana(prev) || hiragana(next)) {
-            return Some(to);
-        }
-    }
-    if let Some(&(to, _)) = KANA.iter().find(|p| p.1 == c && c != 'へ') {
-        if katakana(prev) && katakana(next) {
-            return Some(to);
-        }
-    }
-    None
+    let ascii = |c: Option<char>| c.is_some_and(|c| c.is_ascii_graphic());
+    // The other of `c`'s pair in `table`, where `c` is the katakana (the
+    // pair's first) or the other one.
+    let other = |table: &[(char, char)], from_katakana: bool| {
+        table.iter().find_map(|&(k, o)| {
+            if from_katakana {
+                (k == c).then_some(o)
+            } else {
+                (o == c).then_some(k)
+            }
+        })
+    };
+    let to_ascii = ascii(prev) && ascii(next);
+    let to_kanji = (kanji(prev) && hiragana(next))
+        || (c == 'ー' && (kanji(prev) || (kanji(next) && !katakana(prev))));
+    let from_kanji = katakana(prev) && !kanji(next);
+    let to_hiragana = !katakana(prev) && !katakana(next) && (hiragana(prev) || hiragana(next));
+    let from_hiragana = katakana(prev) && katakana(next) && c != 'へ';
+    other(ASCII, true)
+        .filter(|_| to_ascii)
+        .or(other(PAIRS, true).filter(|_| to_kanji))
+        .or(other(PAIRS, false).filter(|_| from_kanji))
+        .or(other(KANA, true).filter(|_| to_hiragana))
+        .or(other(KANA, false).filter(|_| from_hiragana))
 }
 
 #[cfg(test)]
